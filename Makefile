@@ -1,0 +1,60 @@
+# The two commands that matter: `make demo` and `make test`. Both set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STACK := deploy/stack.sh
+
+.PHONY: help setup build up down status lint typecheck test-unit test-int test demo bench bench-full clean
+
+help:
+	@echo "make demo   - bring the stack up, run epipe on a realistic workload, print lag and throughput"
+	@echo "make test   - install, start the real services, lint, typecheck, unit and integration tests"
+	@echo "make up | down | status | lint | typecheck | test-unit | test-int | bench | bench-full"
+
+node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+setup: node_modules/.installed
+
+build: setup
+	npx tsc -b
+
+up:
+	bash $(STACK) up
+
+down:
+	bash $(STACK) down
+
+status:
+	bash $(STACK) status
+
+lint: setup
+	npx eslint .
+	npx prettier --check .
+
+typecheck: setup
+	npx tsc -p tsconfig.check.json
+	npx tsc -b
+
+test-unit: setup
+	npx jest --selectProjects unit
+
+test-int: setup
+	set -a; [ -f .stack/env ] && source .stack/env; set +a; npx jest --selectProjects integration --runInBand
+
+# Brings the stack down even when a step fails, and keeps the first failure's exit code.
+test: setup
+	@status=0; \
+	$(MAKE) --no-print-directory lint || status=$$?; \
+	[ $$status = 0 ] && { $(MAKE) --no-print-directory typecheck || status=$$?; }; \
+	[ $$status = 0 ] && { $(MAKE) --no-print-directory test-unit || status=$$?; }; \
+	[ $$status = 0 ] && { bash $(STACK) up || status=$$?; }; \
+	[ $$status = 0 ] && { $(MAKE) --no-print-directory test-int || status=$$?; }; \
+	bash $(STACK) down || true; \
+	exit $$status
+
+demo: build up
+	set -a; source .stack/env; set +a; node services/epipe/dist/demo/main.js
+
+clean:
+	rm -rf libs/*/dist services/*/dist

@@ -1,0 +1,32 @@
+// Two tiers, chosen by file name: *.unit.spec.ts run without any server; *.int.spec.ts talk to
+// the real MariaDB, Kafka and Elasticsearch started by `make up`.
+const esmPackages = ['@vlasky/zongji', 'p-queue', 'p-timeout', 'eventemitter3'].join('|');
+const common = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
+  },
+  transformIgnorePatterns: [`node_modules/(?!(${esmPackages})/)`],
+  moduleNameMapper: {
+    '^@epipe/service$': '<rootDir>/services/epipe/src',
+    '^@epipe/(.*)$': '<rootDir>/libs/$1/src',
+  },
+  rootDir: __dirname,
+};
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.unit.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      testTimeout: 180000,
+    },
+  ],
+};

@@ -1,0 +1,71 @@
+import { EpipeError, isRetriable } from './errors';
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Infinity retries until the signal aborts. */
+  attempts: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  signal?: AbortSignal;
+  retriable?: (err: unknown) => boolean;
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 8, minDelayMs: 100, maxDelayMs: 10_000 };
+
+/** Exponential backoff with full jitter, so restarting clients do not retry in lockstep. */
+export function backoffDelay(attempt: number, minDelayMs: number, maxDelayMs: number): number {
+  const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(minDelayMs, Math.round(Math.random() * ceiling));
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: Partial<RetryOptions> = {},
+): Promise<T> {
+  const opts = { ...DEFAULT_RETRY, ...options };
+  const canRetry = opts.retriable ?? isRetriable;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (opts.signal?.aborted || attempt >= opts.attempts || !canRetry(err)) throw err;
+      const delay = backoffDelay(attempt, opts.minDelayMs, opts.maxDelayMs);
+      opts.onRetry?.(err, attempt, delay);
+      await sleep(delay, opts.signal);
+    }
+  }
+}
+
+/** Rejects with a TIMEOUT-coded error when the call takes longer than `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new EpipeError('TIMEOUT', `${what} timed out after ${ms} ms`, { retriable: true }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
