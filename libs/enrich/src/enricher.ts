@@ -1,0 +1,260 @@
+import {
+  FILE_EVENT_SCHEMA,
+  FILE_EVENT_SCHEMA_VERSION,
+  type Batch,
+  type DeadLetter,
+  EventId,
+  type ExecutionContext,
+  type FileEvent,
+  type InodeState,
+  type LogRow,
+  type Metrics,
+} from '@epipe/core';
+import { LruCache } from './lru';
+import { PathTree, joinPath } from './path-tree';
+import type { MetadataReader } from './reader';
+
+export interface EnrichConfig {
+  /** Names the event ids' source (e.g. the metadata database). */
+  sourceName: string;
+  pathCacheSize: number;
+  nameCacheSize: number;
+  contextCacheSize: number;
+}
+
+/** Decides which events are published; the filter stage implements it. */
+export interface EventFilter {
+  /** The xattr whose value, on the inode or its nearest tagged ancestor, feeds keep(); or null. */
+  readonly tagName: string | null;
+  keep(event: FileEvent, tag: string | null): boolean;
+}
+
+/** The state a search document shows: the inode now, where it is now. */
+export interface DocView {
+  state: InodeState;
+  path: string | null;
+  /** Ids from the root down to the parent. */
+  ancestorIds: number[];
+  last: FileEvent;
+}
+
+export interface MoveView {
+  dirInodeId: number;
+  oldPath: string;
+  newPath: string;
+  /** Ids from the root down to the moved directory itself, after the move. */
+  newAncestorIds: number[];
+}
+
+export interface EnrichResult {
+  /** Events that passed the filter, in batch order. */
+  events: FileEvent[];
+  filtered: number;
+  docs: DocView[];
+  deletes: { inodeId: number; logicalTime: number }[];
+  moves: MoveView[];
+  dead: DeadLetter[];
+}
+
+const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
+
+/**
+ * Turns a batch's log rows into events with path, project, dataset, user and execution context,
+ * and computes what the search index must show at the end of the batch. Lookups are batched (one
+ * query per kind per batch) and cached; a missing context leaves a field empty.
+ */
+export class Enricher {
+  private readonly tree: PathTree;
+  private readonly users: LruCache<number, string>;
+  private readonly projects: LruCache<number, string>;
+  private readonly datasets: LruCache<number, string>;
+  private readonly contexts: LruCache<string, ExecutionContext | null>;
+  private readonly tags: LruCache<number, string | null>;
+  private seqBase = 0;
+
+  constructor(
+    private readonly config: EnrichConfig,
+    private readonly reader: MetadataReader,
+    private readonly filter: EventFilter = KEEP_ALL,
+    private readonly metrics?: Metrics,
+  ) {
+    this.tree = new PathTree(config.pathCacheSize);
+    this.users = new LruCache(config.nameCacheSize);
+    this.projects = new LruCache(config.nameCacheSize);
+    this.datasets = new LruCache(config.nameCacheSize);
+    this.contexts = new LruCache(config.contextCacheSize);
+    this.tags = new LruCache(config.pathCacheSize);
+  }
+
+  async enrich(batch: Batch): Promise<EnrichResult> {
+    if (batch.part === 0) this.seqBase = 0;
+    const rows = batch.rows;
+    await this.prefetch(rows);
+
+    const events: FileEvent[] = [];
+    const lastKept = new Map<number, FileEvent>();
+    const moves: MoveView[] = [];
+    const written = new Set<number>();
+    let filtered = 0;
+    rows.forEach((row, index) => {
+      const oldPath = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
+      const parentPath = this.tree.path(row.parentId);
+      const path = parentPath === null ? null : joinPath(parentPath, row.name);
+      if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
+      else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
+      const event = this.toEvent(row, batch.epoch, this.seqBase + index, path, oldPath);
+      if (!this.filter.keep(event, this.tagOf(row))) {
+        filtered++;
+        return;
+      }
+      events.push(event);
+      lastKept.set(row.inodeId, event);
+      if (row.operation !== 'ACCESS') written.add(row.inodeId);
+      if (row.operation === 'RENAME' && row.isDir && oldPath !== null && path !== null && oldPath !== path) {
+        moves.push({
+          dirInodeId: row.inodeId,
+          oldPath,
+          newPath: path,
+          newAncestorIds: this.tree.chain(row.inodeId) ?? [],
+        });
+      }
+    });
+    this.seqBase += rows.length;
+
+    const deletes: EnrichResult['deletes'] = [];
+    const upsertIds: number[] = [];
+    for (const [inodeId, event] of lastKept) {
+      if (event.operation === 'DELETE') deletes.push({ inodeId, logicalTime: event.logicalTime });
+      // Reads change nothing the index shows: skip the write.
+      else if (written.has(inodeId)) upsertIds.push(inodeId);
+    }
+    const docs = await this.docs(upsertIds, lastKept);
+    return { events, filtered, docs, deletes, moves, dead: [] };
+  }
+
+  private async docs(ids: number[], lastKept: Map<number, FileEvent>): Promise<DocView[]> {
+    const states = await this.reader.states(ids);
+    // States are current, so their parents may be directories this batch has not seen.
+    await this.tree.ensure(
+      states.map((s) => s.parentId),
+      this.reader,
+    );
+    return states.map((state) => {
+      const parentPath = this.tree.path(state.parentId);
+      return {
+        state,
+        path: parentPath === null ? null : joinPath(parentPath, state.name),
+        ancestorIds: this.tree.chain(state.parentId) ?? [],
+        last: lastKept.get(state.inodeId)!,
+      };
+    });
+  }
+
+  private async prefetch(rows: readonly LogRow[]): Promise<void> {
+    const misses = await this.tree.ensure(
+      rows.flatMap((r) => (r.operation === 'RENAME' ? [r.parentId, r.inodeId] : [r.parentId])),
+      this.reader,
+    );
+    this.metrics?.cacheMisses.inc({ cache: 'path' }, misses);
+    await Promise.all([
+      fill(
+        this.users,
+        rows.map((r) => r.userId),
+        (ids) => this.reader.userNames(ids),
+      ),
+      fill(this.projects, ids(rows.map((r) => r.projectId)), (ids) => this.reader.projectNames(ids)),
+      fill(this.datasets, ids(rows.map((r) => r.datasetId)), (ids) => this.reader.datasetNames(ids)),
+      fillNullable(this.contexts, ids(rows.map((r) => r.appId)), (ids) => this.reader.contexts(ids)),
+      this.prefetchTags(rows),
+    ]);
+  }
+
+  private async prefetchTags(rows: readonly LogRow[]): Promise<void> {
+    const tagName = this.filter.tagName;
+    if (!tagName) return;
+    // A tag changed in this batch is re-read: the batch sees the tag's newest value.
+    for (const r of rows) if (r.xattrName === tagName) this.tags.delete(r.inodeId);
+    const wanted = new Set<number>();
+    for (const r of rows) {
+      wanted.add(r.inodeId);
+      for (const id of this.tree.chain(r.parentId) ?? []) wanted.add(id);
+    }
+    await fillNullable(this.tags, [...wanted], (ids) => this.reader.xattrValues(tagName, ids));
+  }
+
+  /** The tag on the inode or its nearest tagged ancestor. */
+  private tagOf(row: LogRow): string | null {
+    if (!this.filter.tagName) return null;
+    const own = this.tags.get(row.inodeId);
+    if (own !== undefined && own !== null) return own;
+    const chain = this.tree.chain(row.parentId) ?? [];
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const value = this.tags.get(chain[i]!);
+      if (value !== undefined && value !== null) return value;
+    }
+    return null;
+  }
+
+  private toEvent(
+    row: LogRow,
+    epoch: number,
+    seq: number,
+    path: string | null,
+    oldPath: string | null,
+  ): FileEvent {
+    return {
+      schema: FILE_EVENT_SCHEMA,
+      schemaVersion: FILE_EVENT_SCHEMA_VERSION,
+      eventId: new EventId(this.config.sourceName, row.logId).toString(),
+      epoch,
+      seq,
+      logId: row.logId,
+      inodeId: row.inodeId,
+      parentId: row.parentId,
+      logicalTime: row.logicalTime,
+      operation: row.operation,
+      isDir: row.isDir,
+      name: row.name,
+      path,
+      oldPath,
+      project:
+        row.projectId === null ? null : { id: row.projectId, name: this.projects.get(row.projectId) ?? null },
+      dataset:
+        row.datasetId === null ? null : { id: row.datasetId, name: this.datasets.get(row.datasetId) ?? null },
+      user: { id: row.userId, name: this.users.get(row.userId) ?? null },
+      xattrName: row.xattrName,
+      app: row.appId === null ? null : (this.contexts.get(row.appId) ?? emptyContext(row.appId)),
+      commitTsMs: row.commitTsMs,
+    };
+  }
+}
+
+function emptyContext(appId: string): ExecutionContext {
+  return { appId, jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null };
+}
+
+function ids<T>(values: (T | null)[]): T[] {
+  return values.filter((v): v is T => v !== null);
+}
+
+async function fill<K, V>(
+  cache: LruCache<K, V>,
+  keys: K[],
+  load: (keys: K[]) => Promise<Map<K, V>>,
+): Promise<void> {
+  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  if (missing.length === 0) return;
+  for (const [k, v] of await load(missing)) cache.set(k, v);
+}
+
+/** Like fill, but remembers "not found" too, so an unknown key is not asked for again and again. */
+async function fillNullable<K, V>(
+  cache: LruCache<K, V | null>,
+  keys: K[],
+  load: (keys: K[]) => Promise<Map<K, V>>,
+): Promise<void> {
+  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  if (missing.length === 0) return;
+  const found = await load(missing);
+  for (const k of missing) cache.set(k, found.get(k) ?? null);
+}

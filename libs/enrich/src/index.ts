@@ -1,0 +1,5 @@
+export * from './enricher';
+export * from './lru';
+export * from './path-tree';
+export * from './reader';
+export * from './sql-reader';

@@ -1,0 +1,151 @@
+import type { ExecutionContext, InodeState } from '@epipe/core';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Edge, MetadataReader } from './reader';
+
+/** Names of the xattr namespaces as HopsFS numbers them; user xattrs keep their bare name. */
+const NAMESPACES = ['user', 'trusted', 'security', 'system', 'raw', 'provenance'];
+
+export function xattrKey(namespace: number, name: string): string {
+  return namespace === 0 ? name : `${NAMESPACES[namespace] ?? `ns${namespace}`}.${name}`;
+}
+
+export class SqlMetadataReader implements MetadataReader {
+  constructor(
+    private readonly pool: Pool,
+    private readonly logTable = 'fs_log',
+  ) {}
+
+  async edges(ids: number[]): Promise<Edge[]> {
+    if (ids.length === 0) return [];
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT id, parent_id, name, is_dir FROM inodes WHERE id IN (?)',
+      [ids],
+    );
+    return rows.map((r) => ({
+      inodeId: Number(r.id),
+      parentId: Number(r.parent_id),
+      name: String(r.name),
+      isDir: Boolean(r.is_dir),
+    }));
+  }
+
+  async loggedEdges(ids: number[]): Promise<Edge[]> {
+    if (ids.length === 0) return [];
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT l.inode_id, l.parent_id, l.inode_name, l.is_dir FROM ${this.logTable} l
+       JOIN (SELECT inode_id, MAX(log_id) AS log_id FROM ${this.logTable} WHERE inode_id IN (?) GROUP BY inode_id) m
+         ON m.log_id = l.log_id`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      inodeId: Number(r.inode_id),
+      parentId: Number(r.parent_id),
+      name: String(r.inode_name),
+      isDir: Boolean(r.is_dir),
+    }));
+  }
+
+  async states(ids: number[]): Promise<InodeState[]> {
+    if (ids.length === 0) return [];
+    // One snapshot for the inode rows and their xattrs, so a document never mixes two versions.
+    const conn = await this.pool.getConnection();
+    try {
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      const [inodes] = await conn.query<RowDataPacket[]>(
+        `SELECT i.id, i.parent_id, i.name, i.is_dir, i.size, u.name AS owner, g.name AS grp, i.permission,
+                i.mtime, i.logical_time
+           FROM inodes i LEFT JOIN fs_users u ON u.id = i.user_id LEFT JOIN fs_groups g ON g.id = i.group_id
+          WHERE i.id IN (?)`,
+        [ids],
+      );
+      const [xattrs] = await conn.query<RowDataPacket[]>(
+        'SELECT inode_id, namespace, name, value FROM xattrs WHERE inode_id IN (?)',
+        [ids],
+      );
+      await conn.query('COMMIT');
+      const byInode = new Map<number, Record<string, string>>();
+      for (const x of xattrs) {
+        const id = Number(x.inode_id);
+        const map = byInode.get(id) ?? {};
+        map[xattrKey(Number(x.namespace), String(x.name))] = Buffer.isBuffer(x.value)
+          ? x.value.toString('utf8')
+          : String(x.value);
+        byInode.set(id, map);
+      }
+      return inodes.map((r) => ({
+        inodeId: Number(r.id),
+        parentId: Number(r.parent_id),
+        name: String(r.name),
+        isDir: Boolean(r.is_dir),
+        size: Number(r.size),
+        owner: r.owner === null ? null : String(r.owner),
+        group: r.grp === null ? null : String(r.grp),
+        permission: Number(r.permission),
+        mtimeMs: Number(r.mtime),
+        logicalTime: Number(r.logical_time),
+        xattrs: byInode.get(Number(r.id)) ?? {},
+      }));
+    } finally {
+      conn.release();
+    }
+  }
+
+  userNames(ids: number[]): Promise<Map<number, string>> {
+    return this.names('fs_users', ids);
+  }
+
+  projectNames(ids: number[]): Promise<Map<number, string>> {
+    return this.names('projects', ids);
+  }
+
+  datasetNames(ids: number[]): Promise<Map<number, string>> {
+    return this.names('datasets', ids);
+  }
+
+  async contexts(appIds: string[]): Promise<Map<string, ExecutionContext>> {
+    const out = new Map<string, ExecutionContext>();
+    if (appIds.length === 0) return out;
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT a.app_id, e.id AS execution_id, j.name AS job_name, p.name AS pipeline_name, r.run_name
+         FROM applications a
+         LEFT JOIN job_executions e ON e.id = a.execution_id
+         LEFT JOIN jobs j ON j.id = e.job_id
+         LEFT JOIN pipeline_runs r ON r.id = e.pipeline_run_id
+         LEFT JOIN pipelines p ON p.id = r.pipeline_id
+        WHERE a.app_id IN (?)`,
+      [appIds],
+    );
+    for (const r of rows) {
+      out.set(String(r.app_id), {
+        appId: String(r.app_id),
+        jobName: r.job_name === null ? null : String(r.job_name),
+        jobExecutionId: r.execution_id === null ? null : Number(r.execution_id),
+        pipelineName: r.pipeline_name === null ? null : String(r.pipeline_name),
+        pipelineRun: r.run_name === null ? null : String(r.run_name),
+      });
+    }
+    return out;
+  }
+
+  async xattrValues(name: string, ids: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (ids.length === 0) return out;
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT inode_id, value FROM xattrs WHERE name = ? AND inode_id IN (?)',
+      [name, ids],
+    );
+    for (const r of rows)
+      out.set(Number(r.inode_id), Buffer.isBuffer(r.value) ? r.value.toString('utf8') : String(r.value));
+    return out;
+  }
+
+  private async names(table: string, ids: number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (ids.length === 0) return out;
+    const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT id, name FROM ${table} WHERE id IN (?)`, [
+      ids,
+    ]);
+    for (const r of rows) out.set(Number(r.id), String(r.name));
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+import { type Batch, type BinlogPosition, type LogRow, type PoisonRow, assert } from '@epipe/core';
+import { reorderByInode } from './reorder';
+
+/** What the builder needs of a source chunk (structurally the source's TransactionChunk). */
+export interface ChunkLike {
+  rows: LogRow[];
+  poison: PoisonRow[];
+  final: boolean;
+  position?: BinlogPosition;
+  bytes: number;
+}
+
+export interface EpochConfig {
+  /** Close an epoch this long after it opened (an idle source closes empty epochs too). */
+  maxEpochMs: number;
+  /** Close an epoch at a transaction boundary once it holds this many rows... */
+  maxEpochRows: number;
+  /** ...or this many bytes. */
+  maxEpochBytes: number;
+  /** A single transaction bigger than this is cut into several batches of one epoch. */
+  maxBatchRows: number;
+  maxBatchBytes: number;
+}
+
+export const DEFAULT_EPOCH_CONFIG: EpochConfig = {
+  maxEpochMs: 50,
+  maxEpochRows: 5_000,
+  maxEpochBytes: 4 * 1024 * 1024,
+  maxBatchRows: 20_000,
+  maxBatchBytes: 16 * 1024 * 1024,
+};
+
+/**
+ * Groups committed transactions into totally ordered epochs (P1) without ever splitting a
+ * transaction across epochs (P2). Epoch ids start from the wall clock in microseconds so they
+ * keep increasing across restarts of the daemon, then count up by one.
+ */
+export class EpochBuilder {
+  private epoch: number;
+  private part = 0;
+  private rows: LogRow[] = [];
+  private poison: PoisonRow[] = [];
+  private bytes = 0;
+  private transactions = 0;
+  private position: BinlogPosition | undefined;
+  private openedAtMs: number;
+  private inTransaction = false;
+
+  constructor(
+    private readonly config: EpochConfig,
+    now: () => number = Date.now,
+    firstEpoch?: number,
+  ) {
+    this.now = now;
+    this.epoch = firstEpoch ?? now() * 1000;
+    this.openedAtMs = now();
+  }
+
+  private readonly now: () => number;
+
+  get currentEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Adds a chunk; returns the batches it closed, in order. */
+  add(chunk: ChunkLike): Batch[] {
+    const out: Batch[] = [];
+    this.rows.push(...chunk.rows);
+    this.poison.push(...chunk.poison);
+    this.bytes += chunk.bytes;
+    this.inTransaction = !chunk.final;
+    if (chunk.final) {
+      this.transactions++;
+      if (chunk.position) this.position = chunk.position;
+      if (this.rows.length >= this.config.maxEpochRows || this.bytes >= this.config.maxEpochBytes) {
+        out.push(this.close(true));
+      }
+    } else if (this.rows.length >= this.config.maxBatchRows || this.bytes >= this.config.maxBatchBytes) {
+      // Mid-transaction: the epoch cannot close (P2), but memory must stay bounded.
+      out.push(this.close(false));
+    }
+    return out;
+  }
+
+  /** Closes the open epoch when its time budget is spent and no transaction is half-read. */
+  tick(): Batch[] {
+    if (this.inTransaction) return [];
+    if (this.now() - this.openedAtMs < this.config.maxEpochMs) return [];
+    return [this.close(true)];
+  }
+
+  private close(last: boolean): Batch {
+    const batch: Batch = {
+      epoch: this.epoch,
+      part: this.part,
+      last,
+      rows: reorderByInode(this.rows),
+      poison: this.poison,
+      bytes: this.bytes,
+      transactions: this.transactions,
+      closedAtMs: this.now(),
+      ...(this.position ? { position: this.position } : {}),
+    };
+    this.rows = [];
+    this.poison = [];
+    this.bytes = 0;
+    this.transactions = 0;
+    if (last) {
+      assert(!this.inTransaction, 'closed an epoch in the middle of a transaction');
+      this.epoch++;
+      this.part = 0;
+      this.position = undefined;
+      this.openedAtMs = this.now();
+    } else {
+      this.part++;
+    }
+    return batch;
+  }
+}

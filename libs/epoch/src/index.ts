@@ -1,0 +1,2 @@
+export * from './epoch-builder';
+export * from './reorder';
