@@ -82,10 +82,13 @@ export class EpochBuilder {
     return out;
   }
 
-  /** Closes the open epoch when its time budget is spent and no transaction is half-read. */
-  tick(): Batch[] {
+  /**
+   * Closes the open epoch when its time budget is spent (or `force`, at shutdown) and no
+   * transaction is half-read.
+   */
+  tick(force = false): Batch[] {
     if (this.inTransaction) return [];
-    if (this.now() - this.openedAtMs < this.config.maxEpochMs) return [];
+    if (!force && this.now() - this.openedAtMs < this.config.maxEpochMs) return [];
     return [this.close(true)];
   }
 

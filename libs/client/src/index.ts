@@ -1,0 +1,2 @@
+export * from './dedupe';
+export * from './subscriber';

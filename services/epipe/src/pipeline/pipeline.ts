@@ -1,0 +1,236 @@
+import type { LogAcknowledger } from '@epipe/ack';
+import {
+  type Batch,
+  ByteBudget,
+  type DeadLetter,
+  EpipeError,
+  type Logger,
+  type Metrics,
+  errorMessage,
+  isRetriable,
+  retry,
+} from '@epipe/core';
+import type { EnrichResult } from '@epipe/enrich';
+import { type ChunkLike, type EpochConfig, EpochBuilder } from '@epipe/epoch';
+import type { EventPublisher, SearchIndexer } from './ports';
+import { searchChanges } from './search-changes';
+
+export interface PipelineDeps {
+  source: { read(signal: AbortSignal): AsyncIterable<ChunkLike> };
+  enricher: { enrich(batch: Batch): Promise<EnrichResult> };
+  kafka: EventPublisher | null;
+  elastic: SearchIndexer | null;
+  acker: LogAcknowledger;
+  metrics: Metrics;
+  logger: Logger;
+  epoch: EpochConfig;
+  maxInflightBytes: number;
+  shutdownTimeoutMs: number;
+  /** Told false while a sink call is being retried, true when calls succeed again. */
+  onReady?: (ready: boolean) => void;
+}
+
+/**
+ * One lifetime of the pipeline: source -> epochs -> enrich -> (Kafka || Elasticsearch) -> ack.
+ * Each stage handles batches one at a time in (epoch, part) order, so batches complete in order;
+ * different stages work on different batches at once. Memory between the source and the ack is
+ * bounded by a byte budget: when it is spent the source stops being read, and its own buffer then
+ * pauses the binlog socket. A retriable sink failure is retried in place (the daemon stays up and
+ * reports not-ready); anything else ends this lifetime with the error, and the supervisor starts
+ * a fresh one, which recovers from the log table.
+ */
+export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Promise<void> {
+  const { metrics, logger } = deps;
+  const budget = new ByteBudget(deps.maxInflightBytes);
+  const builder = new EpochBuilder(deps.epoch);
+  // Two signals: `reading` stops the source (a clean stop then drains what is in flight);
+  // `stop` also abandons in-flight calls (on failure, or when the drain deadline passes).
+  const reading = new AbortController();
+  const stop = new AbortController();
+  const onOuterAbort = (): void => reading.abort(signal.reason);
+  if (signal.aborted) onOuterAbort();
+  signal.addEventListener('abort', onOuterAbort, { once: true });
+  let failure: unknown;
+  const fail = (err: unknown): void => {
+    if (failure === undefined) failure = err;
+    reading.abort(err);
+    stop.abort(err);
+  };
+
+  let lastEnrich: Promise<unknown> = Promise.resolve();
+  let lastKafka: Promise<unknown> = Promise.resolve();
+  let lastElastic: Promise<unknown> = Promise.resolve();
+  let lastAck: Promise<unknown> = Promise.resolve();
+  let inflight = 0;
+
+  const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> =>
+    retry(fn, {
+      attempts: Number.POSITIVE_INFINITY,
+      minDelayMs: 100,
+      maxDelayMs: 5_000,
+      signal: stop.signal,
+      retriable: isRetriable,
+      onRetry: (err, attempt, delay) => {
+        metrics.sinkErrors.inc({ sink });
+        deps.onReady?.(false);
+        logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
+      },
+    }).then((value) => {
+      deps.onReady?.(true);
+      return value;
+    });
+
+  const dispatch = (batch: Batch): void => {
+    inflight++;
+    metrics.inflightBatches.set(inflight);
+    metrics.epochs.inc(batch.last ? 1 : 0);
+    metrics.currentEpoch.set(batch.epoch);
+    const enriched = lastEnrich.then(() => call('enrich', 'mysql', () => deps.enricher.enrich(batch)));
+    lastEnrich = enriched;
+    const kafka = Promise.all([enriched, lastKafka]).then(([result]) => deliverKafka(batch, result));
+    lastKafka = kafka;
+    const elastic = Promise.all([enriched, lastElastic]).then(([result]) => deliverElastic(result));
+    lastElastic = elastic;
+    const acked = Promise.all([enriched, kafka, elastic, lastAck]).then(async ([result, kafkaDead, esDead]) => {
+      const dead = [...poisonLetters(batch), ...result.dead, ...kafkaDead, ...esDead];
+      if (dead.length > 0) await deadLetter(dead);
+      const ids = batch.rows.map((r) => r.logId);
+      for (const p of batch.poison) if (p.logId !== undefined) ids.push(p.logId);
+      const deleted = await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
+      metrics.rowsAcked.inc(deleted);
+      metrics.filtered.inc(result.filtered);
+      const now = Date.now();
+      let newest = 0;
+      for (const r of batch.rows) {
+        metrics.lagMs.observe(now - r.commitTsMs);
+        newest = Math.max(newest, r.commitTsMs);
+      }
+      if (newest > 0) metrics.lastAckedCommitMs.set(newest);
+    });
+    lastAck = acked;
+    acked.then(
+      () => {
+        budget.release(batch.bytes);
+        inflight--;
+        metrics.inflightBatches.set(inflight);
+        metrics.inflightBytes.set(budget.inUse);
+      },
+      (err: unknown) => fail(err),
+    );
+  };
+
+  const deliverKafka = async (batch: Batch, result: EnrichResult): Promise<DeadLetter[]> => {
+    if (!deps.kafka || result.events.length === 0) return [];
+    const kafka = deps.kafka;
+    const end = metrics.sinkLatency.startTimer({ sink: 'kafka' });
+    const outcome = await call('publish to Kafka', 'kafka', () => kafka.publish(result.events, stop.signal));
+    end();
+    const rejected = outcome?.rejected ?? [];
+    metrics.eventsDelivered.inc({ sink: 'kafka' }, result.events.length - rejected.length);
+    return rejected.map(({ event, reason }) => ({
+      logId: event.logId,
+      inodeId: event.inodeId,
+      stage: 'kafka' as const,
+      reason,
+      row: event,
+      epoch: batch.epoch,
+    }));
+  };
+
+  const deliverElastic = async (result: EnrichResult): Promise<DeadLetter[]> => {
+    if (!deps.elastic) return [];
+    const changes = searchChanges(result);
+    if (changes.length === 0) return [];
+    const elastic = deps.elastic;
+    const end = metrics.sinkLatency.startTimer({ sink: 'elasticsearch' });
+    const outcome = await call('apply to Elasticsearch', 'elasticsearch', () => elastic.apply(changes, stop.signal));
+    end();
+    metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
+    return outcome.rejected.map(({ change, reason }) => ({
+      logId: undefined,
+      inodeId: change.kind === 'move' ? change.dirInodeId : change.kind === 'delete' ? change.inodeId : change.doc.inodeId,
+      stage: 'elasticsearch' as const,
+      reason,
+      row: change,
+      epoch: result.events[0]?.epoch ?? 0,
+    }));
+  };
+
+  const deadLetter = async (letters: DeadLetter[]): Promise<void> => {
+    for (const l of letters) metrics.deadLetters.inc({ stage: l.stage });
+    logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))].slice(0, 5) }, 'dead letters');
+    const kafka = deps.kafka;
+    if (kafka) await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal));
+  };
+
+  const ticker = setInterval(
+    () => {
+      try {
+        for (const batch of builder.tick()) dispatch(batch);
+      } catch (err) {
+        fail(err);
+      }
+    },
+    Math.max(1, Math.floor(deps.epoch.maxMs / 2)),
+  );
+
+  try {
+    for await (const chunk of deps.source.read(reading.signal)) {
+      metrics.inflightBytes.set(budget.inUse);
+      if (!budget.fits(chunk.bytes)) {
+        metrics.sourcePaused.set(1);
+        const acquired = budget.acquire(chunk.bytes).then(() => true);
+        if (!(await Promise.race([acquired, aborted(reading.signal).then(() => false)]))) {
+          // The budget may still be granted later; give it back then.
+          void acquired.then(() => budget.release(chunk.bytes));
+          break;
+        }
+        metrics.sourcePaused.set(0);
+      } else {
+        budget.tryAcquire(chunk.bytes);
+      }
+      if (reading.signal.aborted) break;
+      for (const batch of builder.add(chunk)) dispatch(batch);
+    }
+  } catch (err) {
+    if (!reading.signal.aborted) fail(err);
+  } finally {
+    clearInterval(ticker);
+    signal.removeEventListener('abort', onOuterAbort);
+  }
+
+  if (failure !== undefined) throw failure;
+  // Clean stop: close the open epoch (unless a transaction is half read: its rows stay in the
+  // log table and are replayed next time), then drain what is in flight under a deadline.
+  for (const batch of builder.tick(true)) dispatch(batch);
+  const drained = await Promise.race([
+    lastAck.then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.shutdownTimeoutMs).unref()),
+  ]);
+  if (failure !== undefined) throw failure;
+  if (!drained) {
+    stop.abort(new EpipeError('SHUTDOWN', 'drain deadline passed'));
+    throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${deps.shutdownTimeoutMs} ms`);
+  }
+}
+
+function poisonLetters(batch: Batch): DeadLetter[] {
+  return batch.poison.map((p) => ({
+    logId: p.logId,
+    inodeId: typeof p.raw.inode_id === 'number' ? p.raw.inode_id : undefined,
+    stage: 'parse' as const,
+    reason: p.reason,
+    row: p.raw,
+    epoch: batch.epoch,
+  }));
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

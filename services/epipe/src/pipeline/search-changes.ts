@@ -1,0 +1,47 @@
+import type { EnrichResult } from '@epipe/enrich';
+import type { InodeChange } from '@epipe/sink-elastic';
+
+/**
+ * What the search index must do for one batch: deletes and whole-document upserts first (each
+ * document is the inode's current state with its own logical_time as version), then directory
+ * moves in the order they happened, which fix the paths of documents written by earlier batches.
+ */
+export function searchChanges(result: EnrichResult): InodeChange[] {
+  const changes: InodeChange[] = [];
+  for (const d of result.deletes) changes.push({ kind: 'delete', inodeId: d.inodeId, logicalTime: d.logicalTime });
+  for (const doc of result.docs) {
+    if (doc.path === null) continue; // unknown ancestors: a later event or move will write it
+    const s = doc.state;
+    changes.push({
+      kind: 'upsert',
+      doc: {
+        inodeId: s.inodeId,
+        parentId: s.parentId,
+        name: s.name,
+        path: doc.path,
+        ancestorIds: doc.ancestorIds,
+        isDir: s.isDir,
+        size: s.size,
+        owner: s.owner,
+        group: s.group,
+        permission: s.permission,
+        mtimeMs: s.mtimeMs,
+        logicalTime: s.logicalTime,
+        xattrs: s.xattrs,
+        lastOperation: doc.last.operation,
+        lastAppId: doc.last.app?.appId ?? null,
+        lastCommitTsMs: doc.last.commitTsMs,
+      },
+    });
+  }
+  for (const m of result.moves) {
+    changes.push({
+      kind: 'move',
+      dirInodeId: m.dirInodeId,
+      oldPath: m.oldPath,
+      newPath: m.newPath,
+      newAncestorIds: m.newAncestorIds,
+    });
+  }
+  return changes;
+}

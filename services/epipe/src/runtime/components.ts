@@ -1,0 +1,135 @@
+import { SqlLogAcknowledger } from '@epipe/ack';
+import type { Logger, Metrics } from '@epipe/core';
+import { Enricher, SqlMetadataReader } from '@epipe/enrich';
+import { RuleFilter } from '@epipe/filter';
+import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
+import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
+import { type LogSource, createLogSource } from '@epipe/source';
+import { type Pool, createPool } from 'mysql2/promise';
+import type { OperationName } from '@epipe/core';
+import type { EpipeConfig } from '../config/load';
+
+/** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
+export interface Components {
+  pool: Pool;
+  source: LogSource;
+  enricher: Enricher;
+  acker: SqlLogAcknowledger;
+  kafka: KafkaSink | null;
+  elastic: ElasticSink | null;
+  close(): Promise<void>;
+}
+
+export function serverId(config: EpipeConfig): number {
+  // Replica ids must be unique among the server's replicas; the pid keeps standbys apart.
+  return config.mysql.serverId || 100_000 + (process.pid % 900_000);
+}
+
+export function createComponents(config: EpipeConfig, deps: { logger: Logger; metrics: Metrics }): Components {
+  const { mysql } = config;
+  const pool = createPool({
+    host: mysql.host,
+    port: mysql.port,
+    user: mysql.user,
+    password: mysql.password,
+    database: mysql.database,
+    connectionLimit: mysql.poolSize,
+    connectTimeout: mysql.connectTimeoutMs,
+    supportBigNumbers: true,
+    enableKeepAlive: true,
+  });
+  const source = createLogSource(
+    {
+      host: mysql.host,
+      port: mysql.port,
+      user: mysql.user,
+      password: mysql.password,
+      database: mysql.database,
+      logTable: mysql.logTable,
+      serverId: serverId(config),
+      scanPageRows: config.source.scanPageRows,
+      chunkMaxRows: config.source.chunkMaxRows,
+      chunkMaxBytes: config.source.chunkMaxBytes,
+      queueMaxBytes: config.source.queueMaxBytes,
+      heartbeatMs: config.source.heartbeatMs,
+      connectTimeoutMs: mysql.connectTimeoutMs,
+      queryTimeoutMs: 60_000,
+    },
+    { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
+  );
+  const filter = new RuleFilter({
+    include: config.filter.include,
+    exclude: config.filter.exclude,
+    operations: config.filter.operations.length > 0 ? (config.filter.operations as OperationName[]) : null,
+    tag: config.filter.tagXattr
+      ? { xattr: config.filter.tagXattr, offValues: config.filter.tagOffValues, default: config.filter.tagDefault }
+      : null,
+  });
+  const enricher = new Enricher(
+    {
+      sourceName: mysql.database,
+      pathCacheSize: config.enrich.pathCacheSize,
+      nameCacheSize: config.enrich.nameCacheSize,
+      contextCacheSize: config.enrich.contextCacheSize,
+    },
+    new SqlMetadataReader(pool, mysql.logTable),
+    filter,
+    deps.metrics,
+  );
+  const acker = new SqlLogAcknowledger(pool, mysql.logTable);
+  const k = config.kafka;
+  const kafka = k.enabled
+    ? createKafkaSink(
+        {
+          brokers: k.brokers,
+          clientId: k.clientId,
+          topic: k.topic,
+          deadLetterTopic: k.deadLetterTopic,
+          source: mysql.database,
+          createTopics: k.createTopics,
+          partitions: k.partitions,
+          replicationFactor: k.replicationFactor,
+          requestTimeoutMs: k.requestTimeoutMs,
+          connectionTimeoutMs: k.connectionTimeoutMs,
+          maxBatchBytes: k.maxBatchBytes,
+          ssl: k.ssl,
+          ...(k.saslMechanism
+            ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
+            : {}),
+        },
+        { logger: deps.logger.child({ stage: 'kafka' }), metrics: deps.metrics },
+      )
+    : null;
+  const e = config.elastic;
+  const elastic = e.enabled
+    ? createElasticSink(
+        {
+          url: e.url,
+          index: e.index,
+          ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+          ...(e.username ? { username: e.username, password: e.password } : {}),
+          ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+          requestTimeoutMs: e.requestTimeoutMs,
+          maxRetries: e.maxRetries,
+          bulkMaxBytes: e.bulkMaxBytes,
+          bulkMaxDocs: e.bulkMaxDocs,
+          concurrency: e.concurrency,
+          refreshInterval: e.refreshInterval,
+          replicas: e.replicas,
+        },
+        { logger: deps.logger.child({ stage: 'elasticsearch' }), metrics: deps.metrics },
+      )
+    : null;
+  return {
+    pool,
+    source,
+    enricher,
+    acker,
+    kafka,
+    elastic,
+    async close() {
+      await Promise.allSettled([kafka?.close(), elastic?.close()]);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { EpipeError, type Logger, type Metrics, backoffDelay, errorMessage, isRetriable, sleep } from '@epipe/core';
+import { createConnection } from 'mysql2/promise';
+import type { EpipeConfig } from '../config/load';
+import { runPipeline } from '../pipeline/pipeline';
+import { createComponents } from './components';
+import { LeaderLock } from './leader';
+
+export interface DaemonState {
+  phase: 'starting' | 'standby' | 'running' | 'restarting' | 'stopping' | 'stopped';
+  ready: boolean;
+  restarts: number;
+  lastError: string | null;
+}
+
+/**
+ * The outer loop: take the leader lock, build fresh components, run the pipeline until it fails
+ * or the signal aborts, then wait a delay that depends on the kind of error and start again.
+ * Every lifetime starts with recovery from the log table, so a restart never loses a row.
+ */
+export async function supervise(
+  config: EpipeConfig,
+  deps: { logger: Logger; metrics: Metrics; state: DaemonState },
+  signal: AbortSignal,
+): Promise<void> {
+  const { logger, metrics, state } = deps;
+  const lock = new LeaderLock(
+    () =>
+      createConnection({
+        host: config.mysql.host,
+        port: config.mysql.port,
+        user: config.mysql.user,
+        password: config.mysql.password,
+        connectTimeout: config.mysql.connectTimeoutMs,
+        enableKeepAlive: true,
+      }),
+    config.leader.lockName || `epipe:${config.mysql.database}`,
+    config.leader.waitMs,
+    logger,
+  );
+  let failures = 0;
+  try {
+    while (!signal.aborted) {
+      state.phase = 'standby';
+      try {
+        await lock.acquire(signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        throw err;
+      }
+      state.phase = 'running';
+      const started = Date.now();
+      try {
+        await runOnce(config, deps, lock, signal);
+        if (signal.aborted) break;
+      } catch (err) {
+        if (signal.aborted && err instanceof EpipeError && err.code === 'SHUTDOWN') throw err;
+        state.restarts++;
+        state.ready = false;
+        metrics.ready.set(0);
+        state.lastError = errorMessage(err);
+        const code = err instanceof EpipeError ? err.code : 'UNKNOWN';
+        metrics.restarts.inc({ code });
+        // A lifetime that ran a while resets the backoff: this is a new incident.
+        failures = Date.now() - started > 60_000 ? 1 : failures + 1;
+        const delay = restartDelay(err, failures);
+        logger.error({ err: errorMessage(err), code, cause: causeOf(err), delayMs: delay }, 'pipeline stopped; restarting');
+        state.phase = 'restarting';
+        await sleep(delay, signal).catch(() => undefined);
+      }
+    }
+  } finally {
+    state.phase = 'stopped';
+    state.ready = false;
+    metrics.ready.set(0);
+    await lock.release();
+  }
+}
+
+async function runOnce(
+  config: EpipeConfig,
+  deps: { logger: Logger; metrics: Metrics; state: DaemonState },
+  lock: LeaderLock,
+  signal: AbortSignal,
+): Promise<void> {
+  const { logger, metrics, state } = deps;
+  const components = createComponents(config, deps);
+  const lifetime = new AbortController();
+  const onAbort = (): void => lifetime.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  let lostLeadership = false;
+  const leaderCheck = setInterval(() => {
+    void lock.check().then((held) => {
+      if (!held && !lifetime.signal.aborted) {
+        lostLeadership = true;
+        logger.error('leader lock lost: stopping this lifetime');
+        lifetime.abort(new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true }));
+      }
+    });
+  }, 5_000);
+  try {
+    await Promise.all([components.kafka?.start(lifetime.signal), components.elastic?.start(lifetime.signal)]);
+    const setReady = (ready: boolean): void => {
+      state.ready = ready;
+      metrics.ready.set(ready ? 1 : 0);
+    };
+    setReady(true);
+    logger.info('pipeline started: recovering from the log table, then tailing the binlog');
+    await runPipeline(
+      {
+        source: components.source,
+        enricher: components.enricher,
+        kafka: components.kafka,
+        elastic: components.elastic,
+        acker: components.acker,
+        metrics,
+        logger,
+        epoch: {
+          maxEpochMs: config.epoch.maxMs,
+          maxEpochRows: config.epoch.maxRows,
+          maxEpochBytes: config.epoch.maxBytes,
+          maxBatchRows: config.epoch.maxBatchRows,
+          maxBatchBytes: config.epoch.maxBatchBytes,
+        },
+        maxInflightBytes: config.pipeline.maxInflightBytes,
+        shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
+        onReady: setReady,
+      },
+      lifetime.signal,
+    );
+    if (lostLeadership) throw new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true });
+  } finally {
+    clearInterval(leaderCheck);
+    signal.removeEventListener('abort', onAbort);
+    state.ready = false;
+    metrics.ready.set(0);
+    await components.close();
+  }
+}
+
+function restartDelay(err: unknown, failures: number): number {
+  if (err instanceof EpipeError && (err.code === 'SERVER_MISCONFIGURED' || err.code === 'CONFIG_INVALID')) {
+    return 30_000; // an operator has to act; do not hammer the server meanwhile
+  }
+  if (isRetriable(err)) return backoffDelay(failures, 500, 30_000);
+  return backoffDelay(failures, 2_000, 60_000);
+}
+
+function causeOf(err: unknown): string | undefined {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause === undefined ? undefined : errorMessage(cause);
+}
