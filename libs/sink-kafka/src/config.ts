@@ -1,0 +1,22 @@
+export interface KafkaSinkConfig {
+  brokers: string[];
+  clientId: string;
+  /** File events: key = inode id, value = JSON FileEvent. */
+  topic: string;
+  /** Dead letters: key = log id (or 'unknown'), value = JSON dead-letter record. */
+  deadLetterTopic: string;
+  /** Names the source database in dead letters; the same name event ids start with. */
+  source: string;
+  /** Create both topics at start when missing (idempotent). */
+  createTopics: boolean;
+  partitions: number;
+  replicationFactor: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  /** Upper bound of one produce request; a publish() is split into requests no larger. */
+  maxBatchBytes: number;
+  /** Retries kafkajs makes inside one produce request before publish() fails (default 5). */
+  retries?: number;
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
