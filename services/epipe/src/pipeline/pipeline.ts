@@ -171,7 +171,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         fail(err);
       }
     },
-    Math.max(1, Math.floor(deps.epoch.maxMs / 2)),
+    Math.max(1, Math.floor(deps.epoch.maxEpochMs / 2)),
   );
 
   try {

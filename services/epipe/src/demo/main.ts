@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createSubscriber } from '@epipe/client';
+import { grantEpipeUser, migrate, NameNode, quoteDatabase } from '@epipe/metastore';
+import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
+import { createPool, type RowDataPacket } from 'mysql2/promise';
+import { startDaemon } from './daemon-process';
+import { summarize } from './stats';
+
+/**
+ * `make demo`: a fresh metadata database, the daemon as its own process with a least-privilege
+ * user, a few concurrent writers for about 30 s, and a subscriber measuring commit-to-Kafka lag.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const seconds = Number(env.EPIPE_DEMO_SECONDS ?? 30);
+  const writers = Number(env.EPIPE_DEMO_WRITERS ?? 4);
+  const host = env.EPIPE_MYSQL_HOST ?? '127.0.0.1';
+  const port = Number(env.EPIPE_MYSQL_PORT ?? 3307);
+  const brokers = (env.EPIPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const esUrl = env.EPIPE_ES_URL ?? 'http://127.0.0.1:9200';
+  const run = Date.now().toString(36);
+  const database = 'epipe_demo';
+  const topic = `epipe-demo-${run}`;
+  const index = `epipe-demo-${run}`;
+  const logDir = resolve(env.EPIPE_STACK_DIR ?? '.stack');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, 'demo-epipe.log');
+
+  const root = createPool({ host, port, user: env.EPIPE_MYSQL_USER ?? 'root', password: env.EPIPE_MYSQL_PASSWORD ?? '' });
+  await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
+  await migrate(root, database);
+  const password = randomBytes(12).toString('hex');
+  await grantEpipeUser(root, { database, user: 'epipe_demo', password, host: '%' });
+  await root.end();
+  const pool = createPool({
+    host,
+    port,
+    user: env.EPIPE_MYSQL_USER ?? 'root',
+    password: env.EPIPE_MYSQL_PASSWORD ?? '',
+    database,
+    connectionLimit: writers + 4,
+  });
+  const nn = new NameNode(pool);
+  step(`metadata database ${database} migrated; epipe connects as epipe_demo (replication + SELECT + DELETE on fs_log)`);
+
+  const daemon = startDaemon(
+    {
+      EPIPE_MYSQL_HOST: host,
+      EPIPE_MYSQL_PORT: String(port),
+      EPIPE_MYSQL_USER: 'epipe_demo',
+      EPIPE_MYSQL_PASSWORD: password,
+      EPIPE_MYSQL_DATABASE: database,
+      EPIPE_KAFKA_BROKERS: brokers.join(','),
+      EPIPE_KAFKA_TOPIC: topic,
+      EPIPE_KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+      EPIPE_ES_URL: esUrl,
+      EPIPE_ES_INDEX: index,
+      EPIPE_HTTP_PORT: '0',
+      EPIPE_LOG_LEVEL: env.EPIPE_LOG_LEVEL ?? 'info',
+    },
+    logFile,
+  );
+  step(`daemon started (pid ${daemon.child.pid}); its log: ${logFile}`);
+
+  const lags: number[] = [];
+  const seen = new Set<string>();
+  let firstCommit = Number.POSITIVE_INFINITY;
+  let lastDelivery = 0;
+  const subscriber = createSubscriber({ brokers, topic, groupId: `demo-${run}`, fromBeginning: true });
+  await subscriber.start(({ event, receivedAtMs }) => {
+    if (seen.has(event.eventId)) return;
+    seen.add(event.eventId);
+    lags.push(receivedAtMs - event.commitTsMs);
+    firstCommit = Math.min(firstCommit, event.commitTsMs);
+    lastDelivery = Math.max(lastDelivery, receivedAtMs);
+  });
+  step(`subscribed to ${topic}`);
+
+  const setup = await setupWorkload(nn, 'demo', writers);
+  step(`project /Projects/demo with datasets ${setup.datasets.join(', ')}; ${writers} writers for ${seconds}s`);
+  const pending = async (): Promise<number> => {
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log');
+    return Number(rows[0]?.n ?? 0);
+  };
+  let lastOps = 0;
+  const stats = await runWorkload(nn, setup, {
+    project: 'demo',
+    writers,
+    durationMs: seconds * 1000,
+    ratePerSec: Number(env.EPIPE_DEMO_RATE ?? 0),
+    mix: HOPSFS_MIX,
+    seed: 42,
+    onProgress: (s) => {
+      const recent = lags.slice(-2000);
+      const lag = summarize(recent);
+      void pending().then((p) => {
+        process.stdout.write(
+          `\r[${Math.round(s.elapsedMs / 1000)}s] ops ${s.operations} (${s.operations - lastOps}/s) | events in Kafka ${seen.size} | log rows pending ${p} | lag p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)}   `,
+        );
+        lastOps = s.operations;
+      });
+    },
+  });
+  process.stdout.write('\n');
+  step(`workload done: ${stats.operations} operations (${stats.refused} refused by the name node) in ${(stats.elapsedMs / 1000).toFixed(1)}s`);
+
+  const [logged] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log');
+  const deadline = Date.now() + 120_000;
+  let left = Number(logged[0]?.n ?? 0);
+  while ((left = await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, 1_500)); // the last Kafka fetches
+  const lag = summarize(lags);
+  const seconds2 = (lastDelivery - firstCommit) / 1000;
+  console.log('');
+  console.log('=== epipe demo results ===');
+  console.log(`events delivered to Kafka : ${seen.size}`);
+  console.log(`throughput                : ${(seen.size / seconds2).toFixed(0)} events/s (first commit to last delivery)`);
+  console.log(`lag commit -> Kafka       : p50 ${fmt(lag.p50)}  p95 ${fmt(lag.p95)}  p99 ${fmt(lag.p99)}  max ${fmt(lag.max)}`);
+  console.log(`log table rows left       : ${left}${left === 0 ? ' (empty: every row acknowledged by Kafka and Elasticsearch, then deleted)' : ' (NOT EMPTY)'}`);
+
+  await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
+  const search = (await (
+    await fetch(`${esUrl}/${index}/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        size: 3,
+        query: {
+          bool: {
+            must: [{ match: { 'path.text': 'demo_Training_Datasets' } }, { match: { xattr_text: 'alice' } }],
+            filter: [{ term: { is_dir: false } }],
+          },
+        },
+      }),
+    })
+  ).json()) as { hits?: { total?: { value: number }; hits?: { _source: { path: string; size: number } }[] } };
+  console.log(`search "files under demo_Training_Datasets with an xattr mentioning alice": ${search.hits?.total?.value ?? 0} hits`);
+  for (const hit of search.hits?.hits ?? []) console.log(`   ${hit._source.path} (${hit._source.size} bytes)`);
+  const [inodes] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM inodes WHERE id > 1');
+  const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
+  console.log(`search index documents    : ${count.count} (inodes in the database: ${Number(inodes[0]?.n)})`);
+
+  await subscriber.stop();
+  const code = await daemon.stop();
+  console.log(`daemon stopped on SIGTERM with exit code ${code}`);
+  await pool.end();
+  if (left !== 0 || code !== 0) process.exitCode = 1;
+}
+
+function fmt(ms: number): string {
+  return Number.isFinite(ms) ? `${Math.round(ms)}ms` : '-';
+}
+
+function step(text: string): void {
+  console.log(`* ${text}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
