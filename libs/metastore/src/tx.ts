@@ -1,0 +1,162 @@
+import { EpipeError, retry } from '@epipe/core';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { PendingLog } from './types';
+
+/** Rows per INSERT when a recursive delete logs a large subtree. */
+const LOG_INSERT_CHUNK = 500;
+
+export interface TxHooks {
+  /**
+   * Runs after the log rows are written and right before COMMIT; throwing rolls the whole
+   * operation back. For fault-injection tests.
+   */
+  beforeCommit?: (operation: string) => void | Promise<void>;
+}
+
+export interface TxOptions {
+  /** Attempts in all when the transaction deadlocks or races a concurrent writer. */
+  attempts: number;
+  hooks: TxHooks;
+}
+
+/**
+ * A concurrent writer changed what this transaction resolved (an intermediate directory
+ * appeared, say). The whole transaction is retried from scratch.
+ */
+export class Conflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Conflict';
+  }
+}
+
+const RETRY_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+function isConflict(err: unknown): boolean {
+  if (err instanceof Conflict) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRY_CODES.has(code);
+}
+
+/** One open transaction: its connection, and the log rows it will write just before COMMIT. */
+export class Tx {
+  readonly logs: PendingLog[] = [];
+
+  /** A pool works too, for lookups that need no transaction (stat, listDir). */
+  constructor(readonly conn: PoolConnection | Pool) {}
+
+  async rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+    const [rows] = await this.conn.query<RowDataPacket[]>(sql, params);
+    return rows;
+  }
+
+  async exec(sql: string, params: unknown[] = []): Promise<ResultSetHeader> {
+    const [result] = await this.conn.query<ResultSetHeader>(sql, params);
+    return result;
+  }
+
+  log(row: PendingLog): void {
+    this.logs.push(row);
+  }
+}
+
+// Connections of the caller's pool are switched to READ COMMITTED once: locking reads then take
+// no gap locks, so concurrent creates in one directory do not deadlock on the parent's gap,
+// and plain reads see the latest committed namespace (the way HopsFS reads NDB).
+const prepared = new WeakSet<object>();
+
+async function prepareSession(conn: PoolConnection): Promise<void> {
+  if (prepared.has(conn.connection)) return;
+  await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+  prepared.add(conn.connection);
+}
+
+/**
+ * Runs `body` in one transaction, then writes its log rows (stamped with the time right before
+ * COMMIT) and commits. Deadlocks and conflicts retry the whole transaction; anything else rolls
+ * back and is rethrown, so an inode change and its log row always commit or vanish together.
+ */
+export async function inTransaction<T>(
+  pool: Pool,
+  options: TxOptions,
+  operation: string,
+  body: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  try {
+    return await retry(() => attempt(pool, options, operation, body), {
+      attempts: options.attempts,
+      minDelayMs: 1,
+      maxDelayMs: 40,
+      retriable: isConflict,
+    });
+  } catch (err) {
+    if (err instanceof Conflict)
+      throw new EpipeError('INVALID_OPERATION', `${operation}: ${err.message}`, {
+        retriable: true,
+        cause: err,
+      });
+    throw err;
+  }
+}
+
+async function attempt<T>(
+  pool: Pool,
+  options: TxOptions,
+  operation: string,
+  body: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const conn = await pool.getConnection();
+  let reusable = true;
+  try {
+    await prepareSession(conn);
+    await conn.query('START TRANSACTION');
+    try {
+      const tx = new Tx(conn);
+      const result = await body(tx);
+      await insertLogs(tx);
+      await options.hooks.beforeCommit?.(operation);
+      await conn.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await conn.query('ROLLBACK');
+      } catch {
+        reusable = false;
+      }
+      throw err;
+    }
+  } finally {
+    if (reusable) conn.release();
+    else conn.destroy();
+  }
+}
+
+const LOG_INSERT =
+  'INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, project_id, dataset_id, operation, ' +
+  'logical_time, app_id, user_id, xattr_name, commit_ts_ms) VALUES ';
+
+/** The last statement before COMMIT, so commit_ts_ms is as close to the commit as it can be. */
+async function insertLogs(tx: Tx): Promise<void> {
+  const commitTsMs = Date.now();
+  for (let start = 0; start < tx.logs.length; start += LOG_INSERT_CHUNK) {
+    const chunk = tx.logs.slice(start, start + LOG_INSERT_CHUNK);
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      params.push(
+        r.inodeId,
+        r.parentId,
+        r.name,
+        r.isDir ? 1 : 0,
+        r.projectId,
+        r.datasetId,
+        r.operation,
+        r.logicalTime,
+        r.appId,
+        r.userId,
+        r.xattrName,
+        commitTsMs,
+      );
+    }
+    await tx.exec(LOG_INSERT + chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?)').join(','), params);
+  }
+}
