@@ -1,0 +1,105 @@
+import { createSubscriber, type Subscriber } from '@epipe/client';
+import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
+import { checkKafka, checkSearchState, installAudit, logRowsLeft, type Received, searchDocuments, waitFor } from '../support/checker';
+import { daemonConfig, dropDaemonUser, type DaemonNames, type InProcessDaemon, prepareDaemon, startInProcess } from '../support/daemon';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { testEnv } from '../support/env';
+
+/**
+ * The databus on the real stack: random operations from concurrent writers go through MariaDB's
+ * binlog, the daemon, Kafka and Elasticsearch; the shared checker compares every sink with the
+ * database.
+ */
+describe('databus end to end', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: InProcessDaemon;
+  let subscriber: Subscriber;
+  const received: Received[] = [];
+  const env = testEnv();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e', { connectionLimit: 12 });
+    await installAudit(db.pool);
+    names = await prepareDaemon(db.database);
+    daemon = startInProcess(daemonConfig(names));
+    await waitFor('the daemon to be ready', async () => daemon.state.ready);
+    subscriber = createSubscriber({ brokers: env.kafkaBrokers, topic: names.topic, groupId: `${names.topic}-check`, dedupe: false });
+    await subscriber.start(({ event, partition, offset }) => {
+      received.push({ event, partition, offset });
+    });
+  });
+
+  afterAll(async () => {
+    await subscriber?.stop();
+    await daemon?.stop();
+    if (names) await dropDaemonUser(names);
+    await db?.drop();
+  });
+
+  const quiesce = async (): Promise<void> => {
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
+    const expected = Number((rows as { n: number }[])[0]!.n);
+    await waitFor('every event to reach the subscriber', async () => new Set(received.map((r) => r.event.logId)).size >= expected);
+  };
+
+  it('delivers every row of thousands of concurrent random operations, per-inode ordered, and the index equals the database', async () => {
+    const setup = await setupWorkload(db.nameNode, 'e2e', 4);
+    const stats = await runWorkload(db.nameNode, setup, {
+      project: 'e2e',
+      writers: 4,
+      operations: 3_000,
+      ratePerSec: 0,
+      mix: HOPSFS_MIX,
+      seed: 11,
+    });
+    expect(stats.operations).toBeGreaterThanOrEqual(3_000);
+    await quiesce();
+
+    const report = await checkKafka(db.pool, received);
+    expect(report.rowsWritten).toBeGreaterThan(3_000);
+    expect(report.missing).toEqual([]);
+    expect(report.unexpected).toEqual([]);
+    expect(report.orderViolations).toEqual([]);
+    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    expect(await logRowsLeft(db.pool)).toBe(0);
+
+    // Events carry their context: a path, a project, the writer's app and its job.
+    const created = received.map((r) => r.event).find((e) => e.operation === 'CREATE' && e.app !== null)!;
+    expect(created.path).toMatch(/^\/Projects\/e2e\//);
+    expect(created.project?.name).toBe('e2e');
+    expect(created.app?.jobName).toMatch(/feature_engineering|training/);
+  });
+
+  it('reflects a directory rename and move in every descendant, also when later writes follow', async () => {
+    const nn = db.nameNode;
+    const ctx = { user: 'alice' };
+    const base = '/Projects/e2e/Resources';
+    await nn.mkdir(`${base}/tree/a/b/c`, ctx, { parents: true });
+    for (const dir of ['tree', 'tree/a', 'tree/a/b', 'tree/a/b/c']) {
+      for (let i = 0; i < 5; i++) await nn.create(`${base}/${dir}/f${i}`, ctx, { size: i });
+    }
+    await quiesce();
+    // Rename, then write below the renamed directory in the following transactions.
+    await nn.rename(`${base}/tree`, `${base}/renamed`, ctx);
+    await nn.append(`${base}/renamed/a/b/c/f1`, 10, ctx);
+    await nn.create(`${base}/renamed/a/new`, ctx, { size: 1 });
+    // Move a subtree to another dataset, then rename an ancestor of its old place.
+    await nn.rename(`${base}/renamed/a/b`, '/Projects/e2e/Models/b', ctx);
+    await nn.append('/Projects/e2e/Models/b/c/f2', 5, ctx);
+    await nn.rename(`${base}/renamed`, `${base}/renamed2`, ctx);
+    await quiesce();
+
+    const docs = [...(await searchDocuments(env.elasticUrl, names.index)).values()];
+    const paths = docs.map((d) => d.path);
+    expect(paths.filter((p) => p.startsWith(`${base}/tree`))).toEqual([]);
+    expect(paths.filter((p) => p.startsWith(`${base}/renamed/`))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining([`${base}/renamed2/a/new`, '/Projects/e2e/Models/b/c/f1', '/Projects/e2e/Models/b/c/f2']));
+    expect(docs.find((d) => d.path === '/Projects/e2e/Models/b/c/f1')!.size).toBe(11);
+    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    const report = await checkKafka(db.pool, received);
+    expect(report.missing).toEqual([]);
+    expect(report.orderViolations).toEqual([]);
+  });
+});

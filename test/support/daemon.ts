@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, createMetrics, silentLogger, type Logger, type Metrics } from '@epipe/core';
+import { grantEpipeUser, dropEpipeUser } from '@epipe/metastore';
+import { createPool } from 'mysql2/promise';
+import { loadConfig, type EpipeConfig } from '../../services/epipe/src/config/load';
+import { supervise, type DaemonState } from '../../services/epipe/src/runtime/supervisor';
+import { testEnv, uniqueName } from './env';
+
+export interface InProcessDaemon {
+  config: EpipeConfig;
+  metrics: Metrics;
+  state: DaemonState;
+  /** Clean stop: drain, delete acknowledged rows. */
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+export interface DaemonNames {
+  database: string;
+  topic: string;
+  index: string;
+  user: string;
+  password: string;
+}
+
+/** A least-privilege account and unique Kafka/Elasticsearch names for one test database. */
+export async function prepareDaemon(database: string): Promise<DaemonNames> {
+  const { mysql } = testEnv();
+  const user = uniqueName('ep').slice(0, 30);
+  const password = randomBytes(9).toString('hex');
+  const admin = createPool({ ...mysql, connectionLimit: 1 });
+  try {
+    await grantEpipeUser(admin, { database, user, password, host: '%' });
+  } finally {
+    await admin.end();
+  }
+  const name = database.replace(/_/g, '-');
+  return { database, topic: `${name}-events`, index: `${name}-inodes`, user, password };
+}
+
+export async function dropDaemonUser(names: DaemonNames): Promise<void> {
+  const admin = createPool({ ...testEnv().mysql, connectionLimit: 1 });
+  try {
+    await dropEpipeUser(admin, names.user, '%');
+  } finally {
+    await admin.end();
+  }
+}
+
+export function daemonConfig(names: DaemonNames, overrides: Record<string, string> = {}): EpipeConfig {
+  const env = testEnv();
+  return loadConfig({
+    env: {
+      EPIPE_MYSQL_HOST: env.mysql.host,
+      EPIPE_MYSQL_PORT: String(env.mysql.port),
+      EPIPE_MYSQL_USER: names.user,
+      EPIPE_MYSQL_PASSWORD: names.password,
+      EPIPE_MYSQL_DATABASE: names.database,
+      EPIPE_KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      EPIPE_KAFKA_TOPIC: names.topic,
+      EPIPE_KAFKA_DLQ_TOPIC: `${names.topic}.dlq`,
+      EPIPE_KAFKA_PARTITIONS: '3',
+      EPIPE_ES_URL: env.elasticUrl,
+      EPIPE_ES_INDEX: names.index,
+      EPIPE_HTTP_PORT: '0',
+      EPIPE_HEARTBEAT_MS: '2000',
+      ...overrides,
+    },
+  });
+}
+
+/** Runs the supervisor in this process, as `epipe run` would, until stop(). */
+export function startInProcess(config: EpipeConfig): InProcessDaemon {
+  const metrics = createMetrics();
+  const state: DaemonState = { phase: 'starting', ready: false, restarts: 0, lastError: null };
+  const controller = new AbortController();
+  const done = supervise(config, { logger: testLogger(), metrics, state }, controller.signal);
+  return {
+    config,
+    metrics,
+    state,
+    done,
+    async stop() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+/** Silent unless EPIPE_TEST_LOGS names a level (e.g. EPIPE_TEST_LOGS=debug) to debug a test. */
+function testLogger(): Logger {
+  const level = process.env.EPIPE_TEST_LOGS;
+  return level ? createLogger({ level }) : silentLogger();
+}
