@@ -1,7 +1,22 @@
 import { createSubscriber, type Subscriber } from '@epipe/client';
 import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
-import { checkKafka, checkSearchState, installAudit, logRowsLeft, type Received, searchDocuments, waitFor } from '../support/checker';
-import { daemonConfig, dropDaemonUser, type DaemonNames, type InProcessDaemon, prepareDaemon, startInProcess } from '../support/daemon';
+import {
+  checkKafka,
+  checkSearchState,
+  installAudit,
+  logRowsLeft,
+  type Received,
+  searchDocuments,
+  waitFor,
+} from '../support/checker';
+import {
+  daemonConfig,
+  dropDaemonUser,
+  type DaemonNames,
+  type InProcessDaemon,
+  prepareDaemon,
+  startInProcess,
+} from '../support/daemon';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { testEnv } from '../support/env';
 
@@ -23,8 +38,13 @@ describe('databus end to end', () => {
     await installAudit(db.pool);
     names = await prepareDaemon(db.database);
     daemon = startInProcess(daemonConfig(names));
-    await waitFor('the daemon to be ready', async () => daemon.state.ready);
-    subscriber = createSubscriber({ brokers: env.kafkaBrokers, topic: names.topic, groupId: `${names.topic}-check`, dedupe: false });
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    subscriber = createSubscriber({
+      brokers: env.kafkaBrokers,
+      topic: names.topic,
+      groupId: `${names.topic}-check`,
+      dedupe: false,
+    });
     await subscriber.start(({ event, partition, offset }) => {
       received.push({ event, partition, offset });
     });
@@ -41,7 +61,10 @@ describe('databus end to end', () => {
     await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
     const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
     const expected = Number((rows as { n: number }[])[0]!.n);
-    await waitFor('every event to reach the subscriber', async () => new Set(received.map((r) => r.event.logId)).size >= expected);
+    await waitFor(
+      'every event to reach the subscriber',
+      () => Promise.resolve(new Set(received.map((r) => r.event.logId)).size >= expected),
+    );
   };
 
   it('delivers every row of thousands of concurrent random operations, per-inode ordered, and the index equals the database', async () => {
@@ -95,7 +118,13 @@ describe('databus end to end', () => {
     const paths = docs.map((d) => d.path);
     expect(paths.filter((p) => p.startsWith(`${base}/tree`))).toEqual([]);
     expect(paths.filter((p) => p.startsWith(`${base}/renamed/`))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining([`${base}/renamed2/a/new`, '/Projects/e2e/Models/b/c/f1', '/Projects/e2e/Models/b/c/f2']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        `${base}/renamed2/a/new`,
+        '/Projects/e2e/Models/b/c/f1',
+        '/Projects/e2e/Models/b/c/f2',
+      ]),
+    );
     expect(docs.find((d) => d.path === '/Projects/e2e/Models/b/c/f1')!.size).toBe(11);
     expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
     const report = await checkKafka(db.pool, received);

@@ -34,7 +34,11 @@ export interface DeliveryReport {
 }
 
 /** Every committed row's event arrived at least once; per inode, versions never go back. */
-export async function checkKafka(pool: Pool, received: Received[], excluded: Set<number> = new Set()): Promise<DeliveryReport> {
+export async function checkKafka(
+  pool: Pool,
+  received: Received[],
+  excluded: Set<number> = new Set(),
+): Promise<DeliveryReport> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT log_id FROM fs_log_audit ORDER BY log_id');
   const expected = new Set(rows.map((r) => Number(r.log_id)).filter((id) => !excluded.has(id)));
   const seen = new Set<number>();
@@ -57,7 +61,11 @@ export async function checkKafka(pool: Pool, received: Received[], excluded: Set
       }
       seen.add(event.logId);
       const prev = lastByInode.get(event.inodeId);
-      if (prev && (event.logicalTime < prev.logicalTime || (event.logicalTime === prev.logicalTime && event.logId < prev.logId))) {
+      if (
+        prev &&
+        (event.logicalTime < prev.logicalTime ||
+          (event.logicalTime === prev.logicalTime && event.logId < prev.logId))
+      ) {
         orderViolations.push(
           `inode ${event.inodeId}: ${prev.operation}@${prev.logicalTime} (log ${prev.logId}) before ${event.operation}@${event.logicalTime} (log ${event.logId})`,
         );
@@ -101,11 +109,19 @@ export async function databaseInodes(pool: Pool): Promise<Map<number, DbInode>> 
   for (const r of rows) {
     const id = Number(r.id);
     if (id === 1) continue;
-    out.set(id, { id, path: pathOf(id), size: Number(r.size), owner: String(r.owner), isDir: Boolean(r.is_dir), xattrs: {} });
+    out.set(id, {
+      id,
+      path: pathOf(id),
+      size: Number(r.size),
+      owner: String(r.owner),
+      isDir: Boolean(r.is_dir),
+      xattrs: {},
+    });
   }
   for (const x of xrows) {
     const inode = out.get(Number(x.inode_id));
-    if (inode && Number(x.namespace) === 0) inode.xattrs[String(x.name)] = Buffer.from(x.value as Buffer).toString('utf8');
+    if (inode && Number(x.namespace) === 0)
+      inode.xattrs[String(x.name)] = Buffer.from(x.value as Buffer).toString('utf8');
   }
   return out;
 }
@@ -151,10 +167,14 @@ export async function checkSearchState(pool: Pool, esUrl: string, index: string)
       continue;
     }
     if (doc.path !== inode.path) problems.push(`inode ${id}: path ${doc.path} != ${inode.path}`);
-    if (doc.size !== inode.size) problems.push(`inode ${id} ${inode.path}: size ${doc.size} != ${inode.size}`);
-    if (doc.owner !== inode.owner) problems.push(`inode ${id} ${inode.path}: owner ${doc.owner} != ${inode.owner}`);
+    if (doc.size !== inode.size)
+      problems.push(`inode ${id} ${inode.path}: size ${doc.size} != ${inode.size}`);
+    if (doc.owner !== inode.owner)
+      problems.push(`inode ${id} ${inode.path}: owner ${doc.owner} != ${inode.owner}`);
     if (JSON.stringify(sorted(doc.xattrs ?? {})) !== JSON.stringify(sorted(inode.xattrs))) {
-      problems.push(`inode ${id} ${inode.path}: xattrs ${JSON.stringify(doc.xattrs)} != ${JSON.stringify(inode.xattrs)}`);
+      problems.push(
+        `inode ${id} ${inode.path}: xattrs ${JSON.stringify(doc.xattrs)} != ${JSON.stringify(inode.xattrs)}`,
+      );
     }
   }
   for (const [id, doc] of docs) if (!db.has(id)) problems.push(`document ${id} ${doc.path}: inode is gone`);
@@ -170,7 +190,11 @@ export async function logRowsLeft(pool: Pool): Promise<number> {
   return Number(rows[0]?.n);
 }
 
-export async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<number> {
   const file = configIndex >= 0 ? rest[configIndex + 1] : process.env.EPIPE_CONFIG;
   if (command === 'fields') {
     for (const f of FIELDS) {
-      console.log(`${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}`);
+      console.log(
+        `${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}`,
+      );
     }
     return 0;
   }

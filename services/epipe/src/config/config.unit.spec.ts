@@ -27,19 +27,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: file({ mysql: { port: 'abc' } }), env: {} })).toThrow(
       /mysql\.port \(config file\): expected an integer/,
     );
-    expect(() => loadConfig({ env: { EPIPE_EPOCH_MS: '0' } })).toThrow(/epoch\.maxMs \(env EPIPE_EPOCH_MS\).*>= 1/);
+    expect(() => loadConfig({ env: { EPIPE_EPOCH_MS: '0' } })).toThrow(
+      /epoch\.maxMs \(env EPIPE_EPOCH_MS\).*>= 1/,
+    );
     expect(() => loadConfig({ env: { EPIPE_LOG_LEVEL: 'loud' } })).toThrow(/log\.level.*one of/);
     expect(() => loadConfig({ env: { EPIPE_MYSQL_DATABASE: 'x; drop' } })).toThrow(/mysql\.database/);
     expect(() => loadConfig({ env: { EPIPE_ES_URL: 'not a url' } })).toThrow(/elastic\.url/);
   });
 
   it('refuses unknown fields and bad JSON', () => {
-    expect(() => loadConfig({ file: file({ mysql: { prot: 1 } }), env: {} })).toThrow(/mysql\.prot: unknown field/);
+    expect(() => loadConfig({ file: file({ mysql: { prot: 1 } }), env: {} })).toThrow(
+      /mysql\.prot: unknown field/,
+    );
     expect(() => loadConfig({ file: file('{ nope'), env: {} })).toThrow(/not valid JSON/);
   });
 
   it('refuses a memory bound too small for one batch', () => {
-    expect(() => loadConfig({ env: { EPIPE_MAX_INFLIGHT_BYTES: '4096' } })).toThrow(/pipeline\.maxInflightBytes/);
+    expect(() => loadConfig({ env: { EPIPE_MAX_INFLIGHT_BYTES: '4096' } })).toThrow(
+      /pipeline\.maxInflightBytes/,
+    );
   });
 
   it('never shows secrets, not even in errors', () => {

@@ -14,7 +14,13 @@ export interface EpipeConfig {
     poolSize: number;
     connectTimeoutMs: number;
   };
-  source: { scanPageRows: number; chunkMaxRows: number; chunkMaxBytes: number; queueMaxBytes: number; heartbeatMs: number };
+  source: {
+    scanPageRows: number;
+    chunkMaxRows: number;
+    chunkMaxBytes: number;
+    queueMaxBytes: number;
+    heartbeatMs: number;
+  };
   epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
   pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number };
   enrich: { pathCacheSize: number; nameCacheSize: number; contextCacheSize: number };
@@ -70,7 +76,9 @@ const IDENTIFIER = /^[A-Za-z0-9_]+$/;
  * Defaults, then the JSON file, then the environment. Any wrong value stops the start with a
  * message naming the field (its file path and its environment variable).
  */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: object } = {}): EpipeConfig {
+export function loadConfig(
+  options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: object } = {},
+): EpipeConfig {
   const env = options.env ?? process.env;
   const fromFile = options.file ? readJson(options.file) : {};
   const merged = mergeDeep(fromFile, options.overrides ?? {});
@@ -94,16 +102,19 @@ function validate(c: EpipeConfig): void {
     ['mysql.database', c.mysql.database],
     ['mysql.logTable', c.mysql.logTable],
   ] as const) {
-    if (!IDENTIFIER.test(value)) invalid(path, `must be a plain identifier (letters, digits, _), got ${JSON.stringify(value)}`);
+    if (!IDENTIFIER.test(value))
+      invalid(path, `must be a plain identifier (letters, digits, _), got ${JSON.stringify(value)}`);
   }
-  if (!c.kafka.enabled && !c.elastic.enabled) invalid('kafka.enabled', 'at least one of kafka and elastic must be enabled');
+  if (!c.kafka.enabled && !c.elastic.enabled)
+    invalid('kafka.enabled', 'at least one of kafka and elastic must be enabled');
   if (c.pipeline.maxInflightBytes < c.epoch.maxBatchBytes + c.source.chunkMaxBytes) {
     invalid(
       'pipeline.maxInflightBytes',
       `must be at least epoch.maxBatchBytes + source.chunkMaxBytes (${c.epoch.maxBatchBytes + c.source.chunkMaxBytes}), or a giant transaction could never be admitted`,
     );
   }
-  if (c.kafka.saslMechanism && !c.kafka.saslUsername) invalid('kafka.saslUsername', 'is required with a SASL mechanism');
+  if (c.kafka.saslMechanism && !c.kafka.saslUsername)
+    invalid('kafka.saslUsername', 'is required with a SASL mechanism');
   try {
     new URL(c.elastic.url);
   } catch {
@@ -125,7 +136,8 @@ function coerce(field: FieldSpec, raw: unknown, where: string): unknown {
     case 'string': {
       if (typeof raw !== 'string') fail('a string');
       const s = raw as string;
-      if (field.oneOf && !field.oneOf.includes(s)) fail(`one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`);
+      if (field.oneOf && !field.oneOf.includes(s))
+        fail(`one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`);
       return s;
     }
     case 'int': {
@@ -164,14 +176,20 @@ function readJson(file: string): Record<string, unknown> {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object');
     return parsed as Record<string, unknown>;
   } catch (err) {
-    throw new EpipeError('CONFIG_INVALID', `config file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new EpipeError(
+      'CONFIG_INVALID',
+      `config file ${file} is not valid JSON: ${(err as Error).message}`,
+    );
   }
 }
 
-const KNOWN = new Set(FIELDS.flatMap((f) => f.path.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+const KNOWN = new Set(
+  FIELDS.flatMap((f) => f.path.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+);
 
 function rejectUnknown(obj: Record<string, unknown>, prefix: string): void {
   for (const [key, value] of Object.entries(obj)) {

@@ -28,7 +28,12 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, 'demo-epipe.log');
 
-  const root = createPool({ host, port, user: env.EPIPE_MYSQL_USER ?? 'root', password: env.EPIPE_MYSQL_PASSWORD ?? '' });
+  const root = createPool({
+    host,
+    port,
+    user: env.EPIPE_MYSQL_USER ?? 'root',
+    password: env.EPIPE_MYSQL_PASSWORD ?? '',
+  });
   await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
   await migrate(root, database);
   const password = randomBytes(12).toString('hex');
@@ -43,7 +48,9 @@ async function main(): Promise<void> {
     connectionLimit: writers + 4,
   });
   const nn = new NameNode(pool);
-  step(`metadata database ${database} migrated; epipe connects as epipe_demo (replication + SELECT + DELETE on fs_log)`);
+  step(
+    `metadata database ${database} migrated; epipe connects as epipe_demo (replication + SELECT + DELETE on fs_log)`,
+  );
 
   const daemon = startDaemon(
     {
@@ -79,7 +86,9 @@ async function main(): Promise<void> {
   step(`subscribed to ${topic}`);
 
   const setup = await setupWorkload(nn, 'demo', writers);
-  step(`project /Projects/demo with datasets ${setup.datasets.join(', ')}; ${writers} writers for ${seconds}s`);
+  step(
+    `project /Projects/demo with datasets ${setup.datasets.join(', ')}; ${writers} writers for ${seconds}s`,
+  );
   const pending = async (): Promise<number> => {
     const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log');
     return Number(rows[0]?.n ?? 0);
@@ -104,7 +113,9 @@ async function main(): Promise<void> {
     },
   });
   process.stdout.write('\n');
-  step(`workload done: ${stats.operations} operations (${stats.refused} refused by the name node) in ${(stats.elapsedMs / 1000).toFixed(1)}s`);
+  step(
+    `workload done: ${stats.operations} operations (${stats.refused} refused by the name node) in ${(stats.elapsedMs / 1000).toFixed(1)}s`,
+  );
 
   const [logged] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log');
   const deadline = Date.now() + 120_000;
@@ -116,9 +127,15 @@ async function main(): Promise<void> {
   console.log('');
   console.log('=== epipe demo results ===');
   console.log(`events delivered to Kafka : ${seen.size}`);
-  console.log(`throughput                : ${(seen.size / seconds2).toFixed(0)} events/s (first commit to last delivery)`);
-  console.log(`lag commit -> Kafka       : p50 ${fmt(lag.p50)}  p95 ${fmt(lag.p95)}  p99 ${fmt(lag.p99)}  max ${fmt(lag.max)}`);
-  console.log(`log table rows left       : ${left}${left === 0 ? ' (empty: every row acknowledged by Kafka and Elasticsearch, then deleted)' : ' (NOT EMPTY)'}`);
+  console.log(
+    `throughput                : ${(seen.size / seconds2).toFixed(0)} events/s (first commit to last delivery)`,
+  );
+  console.log(
+    `lag commit -> Kafka       : p50 ${fmt(lag.p50)}  p95 ${fmt(lag.p95)}  p99 ${fmt(lag.p99)}  max ${fmt(lag.max)}`,
+  );
+  console.log(
+    `log table rows left       : ${left}${left === 0 ? ' (empty: every row acknowledged by Kafka and Elasticsearch, then deleted)' : ' (NOT EMPTY)'}`,
+  );
 
   await fetch(`${esUrl}/${index}/_refresh`, { method: 'POST' });
   const search = (await (
@@ -136,8 +153,11 @@ async function main(): Promise<void> {
       }),
     })
   ).json()) as { hits?: { total?: { value: number }; hits?: { _source: { path: string; size: number } }[] } };
-  console.log(`search "files under demo_Training_Datasets with an xattr mentioning alice": ${search.hits?.total?.value ?? 0} hits`);
-  for (const hit of search.hits?.hits ?? []) console.log(`   ${hit._source.path} (${hit._source.size} bytes)`);
+  console.log(
+    `search "files under demo_Training_Datasets with an xattr mentioning alice": ${search.hits?.total?.value ?? 0} hits`,
+  );
+  for (const hit of search.hits?.hits ?? [])
+    console.log(`   ${hit._source.path} (${hit._source.size} bytes)`);
   const [inodes] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM inodes WHERE id > 1');
   const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
   console.log(`search index documents    : ${count.count} (inodes in the database: ${Number(inodes[0]?.n)})`);

@@ -50,9 +50,9 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
   const onOuterAbort = (): void => reading.abort(signal.reason);
   if (signal.aborted) onOuterAbort();
   signal.addEventListener('abort', onOuterAbort, { once: true });
-  let failure: unknown;
+  let failure: Error | undefined;
   const fail = (err: unknown): void => {
-    if (failure === undefined) failure = err;
+    if (failure === undefined) failure = err instanceof Error ? err : new Error(String(err));
     reading.abort(err);
     stop.abort(err);
   };
@@ -91,22 +91,24 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     lastKafka = kafka;
     const elastic = Promise.all([enriched, lastElastic]).then(([result]) => deliverElastic(result));
     lastElastic = elastic;
-    const acked = Promise.all([enriched, kafka, elastic, lastAck]).then(async ([result, kafkaDead, esDead]) => {
-      const dead = [...poisonLetters(batch), ...result.dead, ...kafkaDead, ...esDead];
-      if (dead.length > 0) await deadLetter(dead);
-      const ids = batch.rows.map((r) => r.logId);
-      for (const p of batch.poison) if (p.logId !== undefined) ids.push(p.logId);
-      const deleted = await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
-      metrics.rowsAcked.inc(deleted);
-      metrics.filtered.inc(result.filtered);
-      const now = Date.now();
-      let newest = 0;
-      for (const r of batch.rows) {
-        metrics.lagMs.observe(now - r.commitTsMs);
-        newest = Math.max(newest, r.commitTsMs);
-      }
-      if (newest > 0) metrics.lastAckedCommitMs.set(newest);
-    });
+    const acked = Promise.all([enriched, kafka, elastic, lastAck]).then(
+      async ([result, kafkaDead, esDead]) => {
+        const dead = [...poisonLetters(batch), ...result.dead, ...kafkaDead, ...esDead];
+        if (dead.length > 0) await deadLetter(dead);
+        const ids = batch.rows.map((r) => r.logId);
+        for (const p of batch.poison) if (p.logId !== undefined) ids.push(p.logId);
+        const deleted = await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
+        metrics.rowsAcked.inc(deleted);
+        metrics.filtered.inc(result.filtered);
+        const now = Date.now();
+        let newest = 0;
+        for (const r of batch.rows) {
+          metrics.lagMs.observe(now - r.commitTsMs);
+          newest = Math.max(newest, r.commitTsMs);
+        }
+        if (newest > 0) metrics.lastAckedCommitMs.set(newest);
+      },
+    );
     lastAck = acked;
     acked.then(
       () => {
@@ -143,12 +145,19 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     if (changes.length === 0) return [];
     const elastic = deps.elastic;
     const end = metrics.sinkLatency.startTimer({ sink: 'elasticsearch' });
-    const outcome = await call('apply to Elasticsearch', 'elasticsearch', () => elastic.apply(changes, stop.signal));
+    const outcome = await call('apply to Elasticsearch', 'elasticsearch', () =>
+      elastic.apply(changes, stop.signal),
+    );
     end();
     metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
     return outcome.rejected.map(({ change, reason }) => ({
       logId: undefined,
-      inodeId: change.kind === 'move' ? change.dirInodeId : change.kind === 'delete' ? change.inodeId : change.doc.inodeId,
+      inodeId:
+        change.kind === 'move'
+          ? change.dirInodeId
+          : change.kind === 'delete'
+            ? change.inodeId
+            : change.doc.inodeId,
       stage: 'elasticsearch' as const,
       reason,
       row: change,
@@ -158,9 +167,13 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
 
   const deadLetter = async (letters: DeadLetter[]): Promise<void> => {
     for (const l of letters) metrics.deadLetters.inc({ stage: l.stage });
-    logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))].slice(0, 5) }, 'dead letters');
+    logger.warn(
+      { count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))].slice(0, 5) },
+      'dead letters',
+    );
     const kafka = deps.kafka;
-    if (kafka) await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal));
+    if (kafka)
+      await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal));
   };
 
   const ticker = setInterval(
@@ -210,7 +223,9 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     ),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.shutdownTimeoutMs).unref()),
   ]);
-  if (failure !== undefined) throw failure;
+  // `fail` may have run during the drain (TypeScript cannot see the closure's assignment).
+  const lateFailure = failure as Error | undefined;
+  if (lateFailure) throw lateFailure;
   if (!drained) {
     stop.abort(new EpipeError('SHUTDOWN', 'drain deadline passed'));
     throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${deps.shutdownTimeoutMs} ms`);

@@ -3,10 +3,16 @@ import type { InodeChange } from '@epipe/sink-elastic';
 
 /** What the pipeline needs of each sink; the real sinks and the test fakes both fit. */
 export interface EventPublisher {
-  publish(events: FileEvent[], signal?: AbortSignal): Promise<{ rejected: { event: FileEvent; reason: string }[] } | void>;
+  publish(
+    events: FileEvent[],
+    signal?: AbortSignal,
+  ): Promise<{ rejected: { event: FileEvent; reason: string }[] } | void>;
   publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
 }
 
 export interface SearchIndexer {
-  apply(changes: InodeChange[], signal?: AbortSignal): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  apply(
+    changes: InodeChange[],
+    signal?: AbortSignal,
+  ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
 }

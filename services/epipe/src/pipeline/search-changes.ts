@@ -8,7 +8,8 @@ import type { InodeChange } from '@epipe/sink-elastic';
  */
 export function searchChanges(result: EnrichResult): InodeChange[] {
   const changes: InodeChange[] = [];
-  for (const d of result.deletes) changes.push({ kind: 'delete', inodeId: d.inodeId, logicalTime: d.logicalTime });
+  for (const d of result.deletes)
+    changes.push({ kind: 'delete', inodeId: d.inodeId, logicalTime: d.logicalTime });
   for (const doc of result.docs) {
     if (doc.path === null) continue; // unknown ancestors: a later event or move will write it
     const s = doc.state;

@@ -25,7 +25,10 @@ export function serverId(config: EpipeConfig): number {
   return config.mysql.serverId || 100_000 + (process.pid % 900_000);
 }
 
-export function createComponents(config: EpipeConfig, deps: { logger: Logger; metrics: Metrics }): Components {
+export function createComponents(
+  config: EpipeConfig,
+  deps: { logger: Logger; metrics: Metrics },
+): Components {
   const { mysql } = config;
   const pool = createPool({
     host: mysql.host,
@@ -62,7 +65,11 @@ export function createComponents(config: EpipeConfig, deps: { logger: Logger; me
     exclude: config.filter.exclude,
     operations: config.filter.operations.length > 0 ? (config.filter.operations as OperationName[]) : null,
     tag: config.filter.tagXattr
-      ? { xattr: config.filter.tagXattr, offValues: config.filter.tagOffValues, default: config.filter.tagDefault }
+      ? {
+          xattr: config.filter.tagXattr,
+          offValues: config.filter.tagOffValues,
+          default: config.filter.tagDefault,
+        }
       : null,
   });
   const enricher = new Enricher(

@@ -28,7 +28,10 @@ export class LeaderLock {
     while (!signal.aborted) {
       try {
         this.conn ??= await this.connect();
-        const [rows] = await this.conn.query('SELECT GET_LOCK(?, ?) AS got', [this.lockName, this.waitMs / 1000]);
+        const [rows] = await this.conn.query('SELECT GET_LOCK(?, ?) AS got', [
+          this.lockName,
+          this.waitMs / 1000,
+        ]);
         if ((rows as { got: number | null }[])[0]?.got === 1) {
           this.held = true;
           this.logger.info({ lock: this.lockName }, 'leader lock taken: this instance is active');
@@ -49,7 +52,9 @@ export class LeaderLock {
   async check(): Promise<boolean> {
     if (!this.conn || !this.held) return false;
     try {
-      const [rows] = await this.conn.query('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [this.lockName]);
+      const [rows] = await this.conn.query('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [
+        this.lockName,
+      ]);
       this.held = (rows as { mine: number | null }[])[0]?.mine === 1;
     } catch {
       this.held = false;

@@ -1,4 +1,12 @@
-import { EpipeError, type Logger, type Metrics, backoffDelay, errorMessage, isRetriable, sleep } from '@epipe/core';
+import {
+  EpipeError,
+  type Logger,
+  type Metrics,
+  backoffDelay,
+  errorMessage,
+  isRetriable,
+  sleep,
+} from '@epipe/core';
 import { createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
 import { runPipeline } from '../pipeline/pipeline';
@@ -63,7 +71,10 @@ export async function supervise(
         // A lifetime that ran a while resets the backoff: this is a new incident.
         failures = Date.now() - started > 60_000 ? 1 : failures + 1;
         const delay = restartDelay(err, failures);
-        logger.error({ err: errorMessage(err), code, cause: causeOf(err), delayMs: delay }, 'pipeline stopped; restarting');
+        logger.error(
+          { err: errorMessage(err), code, cause: causeOf(err), delayMs: delay },
+          'pipeline stopped; restarting',
+        );
         state.phase = 'restarting';
         await sleep(delay, signal).catch(() => undefined);
       }
