@@ -1,0 +1,101 @@
+import {
+  changeInodeId,
+  changeVersion,
+  dedupePerInode,
+  segmentChanges,
+  type InodeChange,
+  type WriteChange,
+} from './changes';
+import { docAt } from './fixtures.spec';
+
+const upsert = (inodeId: number, version: number): WriteChange => ({
+  kind: 'upsert',
+  doc: docAt(inodeId, `/f${inodeId}`, { logicalTime: version }),
+});
+const del = (inodeId: number, version: number): WriteChange => ({
+  kind: 'delete',
+  inodeId,
+  logicalTime: version,
+});
+const move = (dirInodeId: number): InodeChange => ({
+  kind: 'move',
+  dirInodeId,
+  oldPath: '/o',
+  newPath: '/n',
+  newAncestorIds: [1],
+});
+
+/** What Elasticsearch ends with when writes with external versions arrive one at a time. */
+function applySequentially(
+  changes: readonly WriteChange[],
+): Map<number, { version: number; change: WriteChange }> {
+  const state = new Map<number, { version: number; change: WriteChange }>();
+  for (const change of changes) {
+    const id = changeInodeId(change);
+    const current = state.get(id);
+    if (current === undefined || changeVersion(change) > current.version) {
+      state.set(id, { version: changeVersion(change), change });
+    }
+  }
+  return state;
+}
+
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('segmentChanges', () => {
+  it('makes every move a barrier between runs of writes, in order', () => {
+    const changes = [upsert(1, 1), del(2, 3), move(10), move(11), upsert(3, 1), move(12)];
+    expect(
+      segmentChanges(changes).map((s) =>
+        s.kind === 'move' ? `move ${s.change.dirInodeId}` : s.changes.length,
+      ),
+    ).toEqual([2, 'move 10', 'move 11', 1, 'move 12']);
+    expect(segmentChanges([])).toEqual([]);
+  });
+});
+
+describe('dedupePerInode', () => {
+  it('keeps the later change of an inode, in input order', () => {
+    const changes = [upsert(1, 1), upsert(2, 1), upsert(1, 2), del(2, 2)];
+    expect(dedupePerInode(changes)).toEqual([changes[2], changes[3]]);
+  });
+
+  it('keeps an earlier change with a higher version, as Elasticsearch would', () => {
+    const changes = [upsert(1, 5), upsert(1, 3)];
+    expect(dedupePerInode(changes)).toEqual([changes[0]]);
+  });
+
+  it('keeps the later of two changes with equal versions', () => {
+    const changes = [upsert(1, 4), del(1, 4)];
+    expect(dedupePerInode(changes)).toEqual([changes[1]]);
+  });
+
+  it('ends in the state of a one-by-one application, for shuffled adversarial input', () => {
+    for (let round = 0; round < 300; round++) {
+      const changes = shuffled(
+        Array.from({ length: 1 + Math.floor(Math.random() * 40) }, () => {
+          const id = Math.floor(Math.random() * 6);
+          const version = Math.floor(Math.random() * 5);
+          return Math.random() < 0.3 ? del(id, version) : upsert(id, version);
+        }),
+      );
+      const deduped = dedupePerInode(changes);
+      const ids = deduped.map(changeInodeId);
+      expect(new Set(ids).size).toBe(ids.length);
+      const expected = applySequentially(changes);
+      const actual = applySequentially(deduped);
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [id, { version }] of expected) expect(actual.get(id)!.version).toBe(version);
+      // Order of what is kept is the input order.
+      const positions = deduped.map((c) => changes.indexOf(c));
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    }
+  });
+});

@@ -1,0 +1,22 @@
+export interface ElasticSinkConfig {
+  url: string;
+  /** The inode index; its template is named `<index>-template`. */
+  index: string;
+  /** Empty strings count as unset, so a config file can leave them blank. */
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  /** SHA-256 fingerprint of the CA that signed the server's certificate. */
+  caFingerprint?: string;
+  tls?: { ca?: string; rejectUnauthorized?: boolean };
+  requestTimeoutMs: number;
+  /** Retries of a failed request, and of failed bulk items, with backoff. */
+  maxRetries: number;
+  bulkMaxBytes: number;
+  bulkMaxDocs: number;
+  /** Bulk requests in flight at once within one apply(). */
+  concurrency: number;
+  /** Index refresh interval, e.g. '1s'. */
+  refreshInterval: string;
+  replicas: number;
+}

@@ -1,0 +1,130 @@
+import { XATTR_PAIR_VALUE_MAX_CHARS, XATTR_TEXT_VALUE_MAX_CHARS, type InodeSource } from './fields';
+
+/** What an upsert writes: the inode's current state, as the enricher resolved it. */
+export interface InodeDoc {
+  inodeId: number;
+  parentId: number;
+  name: string;
+  /** Absolute path, '/'-separated; the root is '/'. */
+  path: string;
+  /** Ids of the inode's ancestors, root first, the parent last (empty for the root). */
+  ancestorIds: number[];
+  isDir: boolean;
+  size: number;
+  owner: string | null;
+  group: string | null;
+  permission: number;
+  mtimeMs: number;
+  /** The document's external version. */
+  logicalTime: number;
+  xattrs: Record<string, string>;
+  lastOperation: string;
+  lastAppId: string | null;
+  lastCommitTsMs: number;
+}
+
+/** The document id of an inode: its id, so a write for the inode always lands on the same doc. */
+export function inodeDocId(inodeId: number): string {
+  return String(inodeId);
+}
+
+export function pathSegments(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+/** '/Projects/demo/a.csv' -> ['/', '/Projects', '/Projects/demo']; '/' has none. */
+export function ancestorPaths(path: string): string[] {
+  const segments = pathSegments(path);
+  const out: string[] = [];
+  let prefix = '';
+  for (let i = 0; i < segments.length; i++) {
+    out.push(prefix === '' ? '/' : prefix);
+    prefix += `/${segments[i]}`;
+  }
+  return out;
+}
+
+/**
+ * Project and dataset follow from the path alone (/Projects/<project>/<dataset>/...), so a
+ * directory move can recompute them for every descendant without asking the database.
+ */
+export function projectAndDataset(path: string): { project: string | null; dataset: string | null } {
+  const [root, project, dataset] = pathSegments(path);
+  if (root !== 'Projects' || project === undefined) return { project: null, dataset: null };
+  return { project, dataset: dataset ?? null };
+}
+
+/** The fields that follow from the path; a move rewrites exactly these (and ancestor_ids). */
+function pathFields(
+  path: string,
+): Pick<InodeSource, 'path' | 'ancestor_paths' | 'depth' | 'project' | 'dataset'> {
+  return {
+    path,
+    ancestor_paths: ancestorPaths(path),
+    depth: pathSegments(path).length,
+    ...projectAndDataset(path),
+  };
+}
+
+export function nameWords(name: string): string {
+  return name
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0)
+    .join(' ');
+}
+
+export function buildInodeSource(doc: InodeDoc): InodeSource {
+  const names = Object.keys(doc.xattrs).sort();
+  return {
+    inode_id: doc.inodeId,
+    parent_id: doc.parentId,
+    name: doc.name,
+    name_words: nameWords(doc.name),
+    ...pathFields(doc.path),
+    ancestor_ids: [...doc.ancestorIds],
+    is_dir: doc.isDir,
+    size: doc.size,
+    owner: doc.owner,
+    group: doc.group,
+    permission: doc.permission,
+    mtime: doc.mtimeMs,
+    logical_time: doc.logicalTime,
+    xattr_names: names,
+    xattr_pairs: names.map((n) => `${n}=${doc.xattrs[n]!.slice(0, XATTR_PAIR_VALUE_MAX_CHARS)}`),
+    xattr_text: names.map((n) => doc.xattrs[n]!.slice(0, XATTR_TEXT_VALUE_MAX_CHARS)).join('\n'),
+    xattrs: { ...doc.xattrs },
+    last_operation: doc.lastOperation,
+    last_app_id: doc.lastAppId,
+    last_commit_ts: doc.lastCommitTsMs,
+  };
+}
+
+export interface MoveSpec {
+  dirInodeId: number;
+  oldPath: string;
+  newPath: string;
+  /** The directory's ancestors after the move, root first. */
+  newAncestorIds: number[];
+}
+
+/**
+ * The stored document of a descendant of a moved directory, as it reads after the move; or
+ * undefined when the document is not (or no longer) below the old path, e.g. a sibling with a
+ * similar prefix (/a/bc for /a/b) or a document already written with its new path.
+ */
+export function moveSource(source: InodeSource, move: MoveSpec): InodeSource | undefined {
+  const prefix = move.oldPath.endsWith('/') ? move.oldPath : `${move.oldPath}/`;
+  if (!source.path.startsWith(prefix)) return undefined;
+  const at = source.ancestor_ids.indexOf(move.dirInodeId);
+  if (at < 0) return undefined;
+  const path = joinPath(move.newPath, source.path.slice(prefix.length));
+  return {
+    ...source,
+    ...pathFields(path),
+    ancestor_ids: [...move.newAncestorIds, move.dirInodeId, ...source.ancestor_ids.slice(at + 1)],
+  };
+}
+
+function joinPath(dir: string, rest: string): string {
+  return dir.endsWith('/') ? `${dir}${rest}` : `${dir}/${rest}`;
+}

@@ -1,0 +1,130 @@
+import { ancestorPaths, buildInodeSource, inodeDocId, moveSource, nameWords, projectAndDataset } from './doc';
+import { docAt } from './fixtures.spec';
+
+describe('ancestorPaths', () => {
+  it.each([
+    ['/', []],
+    ['/Projects', ['/']],
+    ['/Projects/demo/Resources/a.csv', ['/', '/Projects', '/Projects/demo', '/Projects/demo/Resources']],
+    ['/a//b/', ['/', '/a']],
+  ])('%s -> %j', (path, expected) => {
+    expect(ancestorPaths(path)).toEqual(expected);
+  });
+});
+
+describe('nameWords', () => {
+  it.each([
+    ['quarterly_report-2024.CSV', 'quarterly report 2024 CSV'],
+    ['model.pb', 'model pb'],
+    ['__init__.py', 'init py'],
+    ['données_été.parquet', 'données été parquet'],
+    ['---', ''],
+  ])('%s -> %s', (name, words) => {
+    expect(nameWords(name)).toBe(words);
+  });
+});
+
+describe('projectAndDataset', () => {
+  it.each([
+    ['/', null, null],
+    ['/Projects', null, null],
+    ['/Projects/demo', 'demo', null],
+    ['/Projects/demo/Models', 'demo', 'Models'],
+    ['/Projects/demo/Models/mnist/1/model.pb', 'demo', 'Models'],
+    ['/apps/hive/warehouse/demo_featurestore.db', null, null],
+    ['/projects/demo/x', null, null],
+  ])('%s -> project %s, dataset %s', (path, project, dataset) => {
+    expect(projectAndDataset(path)).toEqual({ project, dataset });
+  });
+});
+
+describe('buildInodeSource', () => {
+  it('maps every field and derives the path fields', () => {
+    const source = buildInodeSource(
+      docAt(42, '/Projects/demo/Resources/data.csv', {
+        logicalTime: 7,
+        xattrs: { tags: 'pii,gold', owner_team: 'ml' },
+        lastAppId: 'application_1_0001',
+      }),
+    );
+    expect(source).toMatchObject({
+      inode_id: 42,
+      path: '/Projects/demo/Resources/data.csv',
+      ancestor_paths: ['/', '/Projects', '/Projects/demo', '/Projects/demo/Resources'],
+      ancestor_ids: [1, 2, 3, 4],
+      parent_id: 4,
+      depth: 4,
+      project: 'demo',
+      dataset: 'Resources',
+      logical_time: 7,
+      mtime: 1_700_000_000_000,
+      xattr_names: ['owner_team', 'tags'],
+      xattr_pairs: ['owner_team=ml', 'tags=pii,gold'],
+      xattr_text: 'ml\npii,gold',
+      xattrs: { tags: 'pii,gold', owner_team: 'ml' },
+      last_app_id: 'application_1_0001',
+    });
+    expect(inodeDocId(42)).toBe('42');
+  });
+
+  it('cuts long xattr values in the keyword pairs but keeps them whole for display', () => {
+    const long = 'v'.repeat(10_000);
+    const source = buildInodeSource(docAt(1, '/a', { xattrs: { big: long } }));
+    expect(source.xattr_pairs[0]).toBe(`big=${'v'.repeat(256)}`);
+    expect(source.xattrs.big).toBe(long);
+  });
+});
+
+describe('moveSource', () => {
+  const ids = new Map([
+    ['/', 1],
+    ['/a', 2],
+    ['/a/b', 3],
+    ['/a/b/c', 4],
+    ['/x', 9],
+  ]);
+  const move = { dirInodeId: 3, oldPath: '/a/b', newPath: '/x/renamed', newAncestorIds: [1, 9] };
+
+  it('replaces the prefix and recomputes ancestors, depth, project and dataset', () => {
+    const source = buildInodeSource(docAt(5, '/a/b/c/file.txt', {}, ids));
+    const moved = moveSource(source, { ...move, newPath: '/Projects/p/ds', newAncestorIds: [1, 20, 21] })!;
+    expect(moved).toMatchObject({
+      path: '/Projects/p/ds/c/file.txt',
+      ancestor_paths: ['/', '/Projects', '/Projects/p', '/Projects/p/ds', '/Projects/p/ds/c'],
+      ancestor_ids: [1, 20, 21, 3, 4],
+      depth: 5,
+      project: 'p',
+      dataset: 'ds',
+      name: 'file.txt',
+      logical_time: source.logical_time,
+    });
+  });
+
+  it('leaves a sibling with a similar prefix alone', () => {
+    const sibling = buildInodeSource(docAt(6, '/a/bc/file.txt', {}, ids));
+    expect(moveSource(sibling, move)).toBeUndefined();
+  });
+
+  it('leaves the moved directory itself and documents already at the new path alone', () => {
+    expect(moveSource(buildInodeSource(docAt(3, '/a/b', {}, ids)), move)).toBeUndefined();
+    const already = buildInodeSource(docAt(7, '/x/renamed/f', { ancestorIds: [1, 9, 3] }));
+    expect(moveSource(already, move)).toBeUndefined();
+  });
+
+  it('applies nested moves in sequence', () => {
+    const source = buildInodeSource(docAt(5, '/a/b/c/file.txt', {}, ids));
+    const first = moveSource(source, move)!;
+    const second = moveSource(first, {
+      dirInodeId: 4,
+      oldPath: '/x/renamed/c',
+      newPath: '/y',
+      newAncestorIds: [1],
+    })!;
+    expect(second).toMatchObject({
+      path: '/y/file.txt',
+      ancestor_paths: ['/', '/y'],
+      ancestor_ids: [1, 4],
+      depth: 2,
+    });
+  });
+});
