@@ -1,5 +1,4 @@
 import { Operation } from '@epipe/core';
-import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { createMissing } from './locate';
 import { SUPERGROUP, SUPERUSER } from './migrate';
 import {
@@ -18,24 +17,23 @@ import { insertInode, isDuplicate, logRow, type Actor } from './writes';
 
 /** What the context operations need from their NameNode. */
 export interface CatalogDeps {
-  pool: Pool;
   principals: Principals;
   run<T>(operation: string, body: (tx: Tx) => Promise<T>): Promise<T>;
-  actor(ctx: OpContext): Promise<Actor>;
+  actor(tx: Tx, ctx: OpContext): Promise<Actor>;
 }
 
 /**
  * Creates /Projects (as hdfs) when missing, then /Projects/<name> owned by `owner` with a group
  * of the project's name, and the projects row; the directories get CREATE log rows.
  */
-export async function createProject(deps: CatalogDeps, name: string, owner: string): Promise<ProjectRef> {
+export function createProject(deps: CatalogDeps, name: string, owner: string): Promise<ProjectRef> {
   validateProjectName(name);
-  const ownerId = await deps.principals.userId(owner);
-  const groupId = await deps.principals.groupId(name);
-  const hdfs: Actor = { userId: await deps.principals.userId(SUPERUSER), appId: null };
-  const hdfsGroupId = await deps.principals.groupId(SUPERGROUP);
   const what = `createProject ${name}`;
   return deps.run('createProject', async (tx) => {
+    const ownerId = await deps.principals.userId(tx, owner);
+    const groupId = await deps.principals.groupId(tx, name);
+    const hdfs: Actor = { userId: await deps.principals.userId(tx, SUPERUSER), appId: null };
+    const hdfsGroupId = await deps.principals.groupId(tx, SUPERGROUP);
     const chain = await resolveChain(tx, [PROJECTS_DIR, name], 'share');
     if (chain.inodes.length === 2) throw invalid(`${what}: /Projects/${name} already exists`);
     const projectsDir =
@@ -52,9 +50,6 @@ export async function createProject(deps: CatalogDeps, name: string, owner: stri
         })
       ).inode;
     if (!projectsDir.isDir) throw invalid(`${what}: /Projects is not a directory`);
-    const now = Date.now();
-    let projectId: number;
-    let inodeId: number;
     try {
       const inode = await insertInode(tx, {
         parentId: projectsDir.id,
@@ -65,26 +60,25 @@ export async function createProject(deps: CatalogDeps, name: string, owner: stri
         groupId,
         permission: 0o770,
       });
-      inodeId = inode.id;
       const row = await tx.exec(
         'INSERT INTO projects (name, inode_id, owner_id, created_ms) VALUES (?, ?, ?, ?)',
-        [name, inode.id, ownerId, now],
+        [name, inode.id, ownerId, Date.now()],
       );
-      projectId = row.insertId;
+      const projectId = row.insertId;
       logRow(tx, inode, { projectId, datasetId: null }, Operation.CREATE, inode.logicalTime, {
         userId: ownerId,
         appId: null,
       });
+      return { id: projectId, name, inodeId: inode.id };
     } catch (err) {
       if (isDuplicate(err)) throw invalid(`${what}: project already exists`);
       throw err;
     }
-    return { id: projectId, name, inodeId };
   });
 }
 
 /** A dataset is the directory /Projects/<project>/<name>; mkdir makes the same thing. */
-export async function createDataset(
+export function createDataset(
   deps: CatalogDeps,
   project: string,
   name: string,
@@ -92,11 +86,11 @@ export async function createDataset(
 ): Promise<DatasetRef> {
   validateProjectName(project);
   validateName(name, 'dataset name');
-  const actor = await deps.actor(ctx);
-  const rootGroupId = await deps.principals.groupId(SUPERGROUP);
   const names = [PROJECTS_DIR, project, name];
   const what = `createDataset ${project}/${name}`;
   return deps.run('createDataset', async (tx) => {
+    const actor = await deps.actor(tx, ctx);
+    const rootGroupId = await deps.principals.groupId(tx, SUPERGROUP);
     const chain = await resolveChain(tx, names, 'share');
     if (chain.inodes.length < 2 || chain.scope.projectId === null)
       throw invalid(`${what}: project ${project} does not exist`);
@@ -113,15 +107,16 @@ export async function createDataset(
   });
 }
 
+/** Inserts one row with INSERT ... SELECT, so a missing owner row shows as 0 rows affected. */
 async function insertUnder(
-  pool: Pool,
+  tx: Tx,
   what: string,
   sql: string,
   params: unknown[],
   missing: string,
 ): Promise<number> {
   try {
-    const [result] = await pool.query<ResultSetHeader>(sql, params);
+    const result = await tx.exec(sql, params);
     if (result.affectedRows === 0) throw invalid(`${what}: ${missing}`);
     return result.insertId;
   } catch (err) {
@@ -130,84 +125,95 @@ async function insertUnder(
   }
 }
 
-export function createJob(pool: Pool, project: string, name: string): Promise<number> {
+export function createJob(deps: CatalogDeps, project: string, name: string): Promise<number> {
   validateLabel(name, 'job name');
-  return insertUnder(
-    pool,
-    `createJob ${project}/${name}`,
-    'INSERT INTO jobs (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
-    [name, project],
-    `project ${project} does not exist`,
+  return deps.run('createJob', (tx) =>
+    insertUnder(
+      tx,
+      `createJob ${project}/${name}`,
+      'INSERT INTO jobs (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
+      [name, project],
+      `project ${project} does not exist`,
+    ),
   );
 }
 
-export function createPipeline(pool: Pool, project: string, name: string): Promise<number> {
+export function createPipeline(deps: CatalogDeps, project: string, name: string): Promise<number> {
   validateLabel(name, 'pipeline name');
-  return insertUnder(
-    pool,
-    `createPipeline ${project}/${name}`,
-    'INSERT INTO pipelines (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
-    [name, project],
-    `project ${project} does not exist`,
+  return deps.run('createPipeline', (tx) =>
+    insertUnder(
+      tx,
+      `createPipeline ${project}/${name}`,
+      'INSERT INTO pipelines (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
+      [name, project],
+      `project ${project} does not exist`,
+    ),
   );
 }
 
-export function startPipelineRun(pool: Pool, pipelineId: number, runName: string): Promise<number> {
+export function startPipelineRun(deps: CatalogDeps, pipelineId: number, runName: string): Promise<number> {
   validateLabel(runName, 'run name');
-  return insertUnder(
-    pool,
-    `startPipelineRun ${runName}`,
-    'INSERT INTO pipeline_runs (pipeline_id, run_name, started_ms) SELECT id, ?, ? FROM pipelines WHERE id = ?',
-    [runName, Date.now(), pipelineId],
-    `pipeline ${pipelineId} does not exist`,
+  return deps.run('startPipelineRun', (tx) =>
+    insertUnder(
+      tx,
+      `startPipelineRun ${runName}`,
+      'INSERT INTO pipeline_runs (pipeline_id, run_name, started_ms) SELECT id, ?, ? FROM pipelines WHERE id = ?',
+      [runName, Date.now(), pipelineId],
+      `pipeline ${pipelineId} does not exist`,
+    ),
   );
 }
 
-export async function startJobExecution(
+export function startJobExecution(
   deps: CatalogDeps,
   jobId: number,
   options: { user: string; pipelineRunId?: number | null },
 ): Promise<number> {
-  const userId = await deps.principals.userId(options.user);
   const runId = options.pipelineRunId ?? null;
-  if (runId !== null && !(await exists(deps.pool, 'SELECT 1 AS one FROM pipeline_runs WHERE id = ?', runId)))
-    throw invalid(`startJobExecution: pipeline run ${runId} does not exist`);
-  return insertUnder(
-    deps.pool,
-    `startJobExecution ${jobId}`,
-    'INSERT INTO job_executions (job_id, pipeline_run_id, user_id, submitted_ms) SELECT id, ?, ?, ? FROM jobs WHERE id = ?',
-    [runId, userId, Date.now(), jobId],
-    `job ${jobId} does not exist`,
-  );
+  const what = `startJobExecution ${jobId}`;
+  return deps.run('startJobExecution', async (tx) => {
+    const userId = await deps.principals.userId(tx, options.user);
+    if (runId !== null && !(await exists(tx, 'SELECT 1 AS one FROM pipeline_runs WHERE id = ?', runId)))
+      throw invalid(`${what}: pipeline run ${runId} does not exist`);
+    return insertUnder(
+      tx,
+      what,
+      'INSERT INTO job_executions (job_id, pipeline_run_id, user_id, submitted_ms) SELECT id, ?, ?, ? FROM jobs WHERE id = ?',
+      [runId, userId, Date.now(), jobId],
+      `job ${jobId} does not exist`,
+    );
+  });
 }
 
 /** Registers a YARN-style app id so operations can be attributed to it; executionId may be null. */
-export async function registerApp(
+export function registerApp(
   deps: CatalogDeps,
   appId: string,
   executionId: number | null,
   user: string,
 ): Promise<void> {
   validateAppId(appId);
-  const userId = await deps.principals.userId(user);
-  if (
-    executionId !== null &&
-    !(await exists(deps.pool, 'SELECT 1 AS one FROM job_executions WHERE id = ?', executionId))
-  )
-    throw invalid(`registerApp ${appId}: job execution ${executionId} does not exist`);
-  try {
-    await deps.pool.query(
-      'INSERT INTO applications (app_id, execution_id, user_id, submitted_ms) VALUES (?, ?, ?, ?)',
-      [appId, executionId, userId, Date.now()],
-    );
-  } catch (err) {
-    if (isDuplicate(err)) throw invalid(`registerApp ${appId}: already registered`);
-    throw err;
-  }
-  deps.principals.rememberApp(appId);
+  const what = `registerApp ${appId}`;
+  return deps.run('registerApp', async (tx) => {
+    const userId = await deps.principals.userId(tx, user);
+    if (
+      executionId !== null &&
+      !(await exists(tx, 'SELECT 1 AS one FROM job_executions WHERE id = ?', executionId))
+    )
+      throw invalid(`${what}: job execution ${executionId} does not exist`);
+    try {
+      await tx.exec(
+        'INSERT INTO applications (app_id, execution_id, user_id, submitted_ms) VALUES (?, ?, ?, ?)',
+        [appId, executionId, userId, Date.now()],
+      );
+    } catch (err) {
+      if (isDuplicate(err)) throw invalid(`${what}: already registered`);
+      throw err;
+    }
+    deps.principals.rememberApp(tx, appId);
+  });
 }
 
-async function exists(pool: Pool, sql: string, id: number): Promise<boolean> {
-  const [rows] = await pool.query<RowDataPacket[]>(sql, [id]);
-  return rows.length > 0;
+async function exists(tx: Tx, sql: string, id: number): Promise<boolean> {
+  return (await tx.rows(sql, [id])).length > 0;
 }

@@ -8,7 +8,7 @@ import { formatPath, invalid, parseNonRootPath, pathKind, validatePermission, va
 import { Principals } from './principals';
 import { resolveChain } from './resolve';
 import { hasChildren, lockDescendants, removeInodes } from './subtree';
-import { inTransaction, type Tx, type TxHooks, type TxOptions } from './tx';
+import { inTransaction, Tx, type TxHooks, type TxOptions } from './tx';
 import type {
   DatasetRef,
   DeleteResult,
@@ -44,7 +44,7 @@ export class NameNode implements catalog.CatalogDeps {
     readonly pool: Pool,
     options: NameNodeOptions = {},
   ) {
-    this.principals = new Principals(pool);
+    this.principals = new Principals();
     this.txOptions = { attempts: options.attempts ?? 10, hooks: options.hooks ?? {} };
   }
 
@@ -52,22 +52,23 @@ export class NameNode implements catalog.CatalogDeps {
     return inTransaction(this.pool, this.txOptions, operation, body);
   }
 
-  async actor(ctx: OpContext): Promise<Actor> {
+  /** Resolves who acts, inside the operation's transaction and before it locks any inode. */
+  async actor(tx: Tx, ctx: OpContext): Promise<Actor> {
     if (typeof ctx !== 'object' || ctx === null)
       throw invalid('an operation needs a context { user, appId? }');
-    const userId = await this.principals.userId(ctx.user);
-    const appId = await this.principals.appId(ctx.appId);
+    const userId = await this.principals.userId(tx, ctx.user);
+    const appId = await this.principals.appId(tx, ctx.appId);
     return { userId, appId };
   }
 
   // ---- context: users, projects, datasets, jobs, pipelines, apps ----
 
   createUser(name: string): Promise<number> {
-    return this.principals.userId(name);
+    return this.principals.userId(new Tx(this.pool), name);
   }
 
   createGroup(name: string): Promise<number> {
-    return this.principals.groupId(name);
+    return this.principals.groupId(new Tx(this.pool), name);
   }
 
   createProject(name: string, owner: string): Promise<ProjectRef> {
@@ -79,15 +80,15 @@ export class NameNode implements catalog.CatalogDeps {
   }
 
   createJob(project: string, name: string): Promise<number> {
-    return catalog.createJob(this.pool, project, name);
+    return catalog.createJob(this, project, name);
   }
 
   createPipeline(project: string, name: string): Promise<number> {
-    return catalog.createPipeline(this.pool, project, name);
+    return catalog.createPipeline(this, project, name);
   }
 
   startPipelineRun(pipelineId: number, runName: string): Promise<number> {
-    return catalog.startPipelineRun(this.pool, pipelineId, runName);
+    return catalog.startPipelineRun(this, pipelineId, runName);
   }
 
   startJobExecution(
@@ -125,10 +126,10 @@ export class NameNode implements catalog.CatalogDeps {
     const names = parseNonRootPath(path, 'mkdir');
     const permission = validatePermission(options.permission ?? 0o755);
     const parents = options.parents ?? false;
-    const actor = await this.actor(ctx);
-    const rootGroupId = await this.principals.groupId(SUPERGROUP);
     const what = `mkdir ${path}`;
     return this.run('mkdir', async (tx) => {
+      const actor = await this.actor(tx, ctx);
+      const rootGroupId = await this.principals.groupId(tx, SUPERGROUP);
       const chain = await resolveChain(tx, names, 'share');
       const existing = chain.inodes[names.length - 1];
       if (existing) {
@@ -157,10 +158,10 @@ export class NameNode implements catalog.CatalogDeps {
     const names = parseNonRootPath(path, 'create');
     const size = validateSize(options.size ?? 0, 'size');
     const permission = validatePermission(options.permission ?? 0o644);
-    const actor = await this.actor(ctx);
-    const rootGroupId = await this.principals.groupId(SUPERGROUP);
     const what = `create ${path}`;
     return this.run('create', async (tx) => {
+      const actor = await this.actor(tx, ctx);
+      const rootGroupId = await this.principals.groupId(tx, SUPERGROUP);
       const chain = await resolveChain(tx, names, 'share');
       const { inode } = await createMissing(tx, names, chain, {
         what,
@@ -178,8 +179,8 @@ export class NameNode implements catalog.CatalogDeps {
   async append(path: string, bytes: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'append');
     validateSize(bytes, 'appended byte count');
-    const actor = await this.actor(ctx);
     return this.run('append', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const { inode, scope } = await lockForWrite(tx, names, `append ${path}`);
       if (inode.isDir) throw invalid(`append ${path}: is a directory`);
       return mutate(tx, inode, scope, Operation.APPEND, actor, { size: inode.size + bytes });
@@ -190,8 +191,8 @@ export class NameNode implements catalog.CatalogDeps {
   async truncate(path: string, size: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'truncate');
     validateSize(size, 'size');
-    const actor = await this.actor(ctx);
     return this.run('truncate', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const { inode, scope } = await lockForWrite(tx, names, `truncate ${path}`);
       if (inode.isDir) throw invalid(`truncate ${path}: is a directory`);
       if (size > inode.size)
@@ -203,8 +204,8 @@ export class NameNode implements catalog.CatalogDeps {
   /** Logs an ACCESS at the file's current logical_time, under a shared lock, changing nothing. */
   async read(path: string, ctx: OpContext): Promise<OpResult & { size: number }> {
     const names = parseNonRootPath(path, 'read');
-    const actor = await this.actor(ctx);
     return this.run('read', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const chain = await resolveChain(tx, names, 'share');
       const inode = chain.inodes[names.length - 1];
       assertDirectories(chain.inodes.slice(0, -1), names, `read ${path}`);
@@ -218,8 +219,8 @@ export class NameNode implements catalog.CatalogDeps {
   async chmod(path: string, permission: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'chmod');
     validatePermission(permission);
-    const actor = await this.actor(ctx);
     return this.run('chmod', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const { inode, scope } = await lockForWrite(tx, names, `chmod ${path}`);
       return mutate(tx, inode, scope, Operation.PERMISSION, actor, { permission });
     });
@@ -237,8 +238,8 @@ export class NameNode implements catalog.CatalogDeps {
     validateXattrName(name);
     const namespace = namespaceCode(options.namespace);
     const buffer = xattrValueBuffer(value);
-    const actor = await this.actor(ctx);
     return this.run('setXattr', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const located = await lockForWrite(tx, names, `setXattr ${path}`, { namespace, name });
       await tx.exec(
         `INSERT INTO xattrs (inode_id, namespace, name, value) VALUES (?, ?, ?, ?)
@@ -259,8 +260,8 @@ export class NameNode implements catalog.CatalogDeps {
     const names = parseNonRootPath(path, 'removeXattr');
     validateXattrName(name);
     const namespace = namespaceCode(options.namespace);
-    const actor = await this.actor(ctx);
     return this.run('removeXattr', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const located = await lockForWrite(tx, names, `removeXattr ${path}`, { namespace, name });
       if (!located.hasXattr) throw invalid(`removeXattr ${path}: no xattr ${JSON.stringify(name)}`);
       await tx.exec('DELETE FROM xattrs WHERE inode_id = ? AND namespace = ? AND name = ?', [
@@ -281,9 +282,9 @@ export class NameNode implements catalog.CatalogDeps {
     const kind = pathKind(names);
     if (kind === 'projects' || kind === 'project')
       throw invalid(`delete ${path}: projects are not deleted through the file system`);
-    const actor = await this.actor(ctx);
     const what = `delete ${path}`;
     return this.run('delete', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const { inode, scope } = await lockForWrite(tx, names, what);
       const levels = inode.isDir && options.recursive ? await lockDescendants(tx, inode) : [];
       if (inode.isDir && !options.recursive && (await hasChildren(tx, inode.id)))
@@ -305,8 +306,8 @@ export class NameNode implements catalog.CatalogDeps {
     const dstNames = parseNonRootPath(dst, 'rename');
     const what = `rename ${src} to ${dst}`;
     checkRenamePaths(srcNames, dstNames, what);
-    const actor = await this.actor(ctx);
     return this.run('rename', async (tx) => {
+      const actor = await this.actor(tx, ctx);
       const { inode } = await lockForWrite(tx, srcNames, what);
       if (inode.isDir && pathKind(srcNames) === 'dataset')
         throw invalid(`${what}: dataset directories cannot be renamed or moved`);

@@ -71,6 +71,34 @@ export async function resolveChain(tx: Tx, names: readonly string[], lock: LockM
   return { inodes, scope };
 }
 
+/** Lookup statements depend only on depth, layout and lock mode, so they are built once each. */
+const chainSqlCache = new Map<string, string>();
+
+function chainSql(depth: number, inProjects: boolean, lock: LockMode): string {
+  const key = `${depth}/${inProjects}/${lock}`;
+  const cached = chainSqlCache.get(key);
+  if (cached !== undefined) return cached;
+  const columns: string[] = [];
+  const joins: string[] = [];
+  for (let i = 0; i < depth; i++) {
+    for (const c of INODE_COLUMNS) columns.push(`t${i}.${c} AS l${i}_${c}`);
+    if (i > 0) joins.push(`LEFT JOIN inodes t${i} ON t${i}.parent_id = t${i - 1}.id AND t${i}.name = ?`);
+  }
+  if (inProjects && depth >= 2) {
+    columns.push('pr.id AS project_id');
+    joins.push('LEFT JOIN projects pr ON pr.inode_id = t1.id');
+  }
+  if (inProjects && depth >= 3) {
+    columns.push('ds.id AS dataset_id');
+    joins.push('LEFT JOIN datasets ds ON ds.inode_id = t2.id');
+  }
+  const sql =
+    `SELECT ${columns.join(', ')} FROM inodes t0 ${joins.join(' ')} ` +
+    `WHERE t0.parent_id = ? AND t0.name = ?${lockClause(lock)}`;
+  chainSqlCache.set(key, sql);
+  return sql;
+}
+
 async function resolvePart(
   tx: Tx,
   parentId: number,
@@ -79,28 +107,8 @@ async function resolvePart(
   inProjects: boolean,
   scope: Scope,
 ): Promise<Inode[]> {
-  const columns: string[] = [];
-  const joins: string[] = [];
-  const params: unknown[] = [];
-  names.forEach((name, i) => {
-    for (const c of INODE_COLUMNS) columns.push(`t${i}.${c} AS l${i}_${c}`);
-    if (i > 0) {
-      joins.push(`LEFT JOIN inodes t${i} ON t${i}.parent_id = t${i - 1}.id AND t${i}.name = ?`);
-      params.push(name);
-    }
-  });
-  if (inProjects && names.length >= 2) {
-    columns.push('pr.id AS project_id');
-    joins.push('LEFT JOIN projects pr ON pr.inode_id = t1.id');
-  }
-  if (inProjects && names.length >= 3) {
-    columns.push('ds.id AS dataset_id');
-    joins.push('LEFT JOIN datasets ds ON ds.inode_id = t2.id');
-  }
-  params.push(parentId, names[0]);
-  const sql =
-    `SELECT ${columns.join(', ')} FROM inodes t0 ${joins.join(' ')} ` +
-    `WHERE t0.parent_id = ? AND t0.name = ?${lockClause(lock)}`;
+  const sql = chainSql(names.length, inProjects, lock);
+  const params: unknown[] = [...names.slice(1), parentId, names[0]];
   const rows = await tx.rows(sql, params);
   const row = rows[0];
   if (!row) return [];

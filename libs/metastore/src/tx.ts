@@ -41,9 +41,28 @@ function isConflict(err: unknown): boolean {
 /** One open transaction: its connection, and the log rows it will write just before COMMIT. */
 export class Tx {
   readonly logs: PendingLog[] = [];
+  private readonly committed: (() => void)[] = [];
 
-  /** A pool works too, for lookups that need no transaction (stat, listDir). */
+  /**
+   * A pool works too, for statements that need no transaction (stat, createUser): each then
+   * commits on its own, and afterCommit callbacks run at once.
+   */
   constructor(readonly conn: PoolConnection | Pool) {}
+
+  get transactional(): boolean {
+    return 'release' in this.conn;
+  }
+
+  /** Runs `fn` once this transaction's changes are committed (never if it rolls back). */
+  afterCommit(fn: () => void): void {
+    if (this.transactional) this.committed.push(fn);
+    else fn();
+  }
+
+  /** Called by inTransaction after COMMIT. */
+  runCommitted(): void {
+    for (const fn of this.committed.splice(0)) fn();
+  }
 
   async rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
     const [rows] = await this.conn.query<RowDataPacket[]>(sql, params);
@@ -110,12 +129,13 @@ async function attempt<T>(
   try {
     await prepareSession(conn);
     await conn.query('START TRANSACTION');
+    const tx = new Tx(conn);
     try {
-      const tx = new Tx(conn);
       const result = await body(tx);
       await insertLogs(tx);
       await options.hooks.beforeCommit?.(operation);
       await conn.query('COMMIT');
+      tx.runCommitted();
       return result;
     } catch (err) {
       try {
