@@ -47,11 +47,10 @@ export class Tx {
    * A pool works too, for statements that need no transaction (stat, createUser): each then
    * commits on its own, and afterCommit callbacks run at once.
    */
-  constructor(readonly conn: PoolConnection | Pool) {}
-
-  get transactional(): boolean {
-    return 'release' in this.conn;
-  }
+  constructor(
+    readonly conn: PoolConnection | Pool,
+    readonly transactional = false,
+  ) {}
 
   /** Runs `fn` once this transaction's changes are committed (never if it rolls back). */
   afterCommit(fn: () => void): void {
@@ -129,7 +128,7 @@ async function attempt<T>(
   try {
     await prepareSession(conn);
     await conn.query('START TRANSACTION');
-    const tx = new Tx(conn);
+    const tx = new Tx(conn, true);
     try {
       const result = await body(tx);
       await insertLogs(tx);
