@@ -39,7 +39,11 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
   const window = new DedupeWindow();
   let duplicates = 0;
   return {

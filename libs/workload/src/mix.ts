@@ -39,7 +39,9 @@ export function parseMix(text: string): Mix {
   for (const part of text.split(',').filter(Boolean)) {
     const [k, v] = part.split('=');
     if (!k || !(k in mix) || v === undefined || !(Number(v) >= 0)) {
-      throw new Error(`workload mix: bad entry ${JSON.stringify(part)} (expected kind=weight, kinds: ${Object.keys(mix).join(', ')})`);
+      throw new Error(
+        `workload mix: bad entry ${JSON.stringify(part)} (expected kind=weight, kinds: ${Object.keys(mix).join(', ')})`,
+      );
     }
     mix[k as OpKind] = Number(v);
   }

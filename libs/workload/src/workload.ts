@@ -71,7 +71,11 @@ export async function setupWorkload(nn: NameNode, project: string, writers: numb
 }
 
 /** Runs `writers` concurrent writers over their own subtrees of the project. */
-export async function runWorkload(nn: NameNode, setup: WorkloadSetup, options: WorkloadOptions): Promise<WorkloadStats> {
+export async function runWorkload(
+  nn: NameNode,
+  setup: WorkloadSetup,
+  options: WorkloadOptions,
+): Promise<WorkloadStats> {
   const stats: WorkloadStats = { operations: 0, byKind: {}, refused: 0, elapsedMs: 0 };
   const started = Date.now();
   const deadline = options.durationMs ? started + options.durationMs : Number.POSITIVE_INFINITY;
@@ -94,7 +98,11 @@ export async function runWorkload(nn: NameNode, setup: WorkloadSetup, options: W
           }
           stats.operations++;
           const kind = await writer.step().catch((err: unknown) => {
-            if (!/INVALID_OPERATION|not found|exists|no such/i.test(`${(err as { code?: string }).code} ${errorMessage(err)}`)) {
+            if (
+              !/INVALID_OPERATION|not found|exists|no such/i.test(
+                `${(err as { code?: string }).code} ${errorMessage(err)}`,
+              )
+            ) {
               throw err;
             }
             stats.refused++;
@@ -166,7 +174,12 @@ class Writer {
       case 'setXattr': {
         const file = this.pick(this.files);
         const name = `tag${n % 4}`;
-        await nn.setXattr(file, name, JSON.stringify({ owner: ctx.user, quality: n % 10, note: `v${n}` }), ctx);
+        await nn.setXattr(
+          file,
+          name,
+          JSON.stringify({ owner: ctx.user, quality: n % 10, note: `v${n}` }),
+          ctx,
+        );
         const set = this.xattrs.get(file) ?? new Set();
         set.add(name);
         this.xattrs.set(file, set);
@@ -229,7 +242,8 @@ class Writer {
   }
 
   private rebase(from: string, to: string): void {
-    const move = (p: string): string => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+    const move = (p: string): string =>
+      p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p;
     this.dirs = this.dirs.map(move);
     for (const f of this.files) this.moveXattrs(f, move(f));
     this.files = this.files.map(move);
