@@ -26,7 +26,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
     },
   ],
 };
