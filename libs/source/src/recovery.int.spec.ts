@@ -1,0 +1,129 @@
+import { createConnection, type Connection } from 'mysql2/promise';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { testEnv } from '../../../test/support/env';
+import { SourceRun } from './testing/run';
+import { gaugeValue, insertRows, sourceConfig, testSource } from './testing/setup';
+
+// Start-up and the server's own pace, not epipe's speed, set these waits.
+jest.setTimeout(120_000);
+
+/** Start-up: the snapshot scan and its hand-over to the tail, and backpressure. */
+describe('recovery and hand-over', () => {
+  let db: TestDatabase;
+  let writer: Connection;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('source_recovery');
+    writer = await createConnection({ ...testEnv().mysql, database: db.database });
+  });
+  afterAll(async () => {
+    await writer.end();
+    await db.drop();
+  });
+  afterEach(async () => {
+    await writer.query('DELETE FROM fs_log');
+  });
+
+  it('delivers rows present before start through the scan in pages, then new rows from the binlog', async () => {
+    const before = await insertRows(writer, db.database, 250);
+    await insertRows(writer, db.database, 1, { operation: 99 }).then((ids) => before.push(...ids));
+    const { source, metrics } = testSource(sourceConfig(testEnv().mysql, db.database, { scanPageRows: 100 }));
+    const run = new SourceRun(source);
+    try {
+      await run.waitFor((r) => r.ids('scan').length === 251, 'the scan');
+      const scanned = run.chunks.filter((c) => c.origin === 'scan');
+      expect(scanned.map((c) => c.rows.length + c.poison.length)).toEqual([100, 100, 51]);
+      expect(scanned.every((c) => c.final && !c.position)).toBe(true);
+      expect(run.ids('scan')).toEqual(before);
+      expect(scanned[2]!.poison[0]).toMatchObject({
+        logId: before[250],
+        reason: 'unknown operation code 99',
+      });
+
+      const after = await insertRows(writer, db.database, 3);
+      await run.waitFor((r) => r.ids('binlog').length === 3, 'the tail');
+      expect(run.ids('binlog')).toEqual(after);
+      expect((await metrics.rowsRead.get()).values).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ labels: { origin: 'scan' }, value: 251 }),
+          expect.objectContaining({ labels: { origin: 'binlog' }, value: 3 }),
+        ]),
+      );
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('delivers every row exactly once across scan and tail while a writer commits during start-up', async () => {
+    const written: number[] = [];
+    let writing = true;
+    const writerLoop = (async () => {
+      for (let i = 0; writing; i++) {
+        if (i % 3 === 0) {
+          await writer.beginTransaction();
+          written.push(...(await insertRows(writer, db.database, 2)));
+          written.push(...(await insertRows(writer, db.database, 3)));
+          await writer.commit();
+        } else {
+          written.push(...(await insertRows(writer, db.database, 1 + (i % 4))));
+        }
+      }
+    })();
+    const runs: SourceRun[] = [];
+    try {
+      // Several start-ups at different moments of the write stream, each checked on its own.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await new Promise((r) => setTimeout(r, 150));
+        const { source, metrics } = testSource(
+          sourceConfig(testEnv().mysql, db.database, { scanPageRows: 50 }),
+        );
+        const run = new SourceRun(source);
+        runs.push(run);
+        await waitUntil(async () => (await gaugeValue(metrics.sourceConnected)) === 1);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      writing = false;
+      await writerLoop;
+      const last = written[written.length - 1]!;
+      for (const run of runs) {
+        await run.waitFor((r) => r.ids().includes(last), 'the last written row', 60_000);
+        // Nothing is deleted here, so each run must see every row: the older ones in its scan.
+        const ids = run.ids();
+        expect(ids).toHaveLength(new Set(ids).size);
+        expect([...ids].sort((a, b) => a - b)).toEqual(written);
+        expect(run.ids('scan').length).toBeGreaterThan(0);
+        expect(run.ids('binlog').length).toBeGreaterThan(0);
+      }
+    } finally {
+      writing = false;
+      await writerLoop;
+      for (const run of runs) await run.stop();
+    }
+  });
+
+  it('pauses the binlog socket for a slow consumer and still delivers everything', async () => {
+    const config = sourceConfig(testEnv().mysql, db.database, { queueMaxBytes: 4_000, chunkMaxRows: 20 });
+    const { source, metrics } = testSource(config);
+    const paused = jest.spyOn(metrics.sourcePaused, 'set');
+    const run = new SourceRun(source, { delayMs: 5 });
+    try {
+      await waitUntil(async () => (await gaugeValue(metrics.sourceConnected)) === 1);
+      const written: number[] = [];
+      for (let i = 0; i < 300; i++) written.push(...(await insertRows(writer, db.database, 1 + (i % 7))));
+      await run.waitFor((r) => r.ids().length >= written.length, 'every row', 120_000);
+      expect(run.ids()).toEqual(written);
+      expect(paused).toHaveBeenCalledWith(1);
+      expect(paused).toHaveBeenLastCalledWith(0);
+    } finally {
+      await run.stop();
+    }
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
