@@ -52,7 +52,16 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     },
     async start(onEvent) {
       await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+      // The topic may be moments from existing (the daemon creates it at start): retry a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
+          break;
+        } catch (err) {
+          if (attempt >= 50 || (err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
       const joined = new Promise<void>((resolve) => {
         const off = consumer.on(consumer.events.GROUP_JOIN, () => {
           off();

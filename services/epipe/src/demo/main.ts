@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const logDir = resolve(env.EPIPE_STACK_DIR ?? '.stack');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, 'demo-epipe.log');
+  const httpPort = Number(env.EPIPE_DEMO_HTTP_PORT ?? 9465);
 
   const root = createPool({
     host,
@@ -64,12 +65,15 @@ async function main(): Promise<void> {
       EPIPE_KAFKA_DLQ_TOPIC: `${topic}.dlq`,
       EPIPE_ES_URL: esUrl,
       EPIPE_ES_INDEX: index,
-      EPIPE_HTTP_PORT: '0',
+      EPIPE_HTTP_PORT: String(httpPort),
       EPIPE_LOG_LEVEL: env.EPIPE_LOG_LEVEL ?? 'info',
     },
     logFile,
   );
-  step(`daemon started (pid ${daemon.child.pid}); its log: ${logFile}`);
+  // Never leave the daemon behind, whatever fails below.
+  process.once('exit', () => daemon.child.exitCode === null && daemon.child.kill('SIGKILL'));
+  await waitReady(`http://127.0.0.1:${httpPort}/readyz`, daemon.exited);
+  step(`daemon ready (pid ${daemon.child.pid}, metrics on http://127.0.0.1:${httpPort}/metrics); its log: ${logFile}`);
 
   const lags: number[] = [];
   const seen = new Set<string>();
@@ -167,6 +171,21 @@ async function main(): Promise<void> {
   console.log(`daemon stopped on SIGTERM with exit code ${code}`);
   await pool.end();
   if (left !== 0 || code !== 0) process.exitCode = 1;
+}
+
+async function waitReady(url: string, exited: Promise<number | null>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !gone) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the daemon did not become ready (${gone ? 'it exited' : 'timed out'}); see its log`);
 }
 
 function fmt(ms: number): string {
