@@ -61,9 +61,8 @@ describe('databus end to end', () => {
     await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
     const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
     const expected = Number((rows as { n: number }[])[0]!.n);
-    await waitFor(
-      'every event to reach the subscriber',
-      () => Promise.resolve(new Set(received.map((r) => r.event.logId)).size >= expected),
+    await waitFor('every event to reach the subscriber', () =>
+      Promise.resolve(new Set(received.map((r) => r.event.logId)).size >= expected),
     );
   };
 

@@ -139,15 +139,22 @@ export async function searchDocuments(esUrl: string, index: string): Promise<Map
   const out = new Map<number, SearchDoc>();
   let after: unknown[] | undefined;
   for (;;) {
-    const body: Record<string, unknown> = { size: 5000, sort: [{ inode_id: 'asc' }], query: { match_all: {} } };
+    const body: Record<string, unknown> = {
+      size: 5000,
+      sort: [{ inode_id: 'asc' }],
+      query: { match_all: {} },
+    };
     if (after) body.search_after = after;
     const response = await fetch(`${esUrl}/${index}/_search`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`search of ${index} failed: ${response.status} ${await response.text()}`);
-    const res = (await response.json()) as { hits: { hits: { _id: string; _source: SearchDoc; sort: unknown[] }[] } };
+    if (!response.ok)
+      throw new Error(`search of ${index} failed: ${response.status} ${await response.text()}`);
+    const res = (await response.json()) as {
+      hits: { hits: { _id: string; _source: SearchDoc; sort: unknown[] }[] };
+    };
     const hits = res.hits.hits;
     for (const h of hits) out.set(Number(h._id), h._source);
     if (hits.length < 5000) break;

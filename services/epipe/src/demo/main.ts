@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   // Never leave the daemon behind, whatever fails below.
   process.once('exit', () => daemon.child.exitCode === null && daemon.child.kill('SIGKILL'));
   await waitReady(`http://127.0.0.1:${httpPort}/readyz`, daemon.exited);
-  step(`daemon ready (pid ${daemon.child.pid}, metrics on http://127.0.0.1:${httpPort}/metrics); its log: ${logFile}`);
+  step(
+    `daemon ready (pid ${daemon.child.pid}, metrics on http://127.0.0.1:${httpPort}/metrics); its log: ${logFile}`,
+  );
 
   const lags: number[] = [];
   const seen = new Set<string>();
