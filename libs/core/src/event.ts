@@ -83,6 +83,8 @@ export interface InodeState {
   mtimeMs: number;
   logicalTime: number;
   xattrs: Record<string, string>;
+  /** Xattrs left out of `xattrs` because their value is over the size limit: name -> bytes. */
+  oversizedXattrs?: Record<string, number>;
 }
 
 /** A row that will not be delivered, with the reason, for the dead-letter topic. */

@@ -20,6 +20,8 @@ export interface EnrichConfig {
   pathCacheSize: number;
   nameCacheSize: number;
   contextCacheSize: number;
+  /** Xattr values above this are refused: the row is dead-lettered, the document omits them. */
+  maxXattrBytes: number;
 }
 
 /** Decides which events are published; the filter stage implements it. */
@@ -128,12 +130,67 @@ export class Enricher {
       // Reads change nothing the index shows: skip the write.
       else if (written.has(inodeId)) upsertIds.push(inodeId);
     }
-    const docs = await this.docs(upsertIds, lastKept);
-    return { events, filtered, docs, deletes, moves, dead: [] };
+    const states = await this.reader.states(upsertIds, this.config.maxXattrBytes);
+    const dead = await this.poisonOf(events, upsertIds, states, batch.epoch);
+    const docs = await this.docs(states, lastKept);
+    const deadIds = new Set(dead.map((d) => d.logId));
+    return {
+      events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
+      filtered,
+      docs,
+      deletes,
+      moves,
+      dead,
+    };
   }
 
-  private async docs(ids: number[], lastKept: Map<number, FileEvent>): Promise<DocView[]> {
-    const states = await this.reader.states(ids);
+  /**
+   * Rows that cannot be delivered: their inode is gone although no DELETE is pending (a DELETE
+   * always follows in the log when the name node removed it, so this is corruption), or they
+   * set an xattr whose value is over the limit. They go to the dead-letter topic.
+   */
+  private async poisonOf(
+    events: FileEvent[],
+    upsertIds: number[],
+    states: InodeState[],
+    epoch: number,
+  ): Promise<DeadLetter[]> {
+    const dead: DeadLetter[] = [];
+    const found = new Map(states.map((s) => [s.inodeId, s]));
+    const missing = upsertIds.filter((id) => !found.has(id));
+    const pending = missing.length > 0 ? await this.reader.pendingDeletes(missing) : new Set<number>();
+    const orphans = new Set(missing.filter((id) => !pending.has(id)));
+    for (const event of events) {
+      if (orphans.has(event.inodeId)) {
+        dead.push(
+          letter(event, epoch, `inode ${event.inodeId} no longer exists and no DELETE for it is pending`),
+        );
+        continue;
+      }
+      const big = found.get(event.inodeId)?.oversizedXattrs;
+      if (
+        !big ||
+        event.xattrName === null ||
+        (event.operation !== 'XATTR_ADD' && event.operation !== 'XATTR_UPDATE')
+      ) {
+        continue;
+      }
+      const name = event.xattrName;
+      const key = Object.keys(big).find((k) => k === name || k.endsWith(`.${name}`));
+      if (key !== undefined) {
+        dead.push(
+          letter(
+            event,
+            epoch,
+            `xattr ${key} of inode ${event.inodeId} is ${big[key]} bytes, over the ${this.config.maxXattrBytes}-byte limit`,
+          ),
+        );
+      }
+    }
+    return dead;
+  }
+
+  private async docs(states: InodeState[], lastKept: Map<number, FileEvent>): Promise<DocView[]> {
     // States are current, so their parents may be directories this batch has not seen.
     await this.tree.ensure(
       states.map((s) => s.parentId),
@@ -227,6 +284,10 @@ export class Enricher {
       commitTsMs: row.commitTsMs,
     };
   }
+}
+
+function letter(event: FileEvent, epoch: number, reason: string): DeadLetter {
+  return { logId: event.logId, inodeId: event.inodeId, stage: 'enrich', reason, row: event, epoch };
 }
 
 function emptyContext(appId: string): ExecutionContext {

@@ -20,7 +20,10 @@ export interface MetadataReader {
    * (a later DELETE): the newest row of each tells its last name and parent.
    */
   loggedEdges(inodeIds: number[]): Promise<Edge[]>;
-  states(inodeIds: number[]): Promise<InodeState[]>;
+  /** Current states; xattr values over `maxXattrBytes` are left out and listed as oversized. */
+  states(inodeIds: number[], maxXattrBytes: number): Promise<InodeState[]>;
+  /** Which of these inodes have a DELETE row still in the log table (not yet acknowledged). */
+  pendingDeletes(inodeIds: number[]): Promise<Set<number>>;
   userNames(userIds: number[]): Promise<Map<number, string>>;
   projectNames(projectIds: number[]): Promise<Map<number, string>>;
   datasetNames(datasetIds: number[]): Promise<Map<number, string>>;

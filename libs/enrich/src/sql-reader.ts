@@ -1,4 +1,4 @@
-import type { ExecutionContext, InodeState } from '@epipe/core';
+import { type ExecutionContext, type InodeState, Operation } from '@epipe/core';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Edge, MetadataReader } from './reader';
 
@@ -45,7 +45,16 @@ export class SqlMetadataReader implements MetadataReader {
     }));
   }
 
-  async states(ids: number[]): Promise<InodeState[]> {
+  async pendingDeletes(ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT DISTINCT inode_id FROM ${this.logTable} WHERE operation = ? AND inode_id IN (?)`,
+      [Operation.DELETE, ids],
+    );
+    return new Set(rows.map((r) => Number(r.inode_id)));
+  }
+
+  async states(ids: number[], maxXattrBytes: number): Promise<InodeState[]> {
     if (ids.length === 0) return [];
     // One snapshot for the inode rows and their xattrs, so a document never mixes two versions.
     const conn = await this.pool.getConnection();
@@ -59,17 +68,25 @@ export class SqlMetadataReader implements MetadataReader {
         [ids],
       );
       const [xattrs] = await conn.query<RowDataPacket[]>(
-        'SELECT inode_id, namespace, name, value FROM xattrs WHERE inode_id IN (?)',
-        [ids],
+        // Oversized values are not even fetched: only their length.
+        `SELECT inode_id, namespace, name, IF(LENGTH(value) > ?, NULL, value) AS value, LENGTH(value) AS bytes
+           FROM xattrs WHERE inode_id IN (?)`,
+        [maxXattrBytes, ids],
       );
       await conn.query('COMMIT');
       const byInode = new Map<number, Record<string, string>>();
+      const oversized = new Map<number, Record<string, number>>();
       for (const x of xattrs) {
         const id = Number(x.inode_id);
+        const key = xattrKey(Number(x.namespace), String(x.name));
+        if (x.value === null) {
+          const big = oversized.get(id) ?? {};
+          big[key] = Number(x.bytes);
+          oversized.set(id, big);
+          continue;
+        }
         const map = byInode.get(id) ?? {};
-        map[xattrKey(Number(x.namespace), String(x.name))] = Buffer.isBuffer(x.value)
-          ? x.value.toString('utf8')
-          : String(x.value);
+        map[key] = Buffer.isBuffer(x.value) ? x.value.toString('utf8') : String(x.value);
         byInode.set(id, map);
       }
       return inodes.map((r) => ({
@@ -84,6 +101,7 @@ export class SqlMetadataReader implements MetadataReader {
         mtimeMs: Number(r.mtime),
         logicalTime: Number(r.logical_time),
         xattrs: byInode.get(Number(r.id)) ?? {},
+        ...(oversized.has(Number(r.id)) ? { oversizedXattrs: oversized.get(Number(r.id)) } : {}),
       }));
     } finally {
       conn.release();

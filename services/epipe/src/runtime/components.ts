@@ -78,6 +78,7 @@ export function createComponents(
       pathCacheSize: config.enrich.pathCacheSize,
       nameCacheSize: config.enrich.nameCacheSize,
       contextCacheSize: config.enrich.contextCacheSize,
+      maxXattrBytes: config.enrich.maxXattrBytes,
     },
     new SqlMetadataReader(pool, mysql.logTable),
     filter,

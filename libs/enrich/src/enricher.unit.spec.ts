@@ -1,0 +1,203 @@
+import type { Batch, LogRow, OperationName } from '@epipe/core';
+import { RuleFilter, DEFAULT_FILTER } from '@epipe/filter';
+import { Enricher, type EnrichConfig } from './enricher';
+import { MemoryMetadataReader } from './memory-reader';
+
+const config: EnrichConfig = {
+  sourceName: 'meta',
+  pathCacheSize: 1000,
+  nameCacheSize: 100,
+  contextCacheSize: 100,
+  maxXattrBytes: 100,
+};
+
+let logId = 0;
+function row(
+  op: OperationName,
+  inodeId: number,
+  parentId: number,
+  name: string,
+  extra: Partial<LogRow> = {},
+): LogRow {
+  return {
+    logId: ++logId,
+    inodeId,
+    parentId,
+    name,
+    isDir: false,
+    projectId: null,
+    datasetId: null,
+    operation: op,
+    logicalTime: 1,
+    appId: null,
+    userId: 1,
+    xattrName: null,
+    commitTsMs: 1000,
+    ...extra,
+  };
+}
+
+function batch(rows: LogRow[], part = 0): Batch {
+  return { epoch: 7, part, last: true, rows, poison: [], bytes: 0, transactions: 1, closedAtMs: 0 };
+}
+
+/** / (1) -> Projects (2) -> p (3) -> data (4) */
+function world(): MemoryMetadataReader {
+  const db = new MemoryMetadataReader();
+  db.addInode({ inodeId: 1, parentId: 0, name: '', isDir: true });
+  db.addInode({ inodeId: 2, parentId: 1, name: 'Projects', isDir: true });
+  db.addInode({ inodeId: 3, parentId: 2, name: 'p', isDir: true });
+  db.addInode({ inodeId: 4, parentId: 3, name: 'data', isDir: true });
+  db.users.set(1, 'alice');
+  db.projects.set(5, 'p');
+  db.apps.set('application_1_0001', {
+    appId: 'application_1_0001',
+    jobName: 'train',
+    jobExecutionId: 3,
+    pipelineName: 'daily',
+    pipelineRun: 'r1',
+  });
+  return db;
+}
+
+describe('Enricher', () => {
+  it('computes paths at the time of each operation, in commit order, and state docs at the end', async () => {
+    const db = world();
+    // Current database state: dir 10 was renamed from "old" to "new" and holds file 11.
+    db.addInode({ inodeId: 10, parentId: 4, name: 'new', isDir: true, logicalTime: 2 });
+    db.addInode({ inodeId: 11, parentId: 10, name: 'f', size: 42, logicalTime: 1 });
+    const enricher = new Enricher(config, db);
+    const result = await enricher.enrich(
+      batch([
+        row('CREATE', 10, 4, 'old', { isDir: true }),
+        row('CREATE', 11, 10, 'f'),
+        row('RENAME', 10, 4, 'new', { isDir: true, logicalTime: 2 }),
+      ]),
+    );
+    expect(result.events.map((e) => [e.operation, e.path, e.oldPath])).toEqual([
+      ['CREATE', '/Projects/p/data/old', null],
+      ['CREATE', '/Projects/p/data/old/f', null],
+      ['RENAME', '/Projects/p/data/new', '/Projects/p/data/old'],
+    ]);
+    expect(result.moves).toEqual([
+      {
+        dirInodeId: 10,
+        oldPath: '/Projects/p/data/old',
+        newPath: '/Projects/p/data/new',
+        newAncestorIds: [1, 2, 3, 4, 10],
+      },
+    ]);
+    const docs = new Map(result.docs.map((d) => [d.state.inodeId, d]));
+    expect(docs.get(11)!.path).toBe('/Projects/p/data/new/f');
+    expect(docs.get(11)!.ancestorIds).toEqual([1, 2, 3, 4, 10]);
+    expect(docs.get(11)!.state.size).toBe(42);
+    expect(result.events.map((e) => e.seq)).toEqual([0, 1, 2]);
+  });
+
+  it('numbers events across the parts of one epoch', async () => {
+    const db = world();
+    db.addInode({ inodeId: 20, parentId: 4, name: 'a' });
+    db.addInode({ inodeId: 21, parentId: 4, name: 'b' });
+    const enricher = new Enricher(config, db);
+    const first = await enricher.enrich({ ...batch([row('CREATE', 20, 4, 'a')]), last: false });
+    const second = await enricher.enrich(batch([row('CREATE', 21, 4, 'b')], 1));
+    expect([first.events[0]!.seq, second.events[0]!.seq]).toEqual([0, 1]);
+  });
+
+  it('resolves ancestors deleted later from their pending log rows', async () => {
+    const db = world();
+    // Directory 30 and its file 31 are gone from the namespace; their DELETE rows are pending.
+    db.logged.set(30, { inodeId: 30, parentId: 4, name: 'gone', isDir: true, deletePending: true });
+    db.logged.set(31, { inodeId: 31, parentId: 30, name: 'f', isDir: false, deletePending: true });
+    const result = await new Enricher(config, db).enrich(
+      batch([row('APPEND', 31, 30, 'f', { logicalTime: 2 })]),
+    );
+    expect(result.events[0]!.path).toBe('/Projects/p/data/gone/f');
+    expect(result.dead).toEqual([]); // the inode is gone but its DELETE is pending: not poison
+    expect(result.docs).toEqual([]);
+  });
+
+  it('dead-letters rows of an inode that vanished without a DELETE, and oversized xattrs', async () => {
+    const db = world();
+    db.addInode({ inodeId: 40, parentId: 4, name: 'big', xattrs: { huge: 'x'.repeat(500), small: 'ok' } });
+    const result = await new Enricher(config, db).enrich(
+      batch([
+        row('APPEND', 99, 4, 'phantom'),
+        row('XATTR_ADD', 40, 4, 'big', { xattrName: 'huge', logicalTime: 2 }),
+        row('XATTR_ADD', 40, 4, 'big', { xattrName: 'small', logicalTime: 3 }),
+      ]),
+    );
+    expect(result.dead.map((d) => d.reason)).toEqual([
+      'inode 99 no longer exists and no DELETE for it is pending',
+      'xattr huge of inode 40 is 500 bytes, over the 100-byte limit',
+    ]);
+    expect(result.events.map((e) => e.xattrName)).toEqual(['small']);
+    expect(result.docs[0]!.state.xattrs).toEqual({ small: 'ok' });
+  });
+
+  it('fills names and execution context, leaving unknown ones empty instead of failing', async () => {
+    const db = world();
+    db.addInode({ inodeId: 50, parentId: 4, name: 'f' });
+    db.addInode({ inodeId: 51, parentId: 4, name: 'g' });
+    const result = await new Enricher(config, db).enrich(
+      batch([
+        row('CREATE', 50, 4, 'f', { projectId: 5, appId: 'application_1_0001' }),
+        row('CREATE', 51, 4, 'g', { projectId: 6, userId: 9, appId: 'application_9_0009' }),
+      ]),
+    );
+    const [known, unknown] = result.events;
+    expect(known!.project).toEqual({ id: 5, name: 'p' });
+    expect(known!.user).toEqual({ id: 1, name: 'alice' });
+    expect(known!.app).toMatchObject({ jobName: 'train', pipelineName: 'daily', pipelineRun: 'r1' });
+    expect(unknown!.project).toEqual({ id: 6, name: null });
+    expect(unknown!.user).toEqual({ id: 9, name: null });
+    expect(unknown!.app).toEqual({
+      appId: 'application_9_0009',
+      jobName: null,
+      jobExecutionId: null,
+      pipelineName: null,
+      pipelineRun: null,
+    });
+  });
+
+  it('writes no search document for inodes that were only read, and deletes deleted ones', async () => {
+    const db = world();
+    db.addInode({ inodeId: 60, parentId: 4, name: 'r', logicalTime: 3 });
+    const result = await new Enricher(config, db).enrich(
+      batch([row('ACCESS', 60, 4, 'r', { logicalTime: 3 }), row('DELETE', 61, 4, 'x', { logicalTime: 4 })]),
+    );
+    expect(result.docs).toEqual([]);
+    expect(result.deletes).toEqual([{ inodeId: 61, logicalTime: 4 }]);
+  });
+
+  it('applies filter rules, including an xattr tag inherited from an ancestor', async () => {
+    const db = world();
+    db.addInode({ inodeId: 4, parentId: 3, name: 'data', isDir: true, xattrs: { epipe: 'off' } });
+    db.addInode({ inodeId: 70, parentId: 4, name: 'quiet' });
+    db.addInode({ inodeId: 71, parentId: 3, name: 'loud' });
+    const filter = new RuleFilter({
+      ...DEFAULT_FILTER,
+      tag: { xattr: 'epipe', offValues: ['off'], default: 'on' },
+    });
+    const result = await new Enricher(config, db, filter).enrich(
+      batch([row('CREATE', 70, 4, 'quiet'), row('CREATE', 71, 3, 'loud')]),
+    );
+    expect(result.events.map((e) => e.path)).toEqual(['/Projects/p/loud']);
+    expect(result.filtered).toBe(1);
+  });
+
+  it('batches lookups: one query per kind per batch, none for cached ancestors', async () => {
+    const db = world();
+    const rows: LogRow[] = [];
+    for (let i = 0; i < 200; i++) {
+      db.addInode({ inodeId: 1000 + i, parentId: 4, name: `f${i}` });
+      rows.push(row('CREATE', 1000 + i, 4, `f${i}`, { projectId: 5 }));
+    }
+    const enricher = new Enricher(config, db);
+    await enricher.enrich(batch(rows.slice(0, 100)));
+    const before = db.calls;
+    await enricher.enrich(batch(rows.slice(100)));
+    // Second batch: parents and names are cached; only the states of the new inodes are read.
+    expect(db.calls - before).toBeLessThanOrEqual(2);
+  });
+});

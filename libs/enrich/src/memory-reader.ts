@@ -1,0 +1,100 @@
+import type { ExecutionContext, InodeState } from '@epipe/core';
+import type { Edge, MetadataReader } from './reader';
+
+/**
+ * An in-memory metadata database for tests of the enricher: the same answers the SQL reader
+ * gives, from maps the test fills. It counts calls so tests can check lookups are batched.
+ */
+export class MemoryMetadataReader implements MetadataReader {
+  readonly inodes = new Map<number, InodeState>();
+  /** Newest log row per inode still in the log table: for loggedEdges and pendingDeletes. */
+  readonly logged = new Map<number, Edge & { deletePending: boolean }>();
+  readonly users = new Map<number, string>();
+  readonly projects = new Map<number, string>();
+  readonly datasets = new Map<number, string>();
+  readonly apps = new Map<string, ExecutionContext>();
+  calls = 0;
+
+  addInode(state: Partial<InodeState> & { inodeId: number; parentId: number; name: string }): void {
+    this.inodes.set(state.inodeId, {
+      isDir: false,
+      size: 0,
+      owner: 'alice',
+      group: 'alice',
+      permission: 0o644,
+      mtimeMs: 0,
+      logicalTime: 1,
+      xattrs: {},
+      ...state,
+    });
+  }
+
+  edges(ids: number[]): Promise<Edge[]> {
+    this.calls++;
+    return Promise.resolve(
+      ids.flatMap((id) => {
+        const s = this.inodes.get(id);
+        return s ? [{ inodeId: id, parentId: s.parentId, name: s.name, isDir: s.isDir }] : [];
+      }),
+    );
+  }
+
+  loggedEdges(ids: number[]): Promise<Edge[]> {
+    this.calls++;
+    return Promise.resolve(ids.flatMap((id) => (this.logged.has(id) ? [this.logged.get(id)!] : [])));
+  }
+
+  states(ids: number[], maxXattrBytes: number): Promise<InodeState[]> {
+    this.calls++;
+    return Promise.resolve(
+      ids.flatMap((id) => {
+        const s = this.inodes.get(id);
+        if (!s) return [];
+        const xattrs: Record<string, string> = {};
+        const oversized: Record<string, number> = {};
+        for (const [k, v] of Object.entries(s.xattrs)) {
+          const bytes = Buffer.byteLength(v);
+          if (bytes > maxXattrBytes) oversized[k] = bytes;
+          else xattrs[k] = v;
+        }
+        return [{ ...s, xattrs, ...(Object.keys(oversized).length ? { oversizedXattrs: oversized } : {}) }];
+      }),
+    );
+  }
+
+  pendingDeletes(ids: number[]): Promise<Set<number>> {
+    this.calls++;
+    return Promise.resolve(new Set(ids.filter((id) => this.logged.get(id)?.deletePending)));
+  }
+
+  userNames(ids: number[]): Promise<Map<number, string>> {
+    return this.pick(this.users, ids);
+  }
+
+  projectNames(ids: number[]): Promise<Map<number, string>> {
+    return this.pick(this.projects, ids);
+  }
+
+  datasetNames(ids: number[]): Promise<Map<number, string>> {
+    return this.pick(this.datasets, ids);
+  }
+
+  contexts(appIds: string[]): Promise<Map<string, ExecutionContext>> {
+    return this.pick(this.apps, appIds);
+  }
+
+  xattrValues(name: string, ids: number[]): Promise<Map<number, string>> {
+    this.calls++;
+    const out = new Map<number, string>();
+    for (const id of ids) {
+      const value = this.inodes.get(id)?.xattrs[name];
+      if (value !== undefined) out.set(id, value);
+    }
+    return Promise.resolve(out);
+  }
+
+  private pick<K, V>(map: Map<K, V>, keys: K[]): Promise<Map<K, V>> {
+    this.calls++;
+    return Promise.resolve(new Map(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)!])));
+  }
+}
