@@ -19,6 +19,7 @@ import {
 } from '../support/daemon';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { testEnv } from '../support/env';
+import { schemaValidators } from '../support/schemas';
 
 /**
  * The databus on the real stack: random operations from concurrent writers go through MariaDB's
@@ -87,6 +88,11 @@ describe('databus end to end', () => {
     expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
     expect(await logRowsLeft(db.pool)).toBe(0);
 
+    // Every event the daemon published is valid against the published JSON Schema.
+    const { fileEvent } = schemaValidators();
+    const invalid = received.filter((r) => !fileEvent(r.event)).slice(0, 3);
+    expect(invalid.map((r) => ({ event: r.event, errors: fileEvent.errors }))).toEqual([]);
+
     // Events carry their context: a path, a project, the writer's app and its job.
     const created = received.map((r) => r.event).find((e) => e.operation === 'CREATE' && e.app !== null)!;
     expect(created.path).toMatch(/^\/Projects\/e2e\//);
@@ -129,5 +135,21 @@ describe('databus end to end', () => {
     const report = await checkKafka(db.pool, received);
     expect(report.missing).toEqual([]);
     expect(report.orderViolations).toEqual([]);
+  });
+
+  it('resumes after a clean stop with nothing lost: rows written while stopped are delivered on restart', async () => {
+    await daemon.stop();
+    expect(daemon.state.phase).toBe('stopped');
+    const nn = db.nameNode;
+    const ctx = { user: 'bob' };
+    await nn.mkdir('/Projects/e2e/Logs/while-stopped', ctx);
+    for (let i = 0; i < 50; i++) await nn.create(`/Projects/e2e/Logs/while-stopped/f${i}`, ctx, { size: i });
+    expect(await logRowsLeft(db.pool)).toBe(51);
+    daemon = startInProcess(daemonConfig(names));
+    await quiesce();
+    const report = await checkKafka(db.pool, received);
+    expect(report.missing).toEqual([]);
+    expect(report.orderViolations).toEqual([]);
+    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 import type { FileEvent } from '@epipe/core';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { uniqueName } from './env';
 
 /**
  * The one checker every end-to-end scenario uses. Ground truth is an audit copy of every fs_log
@@ -24,29 +26,40 @@ export interface Received {
   offset: string;
 }
 
+/** What the order and completeness checks read of an event (big runs keep only this). */
+export type EventKey = Pick<FileEvent, 'logId' | 'inodeId' | 'logicalTime' | 'operation'>;
+
+export interface ReceivedKey {
+  event: EventKey;
+  partition: number;
+  offset: string;
+}
+
 export interface DeliveryReport {
   rowsWritten: number;
   eventsReceived: number;
   duplicates: number;
   missing: number[];
   unexpected: number[];
+  /** Excluded (poison) rows that nevertheless reached the events topic. */
+  excludedDelivered: number[];
   orderViolations: string[];
 }
 
 /** Every committed row's event arrived at least once; per inode, versions never go back. */
 export async function checkKafka(
   pool: Pool,
-  received: Received[],
-  excluded: Set<number> = new Set(),
+  received: readonly ReceivedKey[],
+  excluded: ReadonlySet<number> = new Set(),
 ): Promise<DeliveryReport> {
   const [rows] = await pool.query<RowDataPacket[]>('SELECT log_id FROM fs_log_audit ORDER BY log_id');
   const expected = new Set(rows.map((r) => Number(r.log_id)).filter((id) => !excluded.has(id)));
   const seen = new Set<number>();
   let duplicates = 0;
-  const lastByInode = new Map<number, FileEvent>();
+  const lastByInode = new Map<number, EventKey>();
   const orderViolations: string[] = [];
   // Kafka order is per partition; the key (inode id) pins an inode to one partition.
-  const byPartition = new Map<number, Received[]>();
+  const byPartition = new Map<number, ReceivedKey[]>();
   for (const r of received) {
     const list = byPartition.get(r.partition) ?? [];
     list.push(r);
@@ -79,6 +92,7 @@ export async function checkKafka(
     duplicates,
     missing: [...expected].filter((id) => !seen.has(id)),
     unexpected: [...seen].filter((id) => !expected.has(id) && !excluded.has(id)),
+    excludedDelivered: [...seen].filter((id) => excluded.has(id)),
     orderViolations,
   };
 }
@@ -92,8 +106,20 @@ interface DbInode {
   xattrs: Record<string, string>;
 }
 
+export interface SearchStateOptions {
+  /**
+   * Xattr values longer than this many bytes are dead-lettered by epipe and left out of the
+   * document (HopsFS' own limit is 13,500 bytes); the expected state omits them too.
+   */
+  maxXattrBytes?: number;
+}
+
 /** The database's inodes with their paths (computed here, independently of epipe). */
-export async function databaseInodes(pool: Pool): Promise<Map<number, DbInode>> {
+export async function databaseInodes(
+  pool: Pool,
+  options: SearchStateOptions = {},
+): Promise<Map<number, DbInode>> {
+  const maxXattrBytes = options.maxXattrBytes ?? Number.POSITIVE_INFINITY;
   const [rows] = await pool.query<RowDataPacket[]>(
     'SELECT i.id, i.parent_id, i.name, i.size, i.is_dir, u.name AS owner FROM inodes i JOIN fs_users u ON u.id = i.user_id',
   );
@@ -120,8 +146,9 @@ export async function databaseInodes(pool: Pool): Promise<Map<number, DbInode>> 
   }
   for (const x of xrows) {
     const inode = out.get(Number(x.inode_id));
-    if (inode && Number(x.namespace) === 0)
-      inode.xattrs[String(x.name)] = Buffer.from(x.value as Buffer).toString('utf8');
+    const value = Buffer.from(x.value as Buffer);
+    if (inode && Number(x.namespace) === 0 && value.length <= maxXattrBytes)
+      inode.xattrs[String(x.name)] = value.toString('utf8');
   }
   return out;
 }
@@ -141,6 +168,7 @@ export async function searchDocuments(esUrl: string, index: string): Promise<Map
   for (;;) {
     const body: Record<string, unknown> = {
       size: 5000,
+      _source: ['path', 'size', 'owner', 'is_dir', 'xattrs'],
       sort: [{ inode_id: 'asc' }],
       query: { match_all: {} },
     };
@@ -164,8 +192,13 @@ export async function searchDocuments(esUrl: string, index: string): Promise<Map
 }
 
 /** Elasticsearch equals the database at quiescence: same inodes, paths, sizes, owners, xattrs. */
-export async function checkSearchState(pool: Pool, esUrl: string, index: string): Promise<string[]> {
-  const [db, docs] = await Promise.all([databaseInodes(pool), searchDocuments(esUrl, index)]);
+export async function checkSearchState(
+  pool: Pool,
+  esUrl: string,
+  index: string,
+  options: SearchStateOptions = {},
+): Promise<string[]> {
+  const [db, docs] = await Promise.all([databaseInodes(pool, options), searchDocuments(esUrl, index)]);
   const problems: string[] = [];
   for (const [id, inode] of db) {
     const doc = docs.get(id);
@@ -208,4 +241,240 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+}
+
+/**
+ * Reads every record of `topic` from the beginning up to its end as of the call (the high
+ * watermarks), through a fresh consumer group. Reading to a known end, rather than waiting for
+ * an expected count, makes "nothing more arrived" a fact instead of a timeout.
+ */
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  onRecord: (record: TopicRecord) => void,
+  timeoutMs = 300_000,
+): Promise<number> {
+  const kafka = new Kafka({ brokers, clientId: 'epipe-checker', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    for (const o of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(o.high) > BigInt(o.low)) ends.set(o.partition, BigInt(o.high));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  if (ends.size === 0) return 0;
+  const consumer = kafka.consumer({
+    groupId: uniqueName('checker'),
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 200,
+  });
+  let count = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`reading ${topic}: partitions ${[...ends.keys()].join(',')} not read to the end`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachBatchAutoResolve: true,
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition);
+            if (end === undefined) return;
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              if (offset >= end) continue;
+              onRecord({ partition: batch.partition, offset: m.offset, value: m.value });
+              count++;
+              if (offset === end - 1n) ends.delete(batch.partition);
+            }
+            if (ends.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+            await Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}
+
+/** The events topic as the order and completeness checks need it, light enough for a million. */
+export async function readEventKeys(brokers: string[], topic: string): Promise<ReceivedKey[]> {
+  const out: ReceivedKey[] = [];
+  await readTopic(brokers, topic, ({ partition, offset, value }) => {
+    if (!value) return;
+    const e = JSON.parse(value.toString('utf8')) as FileEvent;
+    out.push({
+      partition,
+      offset,
+      event: { logId: e.logId, inodeId: e.inodeId, logicalTime: e.logicalTime, operation: e.operation },
+    });
+  });
+  return out;
+}
+
+/** A dead letter as the checker reads it off the topic (schemas/dead-letter.schema.json). */
+export interface DeadLetterRecord {
+  schema: string;
+  logId: number | null;
+  inodeId: number | null;
+  stage: 'parse' | 'enrich' | 'kafka' | 'elasticsearch';
+  reason: string;
+  row: unknown;
+}
+
+export async function readDeadLetters(brokers: string[], topic: string): Promise<DeadLetterRecord[]> {
+  const out: DeadLetterRecord[] = [];
+  await readTopic(brokers, topic, ({ value }) => {
+    if (value) out.push(JSON.parse(value.toString('utf8')) as DeadLetterRecord);
+  });
+  return out;
+}
+
+/** What the dead letter of a poison row written on purpose must say. */
+export interface ExpectedDeadLetter {
+  stage: DeadLetterRecord['stage'];
+  reason: RegExp;
+}
+
+/**
+ * The dead-letter topic holds exactly the poison rows (each at least once, replays may repeat
+ * one), each with its reason and the original row it came from.
+ */
+export function checkDeadLetters(
+  letters: readonly DeadLetterRecord[],
+  expected: ReadonlyMap<number, ExpectedDeadLetter>,
+): string[] {
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  for (const l of letters) {
+    const want = l.logId === null ? undefined : expected.get(l.logId);
+    if (l.logId === null || !want) {
+      problems.push(`unexpected dead letter (log ${l.logId}, ${l.stage}): ${l.reason}`);
+      continue;
+    }
+    seen.add(l.logId);
+    if (l.stage !== want.stage)
+      problems.push(`dead letter of log ${l.logId}: stage ${l.stage}, expected ${want.stage}`);
+    if (!want.reason.test(l.reason))
+      problems.push(
+        `dead letter of log ${l.logId}: reason ${JSON.stringify(l.reason)} does not match ${want.reason}`,
+      );
+    if (rowLogId(l.row) !== l.logId)
+      problems.push(
+        `dead letter of log ${l.logId}: does not carry its original row (${JSON.stringify(l.row)?.slice(0, 200)})`,
+      );
+  }
+  for (const id of expected.keys()) if (!seen.has(id)) problems.push(`poison row ${id}: no dead letter`);
+  return problems;
+}
+
+/** The log id inside a dead letter's row: a raw fs_log row (parse) or an event (later stages). */
+function rowLogId(row: unknown): number | undefined {
+  if (typeof row !== 'object' || row === null) return undefined;
+  const r = row as { log_id?: unknown; logId?: unknown };
+  const id = r.log_id ?? r.logId;
+  return id === undefined || id === null ? undefined : Number(id);
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  /** Committed log rows (the audit table), poison rows included. */
+  rowsWritten: number;
+  /** Records in the events topic, duplicates included. */
+  eventsDelivered: number;
+  duplicates: number;
+  /** Committed rows that are neither in the events topic nor poison. Must be 0. */
+  losses: number;
+  deadLetters: number;
+  peakRssMiB: number | null;
+  durationS: number;
+}
+
+export interface ScenarioInput {
+  scenario: string;
+  pool: Pool;
+  brokers: string[];
+  topic: string;
+  deadLetterTopic: string;
+  esUrl: string;
+  index: string;
+  /** Poison rows written on purpose: log id -> what its dead letter must say. */
+  poison?: ReadonlyMap<number, ExpectedDeadLetter>;
+  maxXattrBytes?: number;
+  peakRssBytes?: number | null;
+  startedAtMs: number;
+}
+
+/**
+ * Everything every fault scenario must satisfy at quiescence: every committed row's event is in
+ * Kafka at least once, per-inode logical_time never goes back in Kafka order after deduplication
+ * by event id, poison rows are dead letters (and only they), Elasticsearch equals the database,
+ * the log table is empty. Prints the scenario's report line.
+ */
+export async function checkScenario(
+  input: ScenarioInput,
+): Promise<{ report: ScenarioReport; problems: string[] }> {
+  const poison = input.poison ?? new Map<number, ExpectedDeadLetter>();
+  const received = await readEventKeys(input.brokers, input.topic);
+  const delivery = await checkKafka(input.pool, received, new Set(poison.keys()));
+  const letters = await readDeadLetters(input.brokers, input.deadLetterTopic);
+  const search = await checkSearchState(input.pool, input.esUrl, input.index, {
+    ...(input.maxXattrBytes !== undefined ? { maxXattrBytes: input.maxXattrBytes } : {}),
+  });
+  const left = await logRowsLeft(input.pool);
+  const problems = [
+    ...capped('missing from Kafka: log', delivery.missing),
+    ...capped('unexpected in Kafka: log', delivery.unexpected),
+    ...capped('poison row delivered as an event: log', delivery.excludedDelivered),
+    ...capped('order', delivery.orderViolations),
+    ...capped('dead letters', checkDeadLetters(letters, poison)),
+    ...capped('search index', search),
+    ...(left === 0 ? [] : [`log table: ${left} rows left`]),
+  ];
+  const report: ScenarioReport = {
+    scenario: input.scenario,
+    rowsWritten: delivery.rowsWritten + poison.size,
+    eventsDelivered: delivery.eventsReceived,
+    duplicates: delivery.duplicates,
+    losses: delivery.missing.length,
+    deadLetters: letters.length,
+    peakRssMiB: input.peakRssBytes ? Math.round((input.peakRssBytes / 1024 / 1024) * 10) / 10 : null,
+    durationS: Math.round((Date.now() - input.startedAtMs) / 100) / 10,
+  };
+  printReport(report);
+  return { report, problems };
+}
+
+function capped(what: string, items: readonly (string | number)[], max = 20): string[] {
+  const out = items.slice(0, max).map((i) => `${what} ${i}`);
+  if (items.length > max) out.push(`${what}: ${items.length - max} more`);
+  return out;
+}
+
+export function printReport(r: ScenarioReport): void {
+  // Straight to stdout, so the line is readable in `make test` output without jest's decoration.
+  process.stdout.write(
+    `[fault report] ${r.scenario}: rows written ${r.rowsWritten}, events delivered ${r.eventsDelivered}, ` +
+      `duplicates ${r.duplicates}, losses ${r.losses}, dead letters ${r.deadLetters}, ` +
+      `peak RSS ${r.peakRssMiB === null ? 'n/a' : `${r.peakRssMiB} MiB`}, duration ${r.durationS} s\n`,
+  );
 }

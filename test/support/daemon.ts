@@ -47,26 +47,33 @@ export async function dropDaemonUser(names: DaemonNames): Promise<void> {
   }
 }
 
-export function daemonConfig(names: DaemonNames, overrides: Record<string, string> = {}): EpipeConfig {
+/** The daemon's environment for one test database: the least-privilege account, unique names. */
+export function daemonEnv(names: DaemonNames, overrides: Record<string, string> = {}): Record<string, string> {
   const env = testEnv();
-  return loadConfig({
-    env: {
-      EPIPE_MYSQL_HOST: env.mysql.host,
-      EPIPE_MYSQL_PORT: String(env.mysql.port),
-      EPIPE_MYSQL_USER: names.user,
-      EPIPE_MYSQL_PASSWORD: names.password,
-      EPIPE_MYSQL_DATABASE: names.database,
-      EPIPE_KAFKA_BROKERS: env.kafkaBrokers.join(','),
-      EPIPE_KAFKA_TOPIC: names.topic,
-      EPIPE_KAFKA_DLQ_TOPIC: `${names.topic}.dlq`,
-      EPIPE_KAFKA_PARTITIONS: '3',
-      EPIPE_ES_URL: env.elasticUrl,
-      EPIPE_ES_INDEX: names.index,
-      EPIPE_HTTP_PORT: '0',
-      EPIPE_HEARTBEAT_MS: '2000',
-      ...overrides,
-    },
-  });
+  return {
+    EPIPE_MYSQL_HOST: env.mysql.host,
+    EPIPE_MYSQL_PORT: String(env.mysql.port),
+    EPIPE_MYSQL_USER: names.user,
+    EPIPE_MYSQL_PASSWORD: names.password,
+    EPIPE_MYSQL_DATABASE: names.database,
+    EPIPE_KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    EPIPE_KAFKA_TOPIC: names.topic,
+    EPIPE_KAFKA_DLQ_TOPIC: deadLetterTopic(names),
+    EPIPE_KAFKA_PARTITIONS: '3',
+    EPIPE_ES_URL: env.elasticUrl,
+    EPIPE_ES_INDEX: names.index,
+    EPIPE_HTTP_PORT: '0',
+    EPIPE_HEARTBEAT_MS: '2000',
+    ...overrides,
+  };
+}
+
+export function deadLetterTopic(names: DaemonNames): string {
+  return `${names.topic}.dlq`;
+}
+
+export function daemonConfig(names: DaemonNames, overrides: Record<string, string> = {}): EpipeConfig {
+  return loadConfig({ env: daemonEnv(names, overrides) });
 }
 
 /** Runs the supervisor in this process, as `epipe run` would, until stop(). */

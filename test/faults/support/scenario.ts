@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  checkScenario,
+  type ExpectedDeadLetter,
+  installAudit,
+  logRowsLeft,
+  type ScenarioReport,
+  waitFor,
+} from '../../support/checker';
+import {
+  daemonEnv,
+  deadLetterTopic,
+  dropDaemonUser,
+  type DaemonNames,
+  prepareDaemon,
+} from '../../support/daemon';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { testEnv } from '../../support/env';
+import { ChildDaemon } from './child-daemon';
+import { ResilientNameNode } from './load';
+
+/**
+ * One fault scenario's world: a fresh metadata database with the audit trigger, a
+ * least-privilege daemon account, unique topics and index, and the daemon as a child process.
+ * `close()` kills the daemon and removes everything, whatever state the test left.
+ */
+export class FaultScenario {
+  readonly startedAtMs = Date.now();
+  readonly nameNode: ResilientNameNode;
+  readonly env = testEnv();
+
+  private constructor(
+    readonly db: TestDatabase,
+    readonly names: DaemonNames,
+    readonly daemon: ChildDaemon,
+  ) {
+    this.nameNode = new ResilientNameNode(db.pool);
+  }
+
+  static async create(
+    prefix: string,
+    options: { daemonEnv?: Record<string, string>; connectionLimit?: number } = {},
+  ): Promise<FaultScenario> {
+    const db = await createTestDatabase(prefix, { connectionLimit: options.connectionLimit ?? 12 });
+    try {
+      await installAudit(db.pool);
+      const names = await prepareDaemon(db.database);
+      const logDir = join(process.env.EPIPE_STACK_DIR ?? resolve(__dirname, '../../../.stack'), 'fault-logs');
+      mkdirSync(logDir, { recursive: true });
+      const daemon = await ChildDaemon.create(
+        daemonEnv(names, { EPIPE_LOG_LEVEL: 'info', ...options.daemonEnv }),
+        join(logDir, `${db.database}.log`),
+      );
+      return new FaultScenario(db, names, daemon);
+    } catch (err) {
+      await db.drop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get pool(): TestDatabase['pool'] {
+    return this.db.pool;
+  }
+
+  get deadLetterTopic(): string {
+    return deadLetterTopic(this.names);
+  }
+
+  /** Waits until the daemon has acknowledged (and deleted) every log row. */
+  async quiesce(timeoutMs = 180_000): Promise<void> {
+    await waitFor(
+      `the log table to empty (daemon log: ${this.daemon.logFile})`,
+      async () => (await logRowsLeft(this.pool).catch(() => -1)) === 0,
+      timeoutMs,
+    );
+  }
+
+  /** Quiesces, then runs the shared checker and prints the scenario's report. */
+  async check(
+    scenario: string,
+    options: { poison?: ReadonlyMap<number, ExpectedDeadLetter>; maxXattrBytes?: number; timeoutMs?: number } = {},
+  ): Promise<{ report: ScenarioReport; problems: string[] }> {
+    await this.quiesce(options.timeoutMs);
+    return checkScenario({
+      scenario,
+      pool: this.pool,
+      brokers: this.env.kafkaBrokers,
+      topic: this.names.topic,
+      deadLetterTopic: this.deadLetterTopic,
+      esUrl: this.env.elasticUrl,
+      index: this.names.index,
+      peakRssBytes: this.daemon.peakRssBytes,
+      startedAtMs: this.startedAtMs,
+      ...(options.poison ? { poison: options.poison } : {}),
+      ...(options.maxXattrBytes !== undefined ? { maxXattrBytes: options.maxXattrBytes } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.daemon.kill().catch(() => undefined);
+    await dropDaemonUser(this.names).catch(() => undefined);
+    await this.dropSinks().catch(() => undefined);
+    await this.db.drop();
+  }
+
+  private async dropSinks(): Promise<void> {
+    const { elasticUrl, kafkaBrokers } = this.env;
+    const index = this.names.index;
+    await fetch(`${elasticUrl}/${index}`, { method: 'DELETE' });
+    await fetch(`${elasticUrl}/_index_template/${index}-template`, { method: 'DELETE' });
+    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [this.names.topic, this.deadLetterTopic], timeout: 10_000 });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
