@@ -26,6 +26,11 @@ export interface NameNodeOptions {
   /** Attempts per operation when it deadlocks with a concurrent writer (default 10). */
   attempts?: number;
   hooks?: TxHooks;
+  /**
+   * Default true. False writes the same inode changes without their fs_log rows: only for the
+   * benchmark's logging-overhead baseline, never for a database epipe reads.
+   */
+  logging?: boolean;
 }
 
 /**
@@ -45,7 +50,11 @@ export class NameNode implements catalog.CatalogDeps {
     options: NameNodeOptions = {},
   ) {
     this.principals = new Principals();
-    this.txOptions = { attempts: options.attempts ?? 10, hooks: options.hooks ?? {} };
+    this.txOptions = {
+      attempts: options.attempts ?? 10,
+      hooks: options.hooks ?? {},
+      logging: options.logging ?? true,
+    };
   }
 
   run<T>(operation: string, body: (tx: Tx) => Promise<T>): Promise<T> {

@@ -17,6 +17,8 @@ export interface TxOptions {
   /** Attempts in all when the transaction deadlocks or races a concurrent writer. */
   attempts: number;
   hooks: TxHooks;
+  /** False skips the fs_log insert (benchmark baseline only); the inode changes are unchanged. */
+  logging: boolean;
 }
 
 /**
@@ -131,7 +133,7 @@ async function attempt<T>(
     const tx = new Tx(conn, true);
     try {
       const result = await body(tx);
-      await insertLogs(tx);
+      if (options.logging) await insertLogs(tx);
       await options.hooks.beforeCommit?.(operation);
       await conn.query('COMMIT');
       tx.runCommitted();
