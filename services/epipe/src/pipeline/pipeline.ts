@@ -81,10 +81,13 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     });
 
   const dispatch = (batch: Batch): void => {
-    inflight++;
-    metrics.inflightBatches.set(inflight);
     metrics.epochs.inc(batch.last ? 1 : 0);
     metrics.currentEpoch.set(batch.epoch);
+    // An empty epoch only shows progress. Behind a slow sink, queueing one every few
+    // milliseconds would grow memory without bound, so it is dropped while work is in flight.
+    if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
+    inflight++;
+    metrics.inflightBatches.set(inflight);
     const enriched = lastEnrich.then(() => call('enrich', 'mysql', () => deps.enricher.enrich(batch)));
     lastEnrich = enriched;
     const kafka = Promise.all([enriched, lastKafka]).then(([result]) => deliverKafka(batch, result));
@@ -97,7 +100,10 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         if (dead.length > 0) await deadLetter(dead);
         const ids = batch.rows.map((r) => r.logId);
         for (const p of batch.poison) if (p.logId !== undefined) ids.push(p.logId);
-        const deleted = await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
+        const deleted =
+          ids.length === 0
+            ? 0
+            : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
         metrics.filtered.inc(result.filtered);
         const now = Date.now();

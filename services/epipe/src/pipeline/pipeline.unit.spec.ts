@@ -1,0 +1,281 @@
+import {
+  type Batch,
+  createMetrics,
+  EpipeError,
+  type FileEvent,
+  type LogRow,
+  silentLogger,
+} from '@epipe/core';
+import type { EnrichResult } from '@epipe/enrich';
+import type { ChunkLike } from '@epipe/epoch';
+import { runPipeline, type PipelineDeps } from './pipeline';
+
+/** Hand-written fakes for every port: the pipeline's ordering and memory logic without servers. */
+function rows(from: number, count: number): LogRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    logId: from + i,
+    inodeId: (from + i) % 7,
+    parentId: 1,
+    name: `f${from + i}`,
+    isDir: false,
+    projectId: null,
+    datasetId: null,
+    operation: 'APPEND',
+    logicalTime: from + i,
+    appId: null,
+    userId: 1,
+    xattrName: null,
+    commitTsMs: Date.now(),
+  }));
+}
+
+function source(chunks: ChunkLike[], hold = false) {
+  return {
+    pulled: 0,
+    async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
+      for (const chunk of chunks) {
+        if (signal.aborted) return;
+        this.pulled++;
+        yield chunk;
+      }
+      // A live source waits for more until stopped.
+      if (hold) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    },
+  };
+}
+
+const enricher = {
+  enrich: (batch: Batch): Promise<EnrichResult> =>
+    Promise.resolve({
+      events: batch.rows.map(
+        (r, i) => ({ logId: r.logId, inodeId: r.inodeId, epoch: batch.epoch, seq: i }) as FileEvent,
+      ),
+      filtered: 0,
+      docs: [],
+      deletes: [],
+      moves: [],
+      dead: [],
+    }),
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function deps(overrides: Partial<PipelineDeps>): PipelineDeps {
+  return {
+    source: source([]),
+    enricher,
+    kafka: null,
+    elastic: null,
+    acker: { deleteRows: (ids) => Promise.resolve(ids.length) },
+    metrics: createMetrics(),
+    logger: silentLogger(),
+    epoch: { maxEpochMs: 5, maxEpochRows: 10, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+    maxInflightBytes: 1e9,
+    shutdownTimeoutMs: 10_000,
+    ...overrides,
+  };
+}
+
+function chunks(n: number, size: number): ChunkLike[] {
+  return Array.from({ length: n }, (_, i) => ({
+    rows: rows(i * size + 1, size),
+    poison: [],
+    final: true,
+    bytes: size * 100,
+  }));
+}
+
+describe('runPipeline', () => {
+  it('acknowledges batches in order even when sinks finish out of order, and drains on stop', async () => {
+    const acked: number[] = [];
+    const published: number[][] = [];
+    const controller = new AbortController();
+    const done = runPipeline(
+      deps({
+        source: source(chunks(30, 4), true),
+        // Random latency per call: later batches often finish their sink call first.
+        kafka: {
+          publish: async (events) => {
+            await sleep(Math.random() * 8);
+            published.push(events.map((e) => e.logId));
+            return { rejected: [] };
+          },
+          publishDeadLetters: () => Promise.resolve(),
+        },
+        acker: {
+          deleteRows: async (ids) => {
+            await sleep(Math.random() * 5);
+            acked.push(...ids);
+            return ids.length;
+          },
+        },
+      }),
+      controller.signal,
+    );
+    await sleep(300);
+    controller.abort();
+    await done;
+    expect(acked).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(published.flat()).toEqual(acked);
+  });
+
+  it('retries a retriable sink failure in place, reporting not-ready meanwhile', async () => {
+    let calls = 0;
+    const readiness: boolean[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const done = runPipeline(
+      deps({
+        source: source(chunks(1, 3), true),
+        kafka: {
+          publish: () => {
+            calls++;
+            if (calls < 3)
+              return Promise.reject(new EpipeError('SINK_KAFKA', 'broker down', { retriable: true }));
+            return Promise.resolve({ rejected: [] });
+          },
+          publishDeadLetters: () => Promise.resolve(),
+        },
+        acker: {
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+        onReady: (ready) => readiness.push(ready),
+      }),
+      controller.signal,
+    );
+    while (deleted.length < 3) await sleep(20);
+    controller.abort();
+    await done;
+    expect(calls).toBe(3);
+    expect(readiness).toContain(false);
+    expect(readiness.at(-1)).toBe(true);
+  });
+
+  it('ends the lifetime with the error when a failure is not retriable, deleting nothing', async () => {
+    const deleted: number[] = [];
+    const run = runPipeline(
+      deps({
+        source: source(chunks(3, 2), true),
+        elastic: { apply: () => Promise.reject(new EpipeError('SINK_ELASTIC', 'mapping broken')) },
+        enricher: {
+          enrich: async (batch) => ({
+            ...(await enricher.enrich(batch)),
+            deletes: [{ inodeId: 1, logicalTime: 1 }],
+          }),
+        },
+        acker: {
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+      }),
+      new AbortController().signal,
+    );
+    await expect(run).rejects.toThrow('mapping broken');
+    expect(deleted).toEqual([]);
+  });
+
+  it('dead-letters poison rows and sink refusals, then deletes their log rows', async () => {
+    const letters: string[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const poisoned: ChunkLike = {
+      rows: rows(1, 2),
+      poison: [{ logId: 3, raw: { log_id: 3, operation: 99 }, reason: 'unknown operation code 99' }],
+      final: true,
+      bytes: 300,
+    };
+    const done = runPipeline(
+      deps({
+        source: source([poisoned], true),
+        kafka: {
+          publish: (events) =>
+            Promise.resolve({ rejected: [{ event: events[0]!, reason: 'message too large' }] }),
+          publishDeadLetters: (dead) => {
+            letters.push(...dead.map((d) => `${d.logId}:${d.stage}:${d.reason}`));
+            return Promise.resolve();
+          },
+        },
+        acker: {
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+      }),
+      controller.signal,
+    );
+    while (deleted.length < 3) await sleep(10);
+    controller.abort();
+    await done;
+    expect(letters.sort()).toEqual(['1:kafka:message too large', '3:parse:unknown operation code 99']);
+    expect(deleted.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('does not queue empty epochs behind a slow sink', async () => {
+    const metrics = createMetrics();
+    const controller = new AbortController();
+    let calls = 0;
+    let most = 0;
+    const done = runPipeline(
+      deps({
+        source: source(chunks(1, 2), true),
+        metrics,
+        kafka: {
+          publish: async () => {
+            calls++;
+            await sleep(200); // while this is slow, the ticker closes an empty epoch every ~5 ms
+            return { rejected: [] };
+          },
+          publishDeadLetters: () => Promise.resolve(),
+        },
+      }),
+      controller.signal,
+    );
+    for (let i = 0; i < 10; i++) {
+      await sleep(20);
+      most = Math.max(most, (await metrics.inflightBatches.get()).values[0]?.value ?? 0);
+    }
+    controller.abort();
+    await done;
+    expect(calls).toBe(1);
+    expect(most).toBe(1);
+  });
+
+  it('stops reading when the byte budget is spent and resumes as batches are acknowledged', async () => {
+    const metrics = createMetrics();
+    let maxInflight = 0;
+    const src = source(chunks(40, 5), true); // 500 bytes per chunk
+    const controller = new AbortController();
+    let acked = 0;
+    const done = runPipeline(
+      deps({
+        source: src,
+        metrics,
+        maxInflightBytes: 2_000,
+        acker: {
+          deleteRows: async (ids) => {
+            const inflight = (await metrics.inflightBytes.get()).values[0]?.value ?? 0;
+            maxInflight = Math.max(maxInflight, inflight);
+            await sleep(15);
+            acked += ids.length;
+            return ids.length;
+          },
+        },
+      }),
+      controller.signal,
+    );
+    await sleep(60);
+    // The acker is slow: the source must not have run far ahead of it.
+    expect(src.pulled).toBeLessThan(40);
+    while (acked < 200) await sleep(20);
+    controller.abort();
+    await done;
+    expect(src.pulled).toBe(40);
+    expect(maxInflight).toBeLessThanOrEqual(2_000);
+  });
+});
