@@ -168,11 +168,37 @@ async function main(): Promise<void> {
   const count = (await (await fetch(`${esUrl}/${index}/_count`)).json()) as { count: number };
   console.log(`search index documents    : ${count.count} (inodes in the database: ${Number(inodes[0]?.n)})`);
 
+  await printStageTimes(`http://127.0.0.1:${httpPort}/metrics`);
   await subscriber.stop();
   const code = await daemon.stop();
   console.log(`daemon stopped on SIGTERM with exit code ${code}`);
   await pool.end();
   if (left !== 0 || code !== 0) process.exitCode = 1;
+}
+
+/** Where the time goes: the daemon's own per-batch sink latencies and its process CPU. */
+async function printStageTimes(url: string): Promise<void> {
+  const text = await fetch(url).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(name));
+    return line ? Number(line.split(' ').at(-1)) : Number.NaN;
+  };
+  for (const sink of ['kafka', 'elasticsearch']) {
+    const sum = value(`epipe_sink_batch_seconds_sum{sink="${sink}"}`);
+    const count = value(`epipe_sink_batch_seconds_count{sink="${sink}"}`);
+    console.log(
+      `${`${sink} per batch`.padEnd(26)}: ${((1000 * sum) / count).toFixed(1)}ms average over ${count} batches`,
+    );
+  }
+  const cpu = value('epipe_process_process_cpu_seconds_total');
+  const uptime = Date.now() / 1000 - value('epipe_process_process_start_time_seconds');
+  const rss = value('epipe_process_process_resident_memory_bytes');
+  console.log(
+    `daemon CPU and memory     : ${((100 * cpu) / uptime).toFixed(0)}% of one core, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
+  );
 }
 
 async function waitReady(url: string, exited: Promise<number | null>): Promise<void> {
