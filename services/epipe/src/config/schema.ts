@@ -57,7 +57,7 @@ export const FIELDS: FieldSpec[] = [
     type: 'int',
     default: 0,
     min: 0,
-    doc: 'Replica server id for the binlog dump (0 picks one from the process id)',
+    doc: 'Replica server id for the binlog dump (0 draws a random one per process)',
   },
   {
     path: 'mysql.poolSize',

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { SqlLogAcknowledger } from '@epipe/ack';
 import type { Logger, Metrics } from '@epipe/core';
 import { Enricher, SqlMetadataReader } from '@epipe/enrich';
@@ -20,9 +21,12 @@ export interface Components {
   close(): Promise<void>;
 }
 
+// Replica ids must be unique among the server's replicas. In containers every pid is 1, so an
+// unset id is drawn at random once per process (2^31 values: collisions are negligible).
+const RANDOM_SERVER_ID = 1_000_000 + randomInt(0, 2 ** 31 - 1_000_001);
+
 export function serverId(config: EpipeConfig): number {
-  // Replica ids must be unique among the server's replicas; the pid keeps standbys apart.
-  return config.mysql.serverId || 100_000 + (process.pid % 900_000);
+  return config.mysql.serverId || RANDOM_SERVER_ID;
 }
 
 export function createComponents(
