@@ -42,7 +42,8 @@ export interface DocView {
 
 export interface MoveView {
   dirInodeId: number;
-  oldPath: string;
+  /** Null when unknown: the edge cache already showed the new place (see enrich()). */
+  oldPath: string | null;
   newPath: string;
   /** Ids from the root down to the moved directory itself, after the move. */
   newAncestorIds: number[];
@@ -99,9 +100,13 @@ export class Enricher {
     const written = new Set<number>();
     let filtered = 0;
     rows.forEach((row, index) => {
-      const oldPath = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
+      const cached = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
       const parentPath = this.tree.path(row.parentId);
       const path = parentPath === null ? null : joinPath(parentPath, row.name);
+      // Before a rename the cache shows where the inode was, unless its edge was read from the
+      // database after the rename committed (a cold cache after a restart replays old rows):
+      // then it shows the new place already, and the old one is unknown.
+      const oldPath = cached !== path ? cached : null;
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
       const event = this.toEvent(row, batch.epoch, this.seqBase + index, path, oldPath);
@@ -112,7 +117,9 @@ export class Enricher {
       events.push(event);
       lastKept.set(row.inodeId, event);
       if (row.operation !== 'ACCESS') written.add(row.inodeId);
-      if (row.operation === 'RENAME' && row.isDir && oldPath !== null && path !== null && oldPath !== path) {
+      // Sent whether or not the old path is known: the search sink finds the descendants by the
+      // directory's id, so a replayed rename still fixes the documents written before it.
+      if (row.operation === 'RENAME' && row.isDir && path !== null) {
         moves.push({
           dirInodeId: row.inodeId,
           oldPath,

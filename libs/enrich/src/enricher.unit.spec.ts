@@ -94,6 +94,21 @@ describe('Enricher', () => {
     expect(result.events.map((e) => e.seq)).toEqual([0, 1, 2]);
   });
 
+  it('still sends a directory move when a restart replays the rename with a cold cache', async () => {
+    const db = world();
+    // The rename committed before this process started: the database already shows the new name,
+    // and the rename's row was never acknowledged.
+    db.addInode({ inodeId: 10, parentId: 4, name: 'new', isDir: true, logicalTime: 2 });
+    const enricher = new Enricher(config, db);
+    const result = await enricher.enrich(
+      batch([row('RENAME', 10, 4, 'new', { isDir: true, logicalTime: 2 })]),
+    );
+    expect(result.events.map((e) => [e.path, e.oldPath])).toEqual([['/Projects/p/data/new', null]]);
+    expect(result.moves).toEqual([
+      { dirInodeId: 10, oldPath: null, newPath: '/Projects/p/data/new', newAncestorIds: [1, 2, 3, 4, 10] },
+    ]);
+  });
+
   it('numbers events across the parts of one epoch', async () => {
     const db = world();
     db.addInode({ inodeId: 20, parentId: 4, name: 'a' });

@@ -101,7 +101,8 @@ export function buildInodeSource(doc: InodeDoc): InodeSource {
 
 export interface MoveSpec {
   dirInodeId: number;
-  oldPath: string;
+  /** For logs only; null when the enricher could not know it (a rename replayed after a restart). */
+  oldPath: string | null;
   newPath: string;
   /** The directory's ancestors after the move, root first. */
   newAncestorIds: number[];
@@ -109,20 +110,23 @@ export interface MoveSpec {
 
 /**
  * The stored document of a descendant of a moved directory, as it reads after the move; or
- * undefined when the document is not (or no longer) below the old path, e.g. a sibling with a
- * similar prefix (/a/bc for /a/b) or a document already written with its new path.
+ * undefined when the directory is not among its ancestors, or the document reads so already.
+ *
+ * The directory's place in the document is found by its id, not by its old path: ancestor_ids
+ * holds one id per segment of the parent's path, so the segments below the directory are those
+ * after its index. A rename replayed after a restart (the old path unknown) and a document left
+ * at an older path by an earlier crash are then fixed all the same.
  */
 export function moveSource(source: InodeSource, move: MoveSpec): InodeSource | undefined {
-  const prefix = move.oldPath.endsWith('/') ? move.oldPath : `${move.oldPath}/`;
-  if (!source.path.startsWith(prefix)) return undefined;
   const at = source.ancestor_ids.indexOf(move.dirInodeId);
   if (at < 0) return undefined;
-  const path = joinPath(move.newPath, source.path.slice(prefix.length));
-  return {
-    ...source,
-    ...pathFields(path),
-    ancestor_ids: [...move.newAncestorIds, move.dirInodeId, ...source.ancestor_ids.slice(at + 1)],
-  };
+  const segments = pathSegments(source.path);
+  // A document whose ids do not match its path cannot be placed; no writer produces one.
+  if (segments.length !== source.ancestor_ids.length) return undefined;
+  const path = joinPath(move.newPath, segments.slice(at).join('/'));
+  const ancestorIds = [...move.newAncestorIds, move.dirInodeId, ...source.ancestor_ids.slice(at + 1)];
+  if (path === source.path && ancestorIds.every((id, i) => source.ancestor_ids[i] === id)) return undefined;
+  return { ...source, ...pathFields(path), ancestor_ids: ancestorIds };
 }
 
 function joinPath(dir: string, rest: string): string {

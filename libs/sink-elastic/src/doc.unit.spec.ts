@@ -81,6 +81,7 @@ describe('moveSource', () => {
     ['/a', 2],
     ['/a/b', 3],
     ['/a/b/c', 4],
+    ['/a/bc', 8],
     ['/x', 9],
   ]);
   const move = { dirInodeId: 3, oldPath: '/a/b', newPath: '/x/renamed', newAncestorIds: [1, 9] };
@@ -109,6 +110,22 @@ describe('moveSource', () => {
     expect(moveSource(buildInodeSource(docAt(3, '/a/b', {}, ids)), move)).toBeUndefined();
     const already = buildInodeSource(docAt(7, '/x/renamed/f', { ancestorIds: [1, 9, 3] }));
     expect(moveSource(already, move)).toBeUndefined();
+  });
+
+  it('finds the directory by id, so a move whose old path is unknown still applies', () => {
+    const source = buildInodeSource(docAt(5, '/a/b/c/file.txt', {}, ids));
+    expect(moveSource(source, { ...move, oldPath: null })).toMatchObject({
+      path: '/x/renamed/c/file.txt',
+      ancestor_ids: [1, 9, 3, 4],
+    });
+  });
+
+  it('fixes a document left at an older path of the directory (a replay after a crash)', () => {
+    // The directory was /a/b, then /old/b (a move whose rewrite never ran), and now moves again.
+    const stale = buildInodeSource(docAt(5, '/a/b/c/file.txt', {}, ids));
+    const moved = moveSource(stale, { ...move, oldPath: '/old/b' })!;
+    expect(moved.path).toBe('/x/renamed/c/file.txt');
+    expect(moved.ancestor_paths).toEqual(['/', '/x', '/x/renamed', '/x/renamed/c']);
   });
 
   it('applies nested moves in sequence', () => {

@@ -22,8 +22,9 @@ const MAX_PAGE = 1_000;
  * descendant and writing it back whole, versioned, works on any cluster:
  *
  * - descendants are found by a term on `ancestor_ids` (the directory's id; a new directory that
- *   reuses the old name is not matched) AND on `ancestor_paths` (the old path; documents that
- *   already carry the new path are not matched), paged with search_after on inode_id;
+ *   reuses the old name is not matched), paged with search_after on inode_id; not by the old
+ *   path, which the enricher may not know (a rename replayed after a restart), and documents
+ *   that already read right are skipped (moveSource);
  * - each is written back with version_type external_gte at the version it was read with, so the
  *   rewrite keeps the inode's logical_time as version and can never roll back a newer state; if
  *   one changed in between (409), it is read again and retried.
@@ -51,10 +52,7 @@ export async function rewriteDescendants(
             size: pageSize,
             query: {
               bool: {
-                filter: [
-                  { term: { [INODE_FIELDS.ancestorIds]: move.dirInodeId } },
-                  { term: { [INODE_FIELDS.ancestorPaths]: move.oldPath } },
-                ],
+                filter: [{ term: { [INODE_FIELDS.ancestorIds]: move.dirInodeId } }],
               },
             },
             sort: [{ [INODE_FIELDS.inodeId]: 'asc' }],
@@ -103,7 +101,7 @@ async function writeMoved(
     if (round >= CONFLICT_ROUNDS) {
       throw new EpipeError(
         'SINK_ELASTIC',
-        `moving ${move.oldPath} to ${move.newPath}: ${conflicts.length} descendant(s) kept changing`,
+        `moving ${move.oldPath ?? `directory ${move.dirInodeId}`} to ${move.newPath}: ${conflicts.length} descendant(s) kept changing`,
         { retriable: true },
       );
     }
@@ -117,7 +115,7 @@ async function writeMoved(
   return written;
 }
 
-/** The conflicting descendants as they are now; those no longer below the old path are done. */
+/** The conflicting descendants as they are now; those that read right already are done. */
 async function reread(
   ctx: SinkContext,
   move: MoveChange,
