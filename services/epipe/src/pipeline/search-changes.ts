@@ -41,7 +41,9 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
       dirInodeId: m.dirInodeId,
       oldPath: m.oldPath,
       newPath: m.newPath,
-      newAncestorIds: m.newAncestorIds,
+      // The enricher's chain ends with the directory itself; the sink wants its ancestors only
+      // (it appends the directory), or every move would repeat the id in each descendant.
+      newAncestorIds: m.newAncestorIds.slice(0, -1),
     });
   }
   return changes;
