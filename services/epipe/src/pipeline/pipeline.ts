@@ -63,6 +63,9 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
   let lastAck: Promise<unknown> = Promise.resolve();
   let inflight = 0;
 
+  // Ready only while no system is failing: a lookup in MariaDB succeeding must not declare the
+  // daemon ready while every Kafka publish is still being retried (readiness would flap).
+  const failing = new Set<string>();
   const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> =>
     retry(fn, {
       attempts: Number.POSITIVE_INFINITY,
@@ -72,11 +75,13 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       retriable: isRetriable,
       onRetry: (err, attempt, delay) => {
         metrics.sinkErrors.inc({ sink });
+        failing.add(sink);
         deps.onReady?.(false);
         logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
       },
     }).then((value) => {
-      deps.onReady?.(true);
+      failing.delete(sink);
+      deps.onReady?.(failing.size === 0);
       return value;
     });
 

@@ -154,6 +154,43 @@ describe('runPipeline', () => {
     expect(readiness.at(-1)).toBe(true);
   });
 
+  it('stays not-ready while one sink fails, whatever the other systems answer', async () => {
+    let kafkaUp = false;
+    const readiness: boolean[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const done = runPipeline(
+      deps({
+        source: source(chunks(4, 2), true),
+        epoch: { maxEpochMs: 5, maxEpochRows: 2, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+        elastic: { apply: () => Promise.resolve({ rejected: [] }) },
+        kafka: {
+          publish: () =>
+            kafkaUp
+              ? Promise.resolve({ rejected: [] })
+              : Promise.reject(new EpipeError('SINK_KAFKA', 'broker down', { retriable: true })),
+          publishDeadLetters: () => Promise.resolve(),
+        },
+        acker: {
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+        onReady: (ready) => readiness.push(ready),
+      }),
+      controller.signal,
+    );
+    // Enrichment and the search index keep succeeding for later batches meanwhile.
+    while (readiness.filter((r) => !r).length < 3) await sleep(20);
+    expect(readiness.slice(readiness.indexOf(false))).not.toContain(true);
+    kafkaUp = true;
+    while (deleted.length < 8) await sleep(20);
+    controller.abort();
+    await done;
+    expect(readiness.at(-1)).toBe(true);
+  });
+
   it('ends the lifetime with the error when a failure is not retriable, deleting nothing', async () => {
     const deleted: number[] = [];
     const run = runPipeline(
