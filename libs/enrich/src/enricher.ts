@@ -9,6 +9,7 @@ import {
   type InodeState,
   type LogRow,
   type Metrics,
+  sleep,
 } from '@epipe/core';
 import { LruCache } from './lru';
 import { PathTree, joinPath } from './path-tree';
@@ -22,7 +23,14 @@ export interface EnrichConfig {
   contextCacheSize: number;
   /** Xattr values above this are refused: the row is dead-lettered, the document omits them. */
   maxXattrBytes: number;
+  /**
+   * Pauses between re-reads of inode states that lag behind their rows (see currentStates);
+   * about two seconds in all by default.
+   */
+  stateRetryDelaysMs?: readonly number[];
 }
+
+const STATE_RETRY_DELAYS_MS = [5, 20, 50, 100, 250, 500, 1_000];
 
 /** Decides which events are published; the filter stage implements it. */
 export interface EventFilter {
@@ -137,8 +145,8 @@ export class Enricher {
       // Reads change nothing the index shows: skip the write.
       else if (written.has(inodeId)) upsertIds.push(inodeId);
     }
-    const states = await this.reader.states(upsertIds, this.config.maxXattrBytes);
-    const dead = await this.poisonOf(events, upsertIds, states, batch.epoch);
+    const { states, orphans } = await this.currentStates(upsertIds, lastKept);
+    const dead = this.poisonOf(events, states, orphans, batch.epoch);
     const docs = await this.docs(states, lastKept);
     const deadIds = new Set(dead.map((d) => d.logId));
     return {
@@ -152,21 +160,52 @@ export class Enricher {
   }
 
   /**
+   * The current state of each written inode, at least as new as its newest row in the batch, and
+   * the inodes gone without a pending DELETE (orphans).
+   *
+   * MariaDB writes a transaction to the binlog, and so streams it to epipe, before its InnoDB
+   * commit is visible to other sessions (two-phase commit: binlog first, engine second). A lookup
+   * made right after the event can miss the change: the inode not there yet, or its previous
+   * version. Such reads are repeated for a moment; an inode still missing then, with no DELETE in
+   * the log table, is an orphan. A gone inode with a DELETE pending is normal and not re-read.
+   */
+  private async currentStates(
+    ids: number[],
+    lastKept: Map<number, FileEvent>,
+  ): Promise<{ states: InodeState[]; orphans: Set<number> }> {
+    const delays = this.config.stateRetryDelaysMs ?? STATE_RETRY_DELAYS_MS;
+    const found = new Map<number, InodeState>();
+    let orphans = new Set<number>();
+    let pending = ids;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      for (const s of await this.reader.states(pending, this.config.maxXattrBytes)) found.set(s.inodeId, s);
+      const missing = pending.filter((id) => !found.has(id));
+      const deleted = missing.length > 0 ? await this.reader.pendingDeletes(missing) : new Set<number>();
+      orphans = new Set(missing.filter((id) => !deleted.has(id)));
+      pending = pending.filter((id) => {
+        const state = found.get(id);
+        return state ? state.logicalTime < lastKept.get(id)!.logicalTime : orphans.has(id);
+      });
+      const delay = delays[attempt];
+      if (pending.length === 0 || delay === undefined) break;
+      await sleep(delay);
+    }
+    return { states: ids.flatMap((id) => found.get(id) ?? []), orphans };
+  }
+
+  /**
    * Rows that cannot be delivered: their inode is gone although no DELETE is pending (a DELETE
    * always follows in the log when the name node removed it, so this is corruption), or they
    * set an xattr whose value is over the limit. They go to the dead-letter topic.
    */
-  private async poisonOf(
+  private poisonOf(
     events: FileEvent[],
-    upsertIds: number[],
     states: InodeState[],
+    orphans: Set<number>,
     epoch: number,
-  ): Promise<DeadLetter[]> {
+  ): DeadLetter[] {
     const dead: DeadLetter[] = [];
     const found = new Map(states.map((s) => [s.inodeId, s]));
-    const missing = upsertIds.filter((id) => !found.has(id));
-    const pending = missing.length > 0 ? await this.reader.pendingDeletes(missing) : new Set<number>();
-    const orphans = new Set(missing.filter((id) => !pending.has(id)));
     for (const event of events) {
       if (orphans.has(event.inodeId)) {
         dead.push(

@@ -134,8 +134,14 @@ describe('Enricher', () => {
 
   it('dead-letters rows of an inode that vanished without a DELETE, and oversized xattrs', async () => {
     const db = world();
-    db.addInode({ inodeId: 40, parentId: 4, name: 'big', xattrs: { huge: 'x'.repeat(500), small: 'ok' } });
-    const result = await new Enricher(config, db).enrich(
+    db.addInode({
+      inodeId: 40,
+      parentId: 4,
+      name: 'big',
+      logicalTime: 3,
+      xattrs: { huge: 'x'.repeat(500), small: 'ok' },
+    });
+    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, db).enrich(
       batch([
         row('APPEND', 99, 4, 'phantom'),
         row('XATTR_ADD', 40, 4, 'big', { xattrName: 'huge', logicalTime: 2 }),
@@ -148,6 +154,34 @@ describe('Enricher', () => {
     ]);
     expect(result.events.map((e) => e.xattrName)).toEqual(['small']);
     expect(result.docs[0]!.state.xattrs).toEqual({ small: 'ok' });
+  });
+
+  it('reads again a state the binlog event outran (InnoDB commit not yet visible)', async () => {
+    const db = world();
+    db.addInode({ inodeId: 80, parentId: 4, name: 'new', size: 7 });
+    db.addInode({ inodeId: 81, parentId: 4, name: 'grown', size: 1, logicalTime: 1 });
+    // The first lookup sees the database as it was just before the transactions committed.
+    const lagging = Object.create(db) as MemoryMetadataReader;
+    let lookups = 0;
+    lagging.states = (ids, max) => {
+      lookups++;
+      if (lookups > 1) return db.states(ids, max);
+      return db
+        .states(ids, max)
+        .then((states) =>
+          states.filter((s) => s.inodeId !== 80).map((s) => ({ ...s, logicalTime: 0, size: 0 })),
+        );
+    };
+    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, lagging).enrich(
+      batch([row('CREATE', 80, 4, 'new'), row('APPEND', 81, 4, 'grown', { logicalTime: 1 })]),
+    );
+    expect(result.dead).toEqual([]);
+    expect(result.events.map((e) => e.inodeId)).toEqual([80, 81]);
+    expect(result.docs.map((d) => [d.state.inodeId, d.state.size])).toEqual([
+      [80, 7],
+      [81, 1],
+    ]);
+    expect(lookups).toBe(2);
   });
 
   it('fills names and execution context, leaving unknown ones empty instead of failing', async () => {
