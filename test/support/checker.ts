@@ -100,6 +100,8 @@ export async function checkKafka(
 interface DbInode {
   id: number;
   path: string;
+  /** Ids of the ancestors, root first, the parent last. */
+  ancestorIds: number[];
   size: number;
   owner: string;
   isDir: boolean;
@@ -131,6 +133,12 @@ export async function databaseInodes(
     const parent = pathOf(Number(r.parent_id));
     return parent === '/' ? `/${String(r.name)}` : `${parent}/${String(r.name)}`;
   };
+  const ancestorsOf = (id: number): number[] => {
+    const ids: number[] = [];
+    for (let at = Number(byId.get(id)!.parent_id); at !== 0; at = Number(byId.get(at)!.parent_id))
+      ids.push(at);
+    return ids.reverse();
+  };
   const out = new Map<number, DbInode>();
   for (const r of rows) {
     const id = Number(r.id);
@@ -138,6 +146,7 @@ export async function databaseInodes(
     out.set(id, {
       id,
       path: pathOf(id),
+      ancestorIds: ancestorsOf(id),
       size: Number(r.size),
       owner: String(r.owner),
       isDir: Boolean(r.is_dir),
@@ -155,6 +164,7 @@ export async function databaseInodes(
 
 interface SearchDoc {
   path: string;
+  ancestor_ids: number[];
   size: number;
   owner: string;
   is_dir: boolean;
@@ -168,7 +178,7 @@ export async function searchDocuments(esUrl: string, index: string): Promise<Map
   for (;;) {
     const body: Record<string, unknown> = {
       size: 5000,
-      _source: ['path', 'size', 'owner', 'is_dir', 'xattrs'],
+      _source: ['path', 'ancestor_ids', 'size', 'owner', 'is_dir', 'xattrs'],
       sort: [{ inode_id: 'asc' }],
       query: { match_all: {} },
     };
@@ -207,6 +217,10 @@ export async function checkSearchState(
       continue;
     }
     if (doc.path !== inode.path) problems.push(`inode ${id}: path ${doc.path} != ${inode.path}`);
+    if (JSON.stringify(doc.ancestor_ids) !== JSON.stringify(inode.ancestorIds))
+      problems.push(
+        `inode ${id} ${inode.path}: ancestor ids ${JSON.stringify(doc.ancestor_ids)} != ${JSON.stringify(inode.ancestorIds)}`,
+      );
     if (doc.size !== inode.size)
       problems.push(`inode ${id} ${inode.path}: size ${doc.size} != ${inode.size}`);
     if (doc.owner !== inode.owner)

@@ -48,7 +48,10 @@ export async function dropDaemonUser(names: DaemonNames): Promise<void> {
 }
 
 /** The daemon's environment for one test database: the least-privilege account, unique names. */
-export function daemonEnv(names: DaemonNames, overrides: Record<string, string> = {}): Record<string, string> {
+export function daemonEnv(
+  names: DaemonNames,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   const env = testEnv();
   return {
     EPIPE_MYSQL_HOST: env.mysql.host,

@@ -25,7 +25,11 @@ export class ChildDaemon {
 
   static async create(env: Record<string, string>, logFile: string): Promise<ChildDaemon> {
     const port = await freePort();
-    return new ChildDaemon({ ...env, EPIPE_HTTP_PORT: String(port), EPIPE_HTTP_HOST: '127.0.0.1' }, logFile, port);
+    return new ChildDaemon(
+      { ...env, EPIPE_HTTP_PORT: String(port), EPIPE_HTTP_HOST: '127.0.0.1' },
+      logFile,
+      port,
+    );
   }
 
   get pid(): number | undefined {
@@ -82,7 +86,9 @@ export class ChildDaemon {
   /** /readyz status, or 0 when nothing answers. */
   async readyz(): Promise<number> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`http://127.0.0.1:${this.httpPort}/readyz`, {
+        signal: AbortSignal.timeout(2_000),
+      });
       await res.text();
       return res.status;
     } catch {
@@ -92,7 +98,9 @@ export class ChildDaemon {
 
   /** Sum of a metric's samples whose labels include `labels` (Prometheus text format). */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, {
+      signal: AbortSignal.timeout(5_000),
+    });
     const text = await res.text();
     let sum = 0;
     for (const line of text.split('\n')) {

@@ -20,7 +20,9 @@ export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: unknown; fatal?: unknown; message?: unknown } | null;
   if (e?.fatal === true) return true;
   if (typeof e?.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
-  return typeof e?.message === 'string' && /closed state|connection lost|server has gone away/i.test(e.message);
+  return (
+    typeof e?.message === 'string' && /closed state|connection lost|server has gone away/i.test(e.message)
+  );
 }
 
 /**

@@ -80,7 +80,11 @@ export class FaultScenario {
   /** Quiesces, then runs the shared checker and prints the scenario's report. */
   async check(
     scenario: string,
-    options: { poison?: ReadonlyMap<number, ExpectedDeadLetter>; maxXattrBytes?: number; timeoutMs?: number } = {},
+    options: {
+      poison?: ReadonlyMap<number, ExpectedDeadLetter>;
+      maxXattrBytes?: number;
+      timeoutMs?: number;
+    } = {},
   ): Promise<{ report: ScenarioReport; problems: string[] }> {
     await this.quiesce(options.timeoutMs);
     return checkScenario({

@@ -11,16 +11,26 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built daemon (`dist/main.js run`) as a child process, its logs going to `logFile`. */
-export function startDaemon(env: Record<string, string>, logFile: string): DaemonProcess {
-  const main = join(__dirname, '..', 'main.js');
+/**
+ * Runs the built daemon (`dist/main.js run`) as a child process, its logs going to `logFile`.
+ * `main` defaults to the main.js beside this built file; code that runs from the sources (jest)
+ * passes the built one.
+ */
+export function startDaemon(
+  env: Record<string, string>,
+  logFile: string,
+  main = join(__dirname, '..', 'main.js'),
+): DaemonProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(process.execPath, [main, 'run'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
+  // Two sources into one file: neither may end it (the other would then write after its end,
+  // an unhandled stream error in the parent); it ends once both pipes have closed.
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  child.once('close', () => out.end());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,

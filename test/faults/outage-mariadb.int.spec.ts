@@ -1,0 +1,51 @@
+import { runOutage } from './support/outage';
+import { FaultScenario } from './support/scenario';
+
+/**
+ * MariaDB is restarted while writers commit: the binlog stream, the leader lock, lookups and
+ * acknowledgements all lose their connections. The writers retry their own operations; epipe
+ * must stay up, report not-ready meanwhile, and recover from the log table.
+ */
+describe('fault: MariaDB restarted during load', () => {
+  let s: FaultScenario;
+
+  beforeAll(async () => {
+    s = await FaultScenario.create('fault_mariadb');
+  });
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('stays up, reports not-ready while the database is gone, and delivers everything afterwards', async () => {
+    const outage = await runOutage(s, { service: 'mariadb', project: 'dbout', downMs: 3_000, seed: 9 });
+    await healPool(s);
+    const { report, problems } = await s.check(`MariaDB restarted (down ${outage.outageS} s) during load`);
+    process.stdout.write(
+      `[fault report]   ${outage.operations} operations, ${s.nameNode.connectionRetries} retried by the writers; /readyz: ${outage.readiness}\n`,
+    );
+    expect(problems).toEqual([]);
+    expect(report.losses).toBe(0);
+    expect(s.nameNode.connectionRetries).toBeGreaterThan(0);
+    expect(s.daemon.running && s.daemon.starts === 1).toBe(true);
+    expect({ notReady: outage.notReadyDuringOutage, readyAgain: outage.readyAfter }).toEqual({
+      notReady: true,
+      readyAgain: true,
+    });
+  }, 480_000);
+});
+
+/** The test's own pool still holds connections the restart killed: drop them before checking. */
+async function healPool(s: FaultScenario): Promise<void> {
+  const conns = await Promise.all(Array.from({ length: 12 }, () => s.pool.getConnection()));
+  await Promise.all(
+    conns.map(async (c) => {
+      try {
+        await c.query('SELECT 1');
+        c.release();
+      } catch {
+        c.destroy();
+      }
+    }),
+  );
+}

@@ -1,0 +1,66 @@
+import { setupWorkload } from '@epipe/workload';
+import { sleepMs } from './child-daemon';
+import { startLoad } from './load';
+import { watchReadiness } from './readiness';
+import type { FaultScenario } from './scenario';
+import { stack, type StackService } from './stack';
+
+export interface OutageResult {
+  /** /readyz said 503 while the service was down (or restarting). */
+  notReadyDuringOutage: boolean;
+  /** /readyz went back to 200 after saying 503 while the service was still down. */
+  flapped: boolean;
+  /** /readyz said 200 again after the service was back. */
+  readyAfter: boolean;
+  readiness: string;
+  outageS: number;
+  operations: number;
+}
+
+/**
+ * Writers commit throughout; a few seconds in, `service` is stopped for `downMs`, then started
+ * again (always, even when something fails), and the writers go on a few seconds more.
+ */
+export async function runOutage(
+  s: FaultScenario,
+  options: { service: StackService; project: string; downMs: number; seed: number },
+): Promise<OutageResult> {
+  const setup = await setupWorkload(s.nameNode, options.project, 4);
+  s.daemon.start();
+  await s.daemon.waitReady();
+  const readiness = watchReadiness(s.daemon);
+  const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: options.seed });
+  let outageS = 0;
+  try {
+    await sleepMs(4_000);
+    const downAt = Date.now();
+    try {
+      await stack('down', options.service);
+      readiness.mark('down');
+      await sleepMs(options.downMs);
+    } finally {
+      readiness.mark('starting');
+      await stack('up', options.service);
+      readiness.mark('up');
+      outageS = Math.round((Date.now() - downAt) / 100) / 10;
+    }
+    // Back to ready, then a little more load on the recovered stack.
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !readiness.answered(200, 'up')) await sleepMs(200);
+    await sleepMs(3_000);
+  } catch (err) {
+    readiness.stop();
+    await load.stop().catch(() => undefined);
+    throw err;
+  }
+  readiness.stop();
+  const stats = await load.stop();
+  return {
+    notReadyDuringOutage: readiness.answered(503, 'down', 'up'),
+    flapped: readiness.flapped('down', 'starting'),
+    readyAfter: readiness.answered(200, 'up'),
+    readiness: readiness.summary(),
+    outageS,
+    operations: stats.operations,
+  };
+}
