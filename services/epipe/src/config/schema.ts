@@ -192,6 +192,14 @@ export const FIELDS: FieldSpec[] = [
     doc: 'App contexts cached',
   },
   {
+    path: 'enrich.maxXattrBytes',
+    env: 'EPIPE_MAX_XATTR_BYTES',
+    type: 'int',
+    default: 13_500,
+    min: 1,
+    doc: "Larger xattr values are dead-lettered and left out of search documents (HopsFS' limit)",
+  },
+  {
     path: 'filter.include',
     env: 'EPIPE_FILTER_INCLUDE',
     type: 'list',
