@@ -2,6 +2,7 @@ import type { FileEvent } from '@epipe/core';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { uniqueName } from './env';
+import { schemaValidators } from './schemas';
 
 /**
  * The one checker every end-to-end scenario uses. Ground truth is an audit copy of every fs_log
@@ -227,7 +228,7 @@ export async function checkSearchState(
       problems.push(`inode ${id} ${inode.path}: owner ${doc.owner} != ${inode.owner}`);
     if (JSON.stringify(sorted(doc.xattrs ?? {})) !== JSON.stringify(sorted(inode.xattrs))) {
       problems.push(
-        `inode ${id} ${inode.path}: xattrs ${JSON.stringify(doc.xattrs)} != ${JSON.stringify(inode.xattrs)}`,
+        `inode ${id} ${inode.path}: xattrs ${JSON.stringify(doc.xattrs).slice(0, 300)} != ${JSON.stringify(inode.xattrs).slice(0, 300)}`,
       );
     }
   }
@@ -379,7 +380,10 @@ export function checkDeadLetters(
 ): string[] {
   const problems: string[] = [];
   const seen = new Set<number>();
+  const { deadLetter: valid } = schemaValidators();
   for (const l of letters) {
+    if (!valid(l))
+      problems.push(`dead letter of log ${l.logId} breaks its JSON Schema: ${JSON.stringify(valid.errors)}`);
     const want = l.logId === null ? undefined : expected.get(l.logId);
     if (l.logId === null || !want) {
       problems.push(`unexpected dead letter (log ${l.logId}, ${l.stage}): ${l.reason}`);
