@@ -382,9 +382,9 @@ export function checkDeadLetters(
   const seen = new Set<number>();
   const { deadLetter: valid } = schemaValidators();
   for (const l of letters) {
-    // Through unknown: ajv's type guard would otherwise narrow `l` itself.
-    if (!valid(l as unknown))
-      problems.push(`dead letter of log ${l.logId} breaks its JSON Schema: ${JSON.stringify(valid.errors)}`);
+    const logId = l.logId; // ajv's type guard narrows `l` where it fails
+    if (!valid(l))
+      problems.push(`dead letter of log ${logId} breaks its JSON Schema: ${JSON.stringify(valid.errors)}`);
     const want = l.logId === null ? undefined : expected.get(l.logId);
     if (l.logId === null || !want) {
       problems.push(`unexpected dead letter (log ${l.logId}, ${l.stage}): ${l.reason}`);
