@@ -59,5 +59,12 @@ test: setup
 demo: build up
 	set -a; source .stack/env; set +a; node services/epipe/dist/demo/main.js
 
+# The benchmark (bench/README.md): `bench` is the quick run (under 10 minutes), `bench-full` the big one.
+bench: build up
+	set -a; source .stack/env; set +a; npx tsc -b bench && node bench/dist/main.js
+
+bench-full: build up
+	set -a; source .stack/env; set +a; npx tsc -b bench && node bench/dist/main.js --full
+
 clean:
 	rm -rf libs/*/dist services/*/dist

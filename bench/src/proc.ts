@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+
+/** What /proc says about one process: its memory now and at peak, and the CPU it used. */
+export interface ProcSample {
+  atMs: number;
+  rssBytes: number;
+  /** VmHWM: the peak resident set since the process started. */
+  peakRssBytes: number;
+  /** User + system CPU seconds since the process started. */
+  cpuSeconds: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export function sampleProc(pid: number): ProcSample | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const kb = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return {
+      atMs: Date.now(),
+      rssBytes: kb('VmRSS') * 1024,
+      peakRssBytes: kb('VmHWM') * 1024,
+      cpuSeconds: (utime + stime) / TICKS_PER_SECOND,
+    };
+  } catch {
+    return null; // the process is gone
+  }
+}
+
+export interface ProcUsage {
+  peakRssMiB: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  /** Average CPU over the window, in percent of one core. */
+  cpuPercent: number;
+}
+
+/** Samples a process every `everyMs` until stopped; the last good sample survives its exit. */
+export class ProcWatch {
+  private first: ProcSample | null;
+  private last: ProcSample | null;
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly pid: number,
+    everyMs = 250,
+  ) {
+    this.first = sampleProc(pid);
+    this.last = this.first;
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  sample(): ProcSample | null {
+    const s = sampleProc(this.pid);
+    if (s) {
+      this.first ??= s;
+      this.last = s;
+      this.peak = Math.max(this.peak, s.peakRssBytes, s.rssBytes);
+    }
+    return s;
+  }
+
+  stop(): ProcUsage {
+    this.sample();
+    clearInterval(this.timer);
+    return this.usage();
+  }
+
+  usage(): ProcUsage {
+    const first = this.first;
+    const last = this.last;
+    const wall = first && last ? (last.atMs - first.atMs) / 1000 : 0;
+    const cpu = last ? last.cpuSeconds - (first?.cpuSeconds ?? 0) : 0;
+    return {
+      peakRssMiB: this.peak / 1024 / 1024,
+      cpuSeconds: cpu,
+      wallSeconds: wall,
+      cpuPercent: wall > 0 ? (100 * cpu) / wall : 0,
+    };
+  }
+}
+
+/** Machine facts for the report. */
+export function machineFacts(): { nproc: number; memoryGiB: number; cpuModel: string } {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const meminfo = readFileSync('/proc/meminfo', 'utf8');
+  const nproc = cpuinfo.split('\n').filter((l) => l.startsWith('processor')).length;
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown';
+  return { nproc, memoryGiB: Math.round((memKb / 1024 / 1024) * 10) / 10, cpuModel: model };
+}
+
+/** The 1-minute load average: other work on a shared machine shows up here. */
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}

@@ -1,0 +1,38 @@
+import type { Mode } from './context';
+import type { PhaseRecord } from './disturbance';
+import type { CeilingsResult } from './phases/ceilings';
+import type { DebeziumResult } from './phases/debezium';
+import type { LagPhaseResult } from './phases/lag';
+import type { OverheadResult } from './phases/overhead';
+import type { ProfileResult } from './phases/profile';
+import type { DrainRun } from './phases/saturation';
+
+/** Everything one run measured; results.json is this object. */
+export interface BenchResults {
+  mode: Mode;
+  run: string;
+  startedAt: string;
+  durationS: number;
+  machine: { nproc: number; memoryGiB: number; cpuModel: string };
+  versions: Record<string, string>;
+  loadAverage: { start: number; end: number };
+  overhead?: OverheadResult;
+  ceilings?: CeilingsResult;
+  saturation?: DrainRun[];
+  catchup?: DrainRun;
+  lag?: LagPhaseResult;
+  debezium?: DebeziumResult;
+  profile?: ProfileResult;
+  /** Per phase: duration, load average before/after, services restarted by others meanwhile. */
+  phases?: PhaseRecord[];
+  notes: string[];
+}
+
+/** Keeps at most `max` points of a cumulative series (every n-th and the last), so results stay small. */
+export function downsample(points: [number, number][], max = 300): [number, number][] {
+  if (points.length <= max) return points;
+  const per = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % per === 0);
+  if (out.at(-1) !== points.at(-1)) out.push(points.at(-1)!);
+  return out;
+}

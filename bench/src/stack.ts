@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { dropEpipeUser, grantEpipeUser, migrate, quoteDatabase } from '@epipe/metastore';
+import { Kafka, logLevel } from 'kafkajs';
+import { createPool, type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
+
+/** Where the local stack listens (`.stack/env`); the defaults match deploy/stack.sh. */
+export interface StackEnv {
+  mysql: { host: string; port: number; user: string; password: string };
+  brokers: string[];
+  esUrl: string;
+}
+
+/** Cleanup that must not hide the error that led to it (a service may be down right now). */
+export async function bestEffort(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch {
+    // left behind: names carry the run id, so a later run never trips over it
+  }
+}
+
+export function stackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
+  return {
+    mysql: {
+      host: env.EPIPE_MYSQL_HOST ?? '127.0.0.1',
+      port: Number(env.EPIPE_MYSQL_PORT ?? 3307),
+      user: env.EPIPE_MYSQL_USER ?? 'root',
+      password: env.EPIPE_MYSQL_PASSWORD ?? '',
+    },
+    brokers: (env.EPIPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    esUrl: env.EPIPE_ES_URL ?? 'http://127.0.0.1:9200',
+  };
+}
+
+export function rootPool(stack: StackEnv, options: PoolOptions = {}): Pool {
+  return createPool({ ...stack.mysql, connectionLimit: 4, ...options });
+}
+
+export async function scalar(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>(sql, params);
+  const first = rows[0];
+  return first ? Number(Object.values(first)[0]) : Number.NaN;
+}
+
+/** A fresh metadata database; drops a leftover of the same name first. */
+export async function freshDatabase(stack: StackEnv, database: string): Promise<void> {
+  const root = rootPool(stack, { connectionLimit: 1 });
+  try {
+    await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
+    await migrate(root, database);
+  } finally {
+    await root.end();
+  }
+}
+
+export async function dropDatabase(stack: StackEnv, database: string): Promise<void> {
+  const root = rootPool(stack, { connectionLimit: 1 });
+  try {
+    await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
+  } finally {
+    await root.end();
+  }
+}
+
+export interface EpipeAccount {
+  user: string;
+  password: string;
+}
+
+/** The least-privilege account the daemon runs with, as in production. */
+export async function grantAccount(stack: StackEnv, database: string, user: string): Promise<EpipeAccount> {
+  const password = randomBytes(12).toString('hex');
+  const root = rootPool(stack, { connectionLimit: 1 });
+  try {
+    await grantEpipeUser(root, { database, user, password, host: '%' });
+  } finally {
+    await root.end();
+  }
+  return { user, password };
+}
+
+export async function dropAccount(stack: StackEnv, user: string): Promise<void> {
+  const root = rootPool(stack, { connectionLimit: 1 });
+  try {
+    await dropEpipeUser(root, user, '%');
+  } finally {
+    await root.end();
+  }
+}
+
+export function kafka(stack: StackEnv, clientId = 'epipe-bench'): Kafka {
+  return new Kafka({ clientId, brokers: stack.brokers, logLevel: logLevel.NOTHING });
+}
+
+/** Records in a topic: the sum of its partitions' end offsets (0 when it does not exist). */
+export async function topicRecords(stack: StackEnv, topic: string): Promise<number> {
+  const admin = kafka(stack).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
+  } catch {
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(stack: StackEnv, topics: string[]): Promise<void> {
+  const admin = kafka(stack).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const gone = topics.filter((t) => existing.has(t));
+    if (gone.length > 0) await admin.deleteTopics({ topics: gone, timeout: 30_000 });
+  } catch {
+    // best effort: a leftover topic costs disk, not correctness
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function esJson<T>(stack: StackEnv, path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${stack.esUrl}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`elasticsearch ${path}: ${response.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+export async function esCount(stack: StackEnv, index: string): Promise<number> {
+  await fetch(`${stack.esUrl}/${index}/_refresh`, { method: 'POST' });
+  const body = await esJson<{ count: number }>(stack, `/${index}/_count`).catch(() => ({
+    count: Number.NaN,
+  }));
+  return body.count;
+}
+
+export async function deleteIndex(stack: StackEnv, index: string): Promise<void> {
+  await fetch(`${stack.esUrl}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+  await fetch(`${stack.esUrl}/_index_template/${index}-template`, { method: 'DELETE' }).catch(
+    () => undefined,
+  );
+}
+
+/** Versions of the services, for the report. */
+export async function serviceVersions(stack: StackEnv): Promise<{ mariadb: string; elasticsearch: string }> {
+  const root = rootPool(stack, { connectionLimit: 1 });
+  try {
+    const [rows] = await root.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    // Not GET /: the integ-test distribution answers it with 405.
+    const es = await esJson<{ nodes?: Record<string, { version?: string }> }>(
+      stack,
+      '/_nodes/_local?filter_path=nodes.*.version',
+    ).catch(() => ({ nodes: undefined }));
+    return {
+      mariadb: String(rows[0]?.v),
+      elasticsearch: Object.values(es.nodes ?? {})[0]?.version ?? 'unknown',
+    };
+  } finally {
+    await root.end();
+  }
+}
