@@ -306,7 +306,7 @@ function roundSummary<T extends LagSummary>(s: T): T {
  * the next one, has a p95 of max(2 × steady, steady + 100 ms) or below: the outage's backlog is
  * delivered and new events flow as before. Resolution: one second.
  */
-function analyzeRestart(
+export function analyzeRestart(
   records: Received[],
   t: {
     startedAt: number;

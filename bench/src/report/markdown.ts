@@ -38,10 +38,10 @@ function lagCdf(r: BenchResults): string {
 /** Rows deleted per second over a sliding window, from the cumulative count. */
 export function windowRate(cumulative: [number, number][], windowS = 2): [number, number][] {
   const out: [number, number][] = [];
-  let j = 0;
+  let j = 0; // the last point at or before t - windowS (or the first point)
   for (const [t, n] of cumulative) {
-    while (j < cumulative.length && cumulative[j]![0] < t - windowS) j++;
-    const [t0, n0] = cumulative[Math.max(0, j - 1)] ?? [0, 0];
+    while (j + 1 < cumulative.length && cumulative[j + 1]![0] <= t - windowS) j++;
+    const [t0, n0] = cumulative[j]!;
     out.push([t, t > t0 ? Math.round((n - n0) / (t - t0)) : 0]);
   }
   return out;
