@@ -14,7 +14,7 @@ import { PLANS, planLoads } from './plan';
 import { loadAverage, machineFacts } from './proc';
 import { log } from './progress';
 import { summaryTable, updateReadme, writeReport } from './report/markdown';
-import { type BenchResults, downsample } from './results';
+import { type BenchResults, downsample, toJson } from './results';
 import { bestEffort, dropDatabase, stackEnv } from './stack';
 import { collectVersions } from './versions';
 
@@ -91,6 +91,14 @@ async function main(): Promise<void> {
         );
         if (run) results.saturation.push({ ...run, series: downsample(run.series) });
       }
+      // Diagnostic: the search sink without its directory-move barriers.
+      const plain = await guard.run('saturation elastic, no directory moves', () =>
+        drainBacklog(ctx, 'elastic', plan.saturationRows, {
+          label: 'sat_es_nomoves',
+          withoutDirectoryMoves: true,
+        }),
+      );
+      if (plain) results.saturation.push({ ...plain, series: downsample(plain.series) });
       results.catchup = results.saturation.find((s) => s.sinks === 'both');
     }
     if (only.has('catchup') && plan.catchupRows) {
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
   }
   results.loadAverage.end = loadAverage();
   results.durationS = Math.round((Date.now() - started) / 1000);
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(join(outDir, 'results.json'), toJson(results));
   writeReport(results, outDir);
   const summary = summaryTable(results);
   if (!flags.has('no-readme')) updateReadme(join(REPO_ROOT, 'bench', 'README.md'), summary);

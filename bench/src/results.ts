@@ -36,3 +36,8 @@ export function downsample(points: [number, number][], max = 300): [number, numb
   if (out.at(-1) !== points.at(-1)) out.push(points.at(-1)!);
   return out;
 }
+
+/** JSON with one key per line but number arrays (points, pairs) kept on one line: small and diffable. */
+export function toJson(results: BenchResults): string {
+  return `${JSON.stringify(results, null, 1).replace(/\[[\d\s.,eE+-]*\]/g, (a) => a.replace(/\s+/g, ''))}\n`;
+}

@@ -28,12 +28,13 @@ export function summarize(values: readonly number[]): LagSummary {
 }
 
 /** At most `points` (value, fraction ≤ value) pairs of the empirical CDF, for plots. */
-export function cdf(values: readonly number[], points = 120): [number, number][] {
+export function cdf(values: readonly number[], points = 100): [number, number][] {
   const sorted = values.slice().sort((a, b) => a - b);
   if (sorted.length === 0) return [];
   const out: [number, number][] = [];
   const step = Math.max(1, Math.floor(sorted.length / points));
-  for (let i = step - 1; i < sorted.length; i += step) out.push([sorted[i]!, (i + 1) / sorted.length]);
+  for (let i = step - 1; i < sorted.length; i += step)
+    out.push([sorted[i]!, round((i + 1) / sorted.length, 4)]);
   if (out.at(-1)?.[1] !== 1) out.push([sorted[sorted.length - 1]!, 1]);
   return out;
 }

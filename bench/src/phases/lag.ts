@@ -54,8 +54,23 @@ export interface RestartResult {
   series: [number, number, number][];
 }
 
+/**
+ * Completeness over the whole phase (every load and the restart): log ids are AUTO_INCREMENT, so
+ * every id up to the highest delivered one should have arrived; a gap is an event lost, or the
+ * id of a transaction that rolled back after its log insert (rare: the insert is its last statement).
+ */
+export interface DeliveryCheck {
+  uniqueEvents: number;
+  duplicates: number;
+  highestLogId: number;
+  missingLogIds: number;
+  firstMissing: number[];
+  logRowsLeft: number;
+}
+
 export interface LagPhaseResult {
   loads: LagAtLoad[];
+  delivery: DeliveryCheck | null;
   /** One load again with the search sink off (Kafka lag only). */
   kafkaOnly: LagAtLoad | null;
   restart: RestartResult | null;
@@ -116,6 +131,7 @@ export async function measureLag(
   const probe = new SearchProbe(ctx.stack, index);
   const windows: Window[] = [];
   const kept: Received[] = [];
+  const logIds = new Set<number>();
   let keep = false;
   let consumer: Awaited<ReturnType<typeof startConsumer>> | undefined;
   try {
@@ -123,6 +139,7 @@ export async function measureLag(
     consumer = await startConsumer(ctx.stack, topic, parseEpipe, (r) => {
       if (keep) kept.push(r);
       if (r.duplicate) return;
+      logIds.add(Number(r.id.slice(r.id.lastIndexOf('/') + 1)));
       for (const w of windows)
         if (r.commitTsMs >= w.from && r.commitTsMs < w.to) w.lags.push(r.receivedAtMs - r.commitTsMs);
     });
@@ -267,8 +284,20 @@ export async function measureLag(
       kafkaOnly = await runLoad(options.kafkaOnlyLoad, 90, false);
     }
     peakRss = Math.max(peakRss, daemon.watch.usage().peakRssMiB);
+    const highest = Math.max(0, ...logIds);
+    const missing: number[] = [];
+    for (let id = 1; id <= highest; id++) if (!logIds.has(id)) missing.push(id);
+    const delivery: DeliveryCheck = {
+      uniqueEvents: consumer.unique,
+      duplicates: consumer.duplicates,
+      highestLogId: highest,
+      missingLogIds: missing.length,
+      firstMissing: missing.slice(0, 10),
+      logRowsLeft: await scalar(pool, 'SELECT COUNT(*) FROM fs_log'),
+    };
     return {
       loads,
+      delivery,
       kafkaOnly,
       restart,
       searchPollMs: probe.pollMs,

@@ -16,7 +16,7 @@ export function ms(v: number | null | undefined): string {
 }
 
 export function sat(r: BenchResults, sinks: DrainRun['sinks']): DrainRun | undefined {
-  return r.saturation?.find((s) => s.sinks === sinks);
+  return r.saturation?.find((s) => s.sinks === sinks && !s.variant);
 }
 
 /** The load the p99 target speaks of: 50% of saturation, or what stood in for it. */
@@ -28,6 +28,12 @@ export function halfLoad(r: BenchResults): LagAtLoad | undefined {
 
 export interface Row {
   cells: string[];
+}
+
+export function sinksLabel(s: DrainRun): string {
+  const base =
+    s.sinks === 'both' ? 'Kafka + Elasticsearch' : s.sinks === 'kafka' ? 'Kafka only' : 'Elasticsearch only';
+  return s.variant ? `${base}, ${s.variant}` : base;
 }
 
 export function table(header: string[], rows: string[][]): string {
@@ -102,7 +108,7 @@ export function ratioRows(r: BenchResults): string[][] {
             ? Math.min(zj, c.elasticBulk.perSec)
             : c.smallest.perSec;
       add(
-        `epipe ${s.sinks === 'both' ? 'Kafka + Elasticsearch' : s.sinks === 'kafka' ? 'Kafka only' : 'Elasticsearch only'} / its smallest ceiling`,
+        `epipe ${sinksLabel(s)} / its smallest ceiling`,
         s.rowsPerSec,
         ceiling,
         `${num(s.rowsPerSec)} / ${num(ceiling)} per s`,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results';
-import { halfLoad, ms, num, pct, ratioRows, sat, table, targetRows } from './facts';
+import { halfLoad, ms, num, pct, ratioRows, sat, sinksLabel, table, targetRows } from './facts';
 import { lineChart, type Series } from './svg';
 
 /** Writes report.md and its SVG plots into `dir`; returns the report's text. */
@@ -49,7 +49,7 @@ export function windowRate(cumulative: [number, number][], windowS = 2): [number
 
 function throughput(r: BenchResults): string {
   const series: Series[] = (r.saturation ?? []).map((s) => ({
-    name: `${s.sinks === 'both' ? 'Kafka + Elasticsearch' : s.sinks === 'kafka' ? 'Kafka only' : 'Elasticsearch only'} (${num(s.rows)} rows)`,
+    name: `${sinksLabel(s)} (${num(s.rows)} rows)`,
     points: windowRate(s.series),
   }));
   if (r.catchup && r.mode === 'full')
@@ -132,7 +132,7 @@ export function summaryTable(r: BenchResults): string {
           : c.smallest.perSec
       : Number.NaN;
     rows.push([
-      `epipe end-to-end, ${s.sinks === 'both' ? 'Kafka + Elasticsearch' : s.sinks === 'kafka' ? 'Kafka only' : 'Elasticsearch only'}`,
+      `epipe end-to-end, ${sinksLabel(s)}`,
       `${num(s.rowsPerSec)} rows/s (${num(s.rows)}-row backlog)`,
       `${pct((100 * s.rowsPerSec) / ceiling)} of its smallest ceiling; peak RSS ${num(s.peakRssMiB)} MiB, CPU ${num(s.cpuPercent)}%`,
     ]);
@@ -150,12 +150,22 @@ export function summaryTable(r: BenchResults): string {
       '',
     ]);
   const rs = r.lag?.restart;
+  const dc = r.lag?.delivery;
   if (rs)
     rows.push([
       'SIGKILL + restart under load',
       `back to steady lag ${ms(rs.restartToSteadyMs)} after the restart (${ms(rs.killToSteadyMs)} after the kill)`,
-      `${num(rs.duplicates)} duplicates, none lost`,
+      `${num(rs.duplicates)} duplicates` +
+        (dc ? `; ${num(dc.missingLogIds)} of ${num(dc.highestLogId)} log ids never delivered` : ''),
     ]);
+  if (r.lag?.kafkaOnly) {
+    const k = r.lag.kafkaOnly;
+    rows.push([
+      `lag at ${k.label} (search sink off)`,
+      `Kafka p50/p99 ${num(k.kafka.p50)}/${num(k.kafka.p99)} ms`,
+      '',
+    ]);
+  }
   const d = r.debezium;
   if (d?.snapshot) {
     rows.push([
@@ -275,7 +285,7 @@ function report(r: BenchResults): string {
           'CPU',
         ],
         r.saturation.map((s) => [
-          s.sinks,
+          sinksLabel(s),
           num(s.rows),
           num(s.directoryMoves),
           ms(s.startupMs),
@@ -416,6 +426,18 @@ function report(r: BenchResults): string {
           ],
         ),
         '',
+        ...(lag.delivery
+          ? [
+              `Completeness over the whole lag phase (every load, the kill and the restart): ${num(lag.delivery.uniqueEvents)} ` +
+                `distinct events, ${num(lag.delivery.duplicates)} duplicates, ${num(lag.delivery.missingLogIds)} of the log ids ` +
+                `1..${num(lag.delivery.highestLogId)} never delivered` +
+                (lag.delivery.firstMissing.length
+                  ? ` (first: ${lag.delivery.firstMissing.join(', ')})`
+                  : '') +
+                `, ${num(lag.delivery.logRowsLeft)} rows left in fs_log.`,
+              '',
+            ]
+          : []),
         '![lag around a restart](restart.svg)',
         '',
       );
