@@ -59,6 +59,12 @@ test: setup
 demo: build up
 	set -a; source .stack/env; set +a; node services/epipe/dist/demo/main.js
 
+# The memory fault scenarios at a million rows (one transaction, and a backlog) instead of
+# `make test`'s hundred thousand; prints peak RSS and durations. Leaves the stack up.
+.PHONY: test-soak
+test-soak: build up
+	set -a; source .stack/env; set +a; EPIPE_SOAK=1 npx jest --selectProjects integration --runInBand -- test/faults/memory
+
 # The benchmark (bench/README.md): `bench` is the quick run (under 10 minutes), `bench-full` the big one.
 bench: build up
 	set -a; source .stack/env; set +a; npx tsc -b bench && node bench/dist/main.js

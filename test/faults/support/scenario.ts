@@ -72,7 +72,11 @@ export class FaultScenario {
   async quiesce(timeoutMs = 180_000): Promise<void> {
     await waitFor(
       `the log table to empty (daemon log: ${this.daemon.logFile})`,
-      async () => (await logRowsLeft(this.pool).catch(() => -1)) === 0,
+      async () => {
+        if (this.daemon.starts > 0 && !this.daemon.running)
+          throw new Error(`the daemon exited; see its log ${this.daemon.logFile}`);
+        return (await logRowsLeft(this.pool).catch(() => -1)) === 0;
+      },
       timeoutMs,
     );
   }
