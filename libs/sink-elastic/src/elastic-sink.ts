@@ -65,6 +65,8 @@ class ElasticSinkImpl implements ElasticSink {
   private started = false;
   private closed = false;
   private lastCallFailed = false;
+  /** Documents written since the last refresh, which a move's search would not see. */
+  private unrefreshed = true;
 
   constructor(
     private readonly config: ElasticSinkConfig,
@@ -144,6 +146,7 @@ class ElasticSinkImpl implements ElasticSink {
     rejected: ApplyResult['rejected'],
     signal?: AbortSignal,
   ): Promise<void> {
+    this.unrefreshed = true;
     const ops = dedupePerInode(changes).map((change) => writeOp(this.config.index, change));
     const bulks = splitBulks(ops, this.config.bulkMaxBytes, this.config.bulkMaxDocs);
     // Settle every bulk before reporting a failure, so no request of this call outlives it.
@@ -161,10 +164,17 @@ class ElasticSinkImpl implements ElasticSink {
     rejected: ApplyResult['rejected'],
     signal?: AbortSignal,
   ): Promise<void> {
-    await this.refresh(signal);
+    // A search sees only refreshed documents: refresh when anything was written since the last
+    // refresh (this call's writes, an earlier move's rewrites, an earlier call's). A refresh per
+    // move, before and after, made directory moves the search sink's bottleneck.
+    if (this.unrefreshed) {
+      await this.refresh(signal);
+      this.unrefreshed = false;
+    }
+    this.unrefreshed = true; // until the rewrite is known to have written nothing
     const outcome = await rewriteDescendants(this.ctx, move, signal);
+    this.unrefreshed = outcome.rewritten > 0 || outcome.rejected.length > 0;
     rejected.push(...outcome.rejected);
-    await this.refresh(signal);
     this.logger.debug(
       { dirInodeId: move.dirInodeId, rewritten: outcome.rewritten, rejected: outcome.rejected.length },
       'directory move applied',

@@ -29,8 +29,8 @@ const MAX_PAGE = 1_000;
  *   rewrite keeps the inode's logical_time as version and can never roll back a newer state; if
  *   one changed in between (409), it is read again and retried.
  *
- * The caller refreshes before (so documents written just before the move are found) and after
- * (so a following move in the same apply() sees these paths).
+ * The caller refreshes before, whenever anything was written since the last refresh (documents
+ * written just before the move, or an earlier move's rewrites), so the search finds them.
  */
 export async function rewriteDescendants(
   ctx: SinkContext,
