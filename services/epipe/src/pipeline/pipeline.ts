@@ -12,6 +12,7 @@ import {
 } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
 import { type ChunkLike, type EpochConfig, EpochBuilder } from '@epipe/epoch';
+import { admit } from './admission';
 import type { EventPublisher, SearchIndexer } from './ports';
 import { searchChanges } from './search-changes';
 
@@ -203,12 +204,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       metrics.inflightBytes.set(budget.inUse);
       if (!budget.fits(chunk.bytes)) {
         metrics.sourcePaused.set(1);
-        const acquired = budget.acquire(chunk.bytes).then(() => true);
-        if (!(await Promise.race([acquired, aborted(reading.signal).then(() => false)]))) {
-          // The budget may still be granted later; give it back then.
-          void acquired.then(() => budget.release(chunk.bytes));
-          break;
-        }
+        if (!(await admit(budget, chunk.bytes, reading.signal))) break;
         metrics.sourcePaused.set(0);
       } else {
         budget.tryAcquire(chunk.bytes);
@@ -252,11 +248,4 @@ function poisonLetters(batch: Batch): DeadLetter[] {
     row: p.raw,
     epoch: batch.epoch,
   }));
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
