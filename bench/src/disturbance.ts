@@ -38,7 +38,7 @@ function liveGroups(): Set<number> {
 }
 
 /** Each service's process group id from the stack's pid files; null when it is not running. */
-function servicePids(): Record<string, number | null> {
+export function servicePids(): Record<string, number | null> {
   const live = liveGroups();
   const out: Record<string, number | null> = {};
   for (const svc of SERVICES) {

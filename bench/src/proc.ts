@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** What /proc says about one process: its memory now and at peak, and the CPU it used. */
 export interface ProcSample {
@@ -100,4 +100,56 @@ export function machineFacts(): { nproc: number; memoryGiB: number; cpuModel: st
 /** The 1-minute load average: other work on a shared machine shows up here. */
 export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** CPU ticks of the whole machine and of every process group, at one instant. */
+export interface CpuSnapshot {
+  atMs: number;
+  busyTicks: number;
+  totalTicks: number;
+  byGroup: Map<number, number>;
+  byPid: Map<number, number>;
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  const total = line.slice(0, 8).reduce((s, v) => s + v, 0);
+  const byGroup = new Map<number, number>();
+  const byPid = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]);
+      const group = Number(f[2]);
+      byGroup.set(group, (byGroup.get(group) ?? 0) + ticks);
+      byPid.set(Number(entry), ticks);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { atMs: Date.now(), busyTicks: total - idle, totalTicks: total, byGroup, byPid };
+}
+
+/**
+ * Where the machine's CPU went between two snapshots, in percent of one core: the whole
+ * machine, the given process groups (the stack's services) and single processes (the daemon).
+ */
+export function cpuBetween(
+  a: CpuSnapshot,
+  b: CpuSnapshot,
+  groups: Record<string, number | null>,
+  pids: Record<string, number | undefined>,
+): Record<string, number> {
+  const seconds = (b.atMs - a.atMs) / 1000;
+  const pct = (ticks: number): number =>
+    Math.round((100 * ticks) / TICKS_PER_SECOND / Math.max(0.001, seconds));
+  const out: Record<string, number> = { machine: pct(b.busyTicks - a.busyTicks) };
+  for (const [name, g] of Object.entries(groups))
+    if (g !== null) out[name] = pct((b.byGroup.get(g) ?? 0) - (a.byGroup.get(g) ?? 0));
+  for (const [name, p] of Object.entries(pids))
+    if (p !== undefined) out[name] = pct((b.byPid.get(p) ?? 0) - (a.byPid.get(p) ?? 0));
+  return out;
 }

@@ -5,6 +5,8 @@ import { parseEpipe, startConsumer, type Received } from '../consumer';
 import { type Daemon, daemonEnv, startDaemon } from '../daemon';
 import { runGenerator } from '../generator';
 import { Progress, log } from '../progress';
+import { cpuBetween, cpuSnapshot } from '../proc';
+import { servicePids } from '../disturbance';
 import { SearchProbe } from '../search-probe';
 import {
   deleteIndex,
@@ -35,6 +37,8 @@ export interface LagAtLoad {
   kafkaCdf: [number, number][];
   searchCdf: [number, number][];
   daemonCpuPercent: number;
+  /** Percent of one core during the load's window: machine, daemon, MariaDB, Kafka, Elasticsearch. */
+  cpu: Record<string, number>;
 }
 
 export interface RestartResult {
@@ -162,9 +166,11 @@ export async function measureLag(
       };
       windows.push(window);
       const cpuBefore = daemon.watch.sample();
+      let machineBefore = cpuSnapshot();
       const progress = new Progress(`  load ${load.label}`, options.seconds);
       const warm = setTimeout(() => {
         window.from = Date.now();
+        machineBefore = cpuSnapshot();
         probe.label = load.label;
       }, options.warmupSeconds * 1000);
       const result = await runGenerator(
@@ -191,6 +197,7 @@ export async function measureLag(
       window.to = Date.now();
       probe.label = '';
       const cpuAfter = daemon.watch.sample();
+      const cpu = cpuBetween(machineBefore, cpuSnapshot(), servicePids(), { daemon: daemon.child.pid });
       await drain();
       const kafka = summarize(window.lags);
       const searchLags = probe.lags.get(load.label) ?? [];
@@ -205,6 +212,7 @@ export async function measureLag(
         search: { ...roundSummary(search), unresolved: search.unresolved },
         kafkaCdf: cdf(window.lags),
         searchCdf: cdf(searchLags),
+        cpu,
         daemonCpuPercent:
           cpuBefore && cpuAfter
             ? round(

@@ -385,6 +385,19 @@ function report(r: BenchResults): string {
         ]),
       ),
       '',
+      'CPU during each load, in percent of one core (the machine has ' +
+        `${r.machine.nproc * 100}%): ` +
+        [...lag.loads, ...(lag.kafkaOnly ? [lag.kafkaOnly] : [])]
+          .filter((l) => l.cpu)
+          .map(
+            (l) =>
+              `${l.label}: ${Object.entries(l.cpu)
+                .map(([k, v]) => `${k} ${v}%`)
+                .join(', ')}`,
+          )
+          .join('; ') +
+        '. The rest of the machine column is the writer processes, the consumer and anyone else.',
+      '',
       ...(lag.kafkaOnly
         ? [
             `The same daemon restarted with the search sink off, at ${lag.kafkaOnly.label}: Kafka p50 ${ms(lag.kafkaOnly.kafka.p50)}, ` +
