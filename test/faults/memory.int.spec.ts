@@ -39,6 +39,8 @@ interface Run {
   rows: number;
   peakRssBytes: number;
   processingS: number;
+  /** V8 heap in use once the daemon has been idle a while (its GC then collects): what it holds. */
+  heapIdleBytes: number;
   problems: string[];
   losses: number;
 }
@@ -65,18 +67,29 @@ async function run(kind: 'transaction' | 'backlog', rows: number): Promise<Run> 
     await s.quiesce(Math.max(180_000, rows * 3));
     const processingS = Math.round((Date.now() - started) / 100) / 10;
     const peakRssBytes = s.daemon.peakRssBytes;
+    const heapIdleBytes = await heapWhenIdle(s);
     const { report, problems } = await s.check(
       kind === 'transaction'
         ? `one transaction of ${rows} rows`
         : `backlog of ${rows} rows written while stopped`,
     );
     process.stdout.write(
-      `[fault report]   daemon worked ${processingS} s from commit/start to an empty log table\n`,
+      `[fault report]   daemon worked ${processingS} s from commit/start to an empty log table; heap in use when idle ${(heapIdleBytes / MiB).toFixed(1)} MiB\n`,
     );
-    return { rows, peakRssBytes, processingS, problems, losses: report.losses };
+    return { rows, peakRssBytes, processingS, heapIdleBytes, problems, losses: report.losses };
   } finally {
     await s.close();
   }
+}
+
+/** The lowest heap-in-use reading over ten idle seconds (V8 collects when allocation stops). */
+async function heapWhenIdle(s: FaultScenario): Promise<number> {
+  let lowest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 10; i++) {
+    await sleepMs(1_000);
+    lowest = Math.min(lowest, await s.daemon.metric('epipe_process_nodejs_heap_size_used_bytes'));
+  }
+  return lowest;
 }
 
 describe('fault: memory does not grow with the input', () => {
@@ -88,13 +101,16 @@ describe('fault: memory does not grow with the input', () => {
       const big = await run(kind, ROWS);
       process.stdout.write(
         `[fault report]   ${kind}: peak RSS ${(small.peakRssBytes / MiB).toFixed(1)} MiB for ${small.rows} rows, ` +
-          `${(big.peakRssBytes / MiB).toFixed(1)} MiB for ${big.rows} rows\n`,
+          `${(big.peakRssBytes / MiB).toFixed(1)} MiB for ${big.rows} rows; idle heap ` +
+          `${(small.heapIdleBytes / MiB).toFixed(1)} vs ${(big.heapIdleBytes / MiB).toFixed(1)} MiB\n`,
       );
       expect(small.problems).toEqual([]);
       expect(big.problems).toEqual([]);
       expect(small.losses + big.losses).toBe(0);
       expect(small.peakRssBytes).toBeGreaterThan(0);
       expect(big.peakRssBytes).toBeLessThanOrEqual(SLACK(small.peakRssBytes));
+      // What the daemon still holds after the work: anything kept per row shows here first.
+      expect(big.heapIdleBytes).toBeLessThanOrEqual(small.heapIdleBytes + 8 * MiB);
     },
     3_600_000,
   );
