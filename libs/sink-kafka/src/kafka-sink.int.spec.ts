@@ -1,4 +1,4 @@
-import { createMetrics, silentLogger, type FileEvent } from '@epipe/core';
+import { createLogger, createMetrics, silentLogger, type FileEvent } from '@epipe/core';
 import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { createKafkaSink, type DeadLetterRecordValue, type KafkaSink, type KafkaSinkConfig } from './index';
@@ -282,6 +282,34 @@ describe('KafkaSink', () => {
           expected.filter((e) => String(e.inodeId) === key).map((e) => e.eventId),
         );
       }
+    });
+
+    it("keeps produce requests within the topic's max.message.bytes, so none is refused", async () => {
+      const warnings: string[] = [];
+      const [topic, dlq] = [topicName('fit'), topicName('fitdlq')];
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [topic, dlq].map((t) => ({
+          topic: t,
+          numPartitions: 2,
+          configEntries: [{ name: 'max.message.bytes', value: String(limit) }],
+        })),
+      });
+      const config = sinkConfig({
+        topic,
+        deadLetterTopic: dlq,
+        createTopics: false,
+        maxBatchBytes: 1024 * 1024,
+      });
+      const logger = createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+      const sink = createKafkaSink(config, { logger, metrics: createMetrics() });
+      sinks.push(sink);
+      await sink.start();
+      // About forty times the topic's limit, in events that each fit.
+      const events = Array.from({ length: 200 }, (_, i) => sampleEvent(100 + i, { inodeId: 10 + (i % 2) }));
+      expect((await sink.publish(events)).rejected).toEqual([]);
+      expect(warnings.filter((w) => /MESSAGE_TOO_LARGE|max message size/.test(w))).toEqual([]);
+      expect(await consume<FileEvent>(topic, events.length)).toHaveLength(events.length);
     });
 
     it('sends a dead letter too large for its topic without its row, keeping the reason', async () => {

@@ -1,5 +1,6 @@
 import { EpipeError, type DeadLetter, type FileEvent, type Logger, type Metrics } from '@epipe/core';
 import {
+  ConfigResourceTypes,
   Kafka,
   Partitioners,
   type Admin,
@@ -64,6 +65,9 @@ interface Rejected<T> {
 /** How long partition counts are trusted before they are read again (kafkajs' own default). */
 const METADATA_MAX_AGE_MS = 300_000;
 
+/** Room for the record batch header and rounding under a topic's max.message.bytes. */
+const BATCH_HEADROOM_BYTES = 1024;
+
 export function createKafkaSink(config: KafkaSinkConfig, deps: KafkaSinkDeps): KafkaSink {
   return new KafkaSinkImpl(config, deps);
 }
@@ -90,6 +94,8 @@ class KafkaSinkImpl implements KafkaSink {
   private readonly kafka: Kafka;
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly metadata = new Map<string, { partitions: PartitionMetadata[]; fetchedAtMs: number }>();
+  /** Per topic: the largest produce request it accepts (its max.message.bytes, less headroom). */
+  private readonly requestLimit = new Map<string, number>();
   private admin: Admin | undefined;
   private producer: Producer | undefined;
   private producerBroken = false;
@@ -137,6 +143,7 @@ class KafkaSinkImpl implements KafkaSink {
         this.logger.info({ topics, created }, 'kafka topics ready');
       }
       for (const topic of topics) await this.partitionsOf(topic, signal);
+      await this.readRequestLimits(topics);
       await this.ensureProducer();
     } catch (err) {
       if (signal?.aborted && err === signal.reason) throw err;
@@ -231,7 +238,11 @@ class KafkaSinkImpl implements KafkaSink {
     rejected: Rejected<T>[],
     signal?: AbortSignal,
   ): Promise<void> {
-    for (const chunk of chunkByBytes(items, this.config.maxBatchBytes, (p) => p.bytes)) {
+    const limit = Math.min(
+      this.config.maxBatchBytes,
+      this.requestLimit.get(topic) ?? Number.POSITIVE_INFINITY,
+    );
+    for (const chunk of chunkByBytes(items, limit, (p) => p.bytes)) {
       signal?.throwIfAborted();
       await this.sendIsolating(producer, topic, partition, chunk, rejected);
     }
@@ -290,6 +301,35 @@ class KafkaSinkImpl implements KafkaSink {
     this.producer = producer;
     this.producerBroken = false;
     return producer;
+  }
+
+  /**
+   * The broker refuses a record batch above the topic's max.message.bytes (1 MiB by default), and
+   * every produce request here is one batch of one partition. Requests larger than that were
+   * refused whole and bisected down, costing several round trips each for a big epoch. Where the
+   * limit cannot be read (no DescribeConfigs right), maxBatchBytes alone applies.
+   */
+  private async readRequestLimits(topics: string[]): Promise<void> {
+    try {
+      const { resources } = await this.admin!.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configNames: ['max.message.bytes'],
+        })),
+      });
+      for (const r of resources) {
+        const value = Number(r.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+        if (Number.isSafeInteger(value) && value > 0)
+          this.requestLimit.set(r.resourceName, Math.max(1, value - BATCH_HEADROOM_BYTES));
+      }
+    } catch (err) {
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "cannot read the topics' max.message.bytes; produce requests are bounded by maxBatchBytes only",
+      );
+    }
   }
 
   private async partitionsOf(topic: string, signal?: AbortSignal): Promise<PartitionMetadata[]> {

@@ -317,7 +317,7 @@ export const FIELDS: FieldSpec[] = [
     type: 'int',
     default: 4 * MiB,
     min: 1024,
-    doc: 'Largest produce request',
+    doc: "Largest produce request (kept under each topic's max.message.bytes too)",
   },
   { path: 'kafka.ssl', env: 'EPIPE_KAFKA_SSL', type: 'bool', default: false, doc: 'TLS to the brokers' },
   {
