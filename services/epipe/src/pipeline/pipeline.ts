@@ -162,19 +162,26 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     );
     end();
     metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
-    return outcome.rejected.map(({ change, reason }) => ({
-      logId: undefined,
-      inodeId:
+    // A refused document is the state after the inode's newest row in the batch: the letter names
+    // that row, so a reader can tell which change never reached the index.
+    const newestRow = new Map<number, number>();
+    for (const e of result.events) newestRow.set(e.inodeId, e.logId);
+    return outcome.rejected.map(({ change, reason }) => {
+      const inodeId =
         change.kind === 'move'
           ? change.dirInodeId
           : change.kind === 'delete'
             ? change.inodeId
-            : change.doc.inodeId,
-      stage: 'elasticsearch' as const,
-      reason,
-      row: change,
-      epoch: result.events[0]?.epoch ?? 0,
-    }));
+            : change.doc.inodeId;
+      return {
+        logId: newestRow.get(inodeId),
+        inodeId,
+        stage: 'elasticsearch' as const,
+        reason,
+        row: change,
+        epoch: result.events[0]?.epoch ?? 0,
+      };
+    });
   };
 
   const deadLetter = async (letters: DeadLetter[]): Promise<void> => {

@@ -253,6 +253,61 @@ describe('runPipeline', () => {
     expect(deleted.sort()).toEqual([1, 2, 3]);
   });
 
+  it("names the inode's newest row in the dead letter of a document the index refused", async () => {
+    const letters: string[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const withDocs = {
+      enrich: async (batch: Batch): Promise<EnrichResult> => {
+        const result = await enricher.enrich(batch);
+        const last = result.events.at(-1);
+        if (!last) return result;
+        const state = {
+          inodeId: last.inodeId,
+          parentId: 1,
+          name: 'f',
+          isDir: false,
+          size: 1,
+          owner: null,
+          group: null,
+          permission: 0o644,
+          mtimeMs: 0,
+          logicalTime: 9,
+          xattrs: {},
+        };
+        return { ...result, docs: [{ state, path: '/f', ancestorIds: [1], last }] };
+      },
+    };
+    const done = runPipeline(
+      deps({
+        source: source([{ rows: rows(1, 2), poison: [], final: true, bytes: 200 }], true),
+        enricher: withDocs,
+        elastic: {
+          apply: (changes) =>
+            Promise.resolve({ rejected: changes.map((change) => ({ change, reason: 'immense term' })) }),
+        },
+        kafka: {
+          publish: () => Promise.resolve({ rejected: [] }),
+          publishDeadLetters: (dead) => {
+            letters.push(...dead.map((d) => `${d.logId}:${d.inodeId}:${d.stage}:${d.reason}`));
+            return Promise.resolve();
+          },
+        },
+        acker: {
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+      }),
+      controller.signal,
+    );
+    while (deleted.length < 2) await sleep(10);
+    controller.abort();
+    await done;
+    expect(letters).toEqual(['2:2:elasticsearch:immense term']);
+  });
+
   it('does not queue empty epochs behind a slow sink', async () => {
     const metrics = createMetrics();
     const controller = new AbortController();
