@@ -10,9 +10,10 @@ import { FaultScenario } from './support/scenario';
 const MAX_XATTR_BYTES = 13_500;
 
 /**
- * Rows no stage can process, written by SQL among ordinary writes: each must reach the
- * dead-letter topic with its row and reason, be counted, have its log row deleted, and the
- * stream must go on behind it (with no restart: a poison row must never loop).
+ * Rows no stage can process, written by SQL among ordinary writes, and documents the index
+ * refuses: each must reach the dead-letter topic with its row and reason, be counted, have its
+ * log row deleted, and the stream must go on behind it (with no restart: a poison row must never
+ * loop, and a refusal of one document must not stop the daemon).
  */
 describe('fault: poison rows', () => {
   let s: FaultScenario;
@@ -89,6 +90,15 @@ describe('fault: poison rows', () => {
         stage: 'enrich',
         reason: /xattr huge of inode \d+ is 204800 bytes, over the 13500-byte limit/,
       });
+      // Documents the index refuses: paths over the 32,766-byte limit of a keyword term (names of
+      // 4-byte characters, 34 levels deep). Their events still go to Kafka; the index has none.
+      for (const { logId, inodeId } of await createDeepChain(conn, file.parentId, dir, 34)) {
+        poison.set(logId, {
+          stage: 'elasticsearch',
+          reason: /failed to parse field \[path\] of type \[keyword\]/,
+          inodeId,
+        });
+      }
     } finally {
       conn.release();
     }
@@ -108,11 +118,55 @@ describe('fault: poison rows', () => {
     expect({
       parse: await s.daemon.metric('epipe_dead_letters_total', { stage: 'parse' }),
       enrich: await s.daemon.metric('epipe_dead_letters_total', { stage: 'enrich' }),
+      elasticsearch: await s.daemon.metric('epipe_dead_letters_total', { stage: 'elasticsearch' }),
       restarts: await s.daemon.metric('epipe_restarts_total'),
-    }).toEqual({ parse: 2, enrich: 2, restarts: 0 });
+    }).toEqual({ parse: 2, enrich: 2, elasticsearch: 2, restarts: 0 });
     expect(s.daemon.running && s.daemon.starts === 1).toBe(true);
   }, 300_000);
 });
+
+/**
+ * `depth` nested entries below `parentId` (directories, the last a file), each with its CREATE
+ * row, in one transaction. Returns the log row and inode of those whose path is too long for a
+ * keyword term.
+ */
+async function createDeepChain(
+  conn: PoolConnection,
+  parentId: number,
+  parentPath: string,
+  depth: number,
+): Promise<{ logId: number; inodeId: number }[]> {
+  const [[owner]] = await conn.query<RowDataPacket[]>('SELECT user_id, group_id FROM inodes WHERE id = ?', [
+    parentId,
+  ]);
+  const tooLong: { logId: number; inodeId: number }[] = [];
+  await conn.query('START TRANSACTION');
+  let parent = parentId;
+  let path = parentPath;
+  for (let level = 1; level <= depth; level++) {
+    const name = `d${String(level).padStart(3, '0')}${'\u{1F600}'.repeat(251)}`;
+    const isDir = level < depth ? 1 : 0;
+    const [inode] = await conn.query<ResultSetHeader>(
+      `INSERT INTO inodes (parent_id, name, is_dir, size, user_id, group_id, permission, mtime, logical_time)
+       VALUES (?, ?, ?, 0, ?, ?, 493, ?, 1)`,
+      [parent, name, isDir, owner!.user_id, owner!.group_id, Date.now()],
+    );
+    const logId = await insertLogRow(conn, {
+      inode_id: inode.insertId,
+      parent_id: parent,
+      inode_name: name,
+      is_dir: isDir,
+      operation: Operation.CREATE,
+      logical_time: 1,
+      user_id: owner!.user_id,
+    });
+    path = `${path}/${name}`;
+    if (Buffer.byteLength(path) > 32_766) tooLong.push({ logId, inodeId: inode.insertId });
+    parent = inode.insertId;
+  }
+  await conn.query('COMMIT');
+  return tooLong;
+}
 
 /** Inserts one fs_log row by SQL, columns not given taken from a plain APPEND; returns its log id. */
 async function insertLogRow(conn: PoolConnection, row: Record<string, unknown>): Promise<number> {

@@ -110,6 +110,8 @@ interface DbInode {
 }
 
 export interface SearchStateOptions {
+  /** Inodes whose documents the index refused (dead-lettered): they must have none. */
+  refused?: ReadonlySet<number>;
   /**
    * Xattr values longer than this many bytes are dead-lettered by epipe and left out of the
    * document (HopsFS' own limit is 13,500 bytes); the expected state omits them too.
@@ -213,6 +215,10 @@ export async function checkSearchState(
   const problems: string[] = [];
   for (const [id, inode] of db) {
     const doc = docs.get(id);
+    if (options.refused?.has(id)) {
+      if (doc) problems.push(`inode ${id}: the index was expected to refuse its document, and holds one`);
+      continue;
+    }
     if (!doc) {
       problems.push(`inode ${id} ${inode.path}: no document`);
       continue;
@@ -368,6 +374,17 @@ export async function readDeadLetters(brokers: string[], topic: string): Promise
 export interface ExpectedDeadLetter {
   stage: DeadLetterRecord['stage'];
   reason: RegExp;
+  /**
+   * Stage 'elasticsearch' only: the inode whose document the index refused. Its row's event is
+   * still published to Kafka (only the index refused it), and the index must hold no document.
+   */
+  inodeId?: number;
+}
+
+/** Whether a letter's row is a refused search change (a document, a delete, a move) of the inode. */
+function changeOf(row: unknown, inodeId: number | null): boolean {
+  const r = (row ?? {}) as { doc?: { inodeId?: unknown }; inodeId?: unknown; dirInodeId?: unknown };
+  return (r.doc?.inodeId ?? r.inodeId ?? r.dirInodeId) === inodeId && inodeId !== null;
 }
 
 /**
@@ -397,7 +414,10 @@ export function checkDeadLetters(
       problems.push(
         `dead letter of log ${l.logId}: reason ${JSON.stringify(l.reason)} does not match ${want.reason}`,
       );
-    if (rowLogId(l.row) !== l.logId)
+    if (want.stage === 'elasticsearch') {
+      if (l.inodeId !== want.inodeId || !changeOf(l.row, l.inodeId))
+        problems.push(`dead letter of log ${l.logId}: not the refused change of inode ${want.inodeId}`);
+    } else if (rowLogId(l.row) !== l.logId)
       problems.push(
         `dead letter of log ${l.logId}: does not carry its original row (${JSON.stringify(l.row)?.slice(0, 200)})`,
       );
@@ -454,9 +474,13 @@ export async function checkScenario(
 ): Promise<{ report: ScenarioReport; problems: string[] }> {
   const poison = input.poison ?? new Map<number, ExpectedDeadLetter>();
   const received = await readEventKeys(input.brokers, input.topic);
-  const delivery = await checkKafka(input.pool, received, new Set(poison.keys()));
+  // Rows refused by the index alone are still events; every other poison row must not be one.
+  const notEvents = new Set([...poison].filter(([, p]) => p.stage !== 'elasticsearch').map(([id]) => id));
+  const refused = new Set([...poison.values()].flatMap((p) => (p.inodeId === undefined ? [] : [p.inodeId])));
+  const delivery = await checkKafka(input.pool, received, notEvents);
   const letters = await readDeadLetters(input.brokers, input.deadLetterTopic);
   const search = await checkSearchState(input.pool, input.esUrl, input.index, {
+    refused,
     ...(input.maxXattrBytes !== undefined ? { maxXattrBytes: input.maxXattrBytes } : {}),
   });
   const left = await logRowsLeft(input.pool);
@@ -471,7 +495,7 @@ export async function checkScenario(
   ];
   const report: ScenarioReport = {
     scenario: input.scenario,
-    rowsWritten: delivery.rowsWritten + poison.size,
+    rowsWritten: delivery.rowsWritten + notEvents.size,
     eventsDelivered: delivery.eventsReceived,
     duplicates: delivery.duplicates,
     losses: delivery.missing.length,
