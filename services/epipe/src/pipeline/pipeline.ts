@@ -82,7 +82,8 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       },
     }).then((value) => {
       failing.delete(sink);
-      deps.onReady?.(failing.size === 0);
+      // A call that completes after this lifetime failed says nothing about the next one.
+      if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
       return value;
     });
 

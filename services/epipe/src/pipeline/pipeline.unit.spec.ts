@@ -191,6 +191,37 @@ describe('runPipeline', () => {
     expect(readiness.at(-1)).toBe(true);
   });
 
+  it('reports no readiness from a call that completes after the lifetime failed', async () => {
+    const readiness: boolean[] = [];
+    let finishPublish: () => void = () => undefined;
+    const publishing = new Promise<void>((resolve) => (finishPublish = resolve));
+    let enriched = 0;
+    const run = runPipeline(
+      deps({
+        source: source(chunks(2, 2), true),
+        epoch: { maxEpochMs: 5, maxEpochRows: 2, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+        // The first batch's publish hangs; the second batch cannot be enriched at all.
+        enricher: {
+          enrich: (batch) =>
+            ++enriched === 1
+              ? enricher.enrich(batch)
+              : Promise.reject(new EpipeError('ENRICH_FAILED', 'broken row')),
+        },
+        kafka: {
+          publish: () => publishing.then(() => ({ rejected: [] })),
+          publishDeadLetters: () => Promise.resolve(),
+        },
+        onReady: (ready) => readiness.push(ready),
+      }),
+      new AbortController().signal,
+    );
+    await expect(run).rejects.toThrow('broken row');
+    const reported = readiness.length;
+    finishPublish();
+    await sleep(20);
+    expect(readiness.slice(reported)).toEqual([]);
+  });
+
   it('ends the lifetime with the error when a failure is not retriable, deleting nothing', async () => {
     const deleted: number[] = [];
     const run = runPipeline(

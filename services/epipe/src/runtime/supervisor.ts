@@ -99,6 +99,9 @@ async function runOnce(
   const onAbort = (): void => lifetime.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let lostLeadership = false;
+  // Calls of a failed lifetime may still complete after it ended; they must not declare the
+  // daemon ready while the next lifetime cannot even connect.
+  let current = true;
   const leaderCheck = setInterval(() => {
     void lock.check().then((held) => {
       if (!held && !lifetime.signal.aborted) {
@@ -111,6 +114,7 @@ async function runOnce(
   try {
     await Promise.all([components.kafka?.start(lifetime.signal), components.elastic?.start(lifetime.signal)]);
     const setReady = (ready: boolean): void => {
+      if (!current) return;
       state.ready = ready;
       metrics.ready.set(ready ? 1 : 0);
     };
@@ -140,6 +144,7 @@ async function runOnce(
     );
     if (lostLeadership) throw new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true });
   } finally {
+    current = false;
     clearInterval(leaderCheck);
     signal.removeEventListener('abort', onAbort);
     state.ready = false;
