@@ -10,6 +10,8 @@ export interface OutageResult {
   notReadyDuringOutage: boolean;
   /** /readyz went back to 200 after saying 503 while the service was still down. */
   flapped: boolean;
+  /** /readyz said 200 at some point while the service was fully stopped. */
+  readyWhileDown: boolean;
   /** /readyz said 200 again after the service was back. */
   readyAfter: boolean;
   readiness: string;
@@ -58,6 +60,7 @@ export async function runOutage(
   return {
     notReadyDuringOutage: readiness.answered(503, 'down', 'up'),
     flapped: readiness.flapped('down', 'starting'),
+    readyWhileDown: readiness.answered(200, 'down', 'starting'),
     readyAfter: readiness.answered(200, 'up'),
     readiness: readiness.summary(),
     outageS,
