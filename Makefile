@@ -42,7 +42,7 @@ typecheck: setup
 test-unit: setup
 	npx jest --selectProjects unit
 
-test-int: setup
+test-int: build
 	set -a; [ -f .stack/env ] && source .stack/env; set +a; npx jest --selectProjects integration --runInBand
 
 # Brings the stack down even when a step fails, and keeps the first failure's exit code.

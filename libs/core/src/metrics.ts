@@ -104,6 +104,11 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['cache'] as const,
       registers: [registry],
     }),
+    cacheBytes: new Gauge({
+      name: `${prefix}enrich_cache_bytes`,
+      help: 'Estimated bytes held by the enrichment caches together (bounded by enrich.cacheMaxBytes)',
+      registers: [registry],
+    }),
     cacheMisses: new Counter({
       name: `${prefix}enrich_cache_misses_total`,
       help: 'Enrichment cache misses, by cache',

@@ -11,16 +11,18 @@ import {
   type Metrics,
   sleep,
 } from '@epipe/core';
-import { LruCache } from './lru';
+import { ByteBoundedCache, ENTRY_BYTES, FIELD_BYTES, OBJECT_BYTES, stringBytes } from './cache';
 import { PathTree, joinPath } from './path-tree';
 import type { MetadataReader } from './reader';
 
 export interface EnrichConfig {
   /** Names the event ids' source (e.g. the metadata database). */
   sourceName: string;
-  pathCacheSize: number;
-  nameCacheSize: number;
-  contextCacheSize: number;
+  /**
+   * What every cache of the enricher may hold together, in estimated bytes: half for the tree's
+   * edges, a fifth for tags, the rest for execution contexts and names (see CACHE_SHARES).
+   */
+  cacheMaxBytes: number;
   /** Xattr values above this are refused: the row is dead-lettered, the document omits them. */
   maxXattrBytes: number;
   /**
@@ -29,6 +31,27 @@ export interface EnrichConfig {
    */
   stateRetryDelaysMs?: readonly number[];
 }
+
+/** How the cache budget is split; the edges are asked for on every row, so they get most. */
+const CACHE_SHARES = { edges: 0.5, tags: 0.2, contexts: 0.15, users: 0.05, projects: 0.05, datasets: 0.05 };
+
+const numberKeyed =
+  <V>(valueBytes: (v: V) => number) =>
+  (_key: number, value: V): number =>
+    ENTRY_BYTES + valueBytes(value);
+const nameBytes = numberKeyed<string>(stringBytes);
+const tagBytes = numberKeyed<string | null>(stringBytes);
+const contextBytes = (key: string, value: ExecutionContext | null): number =>
+  ENTRY_BYTES +
+  stringBytes(key) +
+  (value === null
+    ? 0
+    : OBJECT_BYTES +
+      8 * FIELD_BYTES +
+      stringBytes(value.appId) +
+      stringBytes(value.jobName) +
+      stringBytes(value.pipelineName) +
+      stringBytes(value.pipelineRun));
 
 const STATE_RETRY_DELAYS_MS = [5, 20, 50, 100, 250, 500, 1_000];
 
@@ -76,11 +99,11 @@ const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
  */
 export class Enricher {
   private readonly tree: PathTree;
-  private readonly users: LruCache<number, string>;
-  private readonly projects: LruCache<number, string>;
-  private readonly datasets: LruCache<number, string>;
-  private readonly contexts: LruCache<string, ExecutionContext | null>;
-  private readonly tags: LruCache<number, string | null>;
+  private readonly users: ByteBoundedCache<number, string>;
+  private readonly projects: ByteBoundedCache<number, string>;
+  private readonly datasets: ByteBoundedCache<number, string>;
+  private readonly contexts: ByteBoundedCache<string, ExecutionContext | null>;
+  private readonly tags: ByteBoundedCache<number, string | null>;
   private seqBase = 0;
 
   constructor(
@@ -89,16 +112,47 @@ export class Enricher {
     private readonly filter: EventFilter = KEEP_ALL,
     private readonly metrics?: Metrics,
   ) {
-    this.tree = new PathTree(config.pathCacheSize);
-    this.users = new LruCache(config.nameCacheSize);
-    this.projects = new LruCache(config.nameCacheSize);
-    this.datasets = new LruCache(config.nameCacheSize);
-    this.contexts = new LruCache(config.contextCacheSize);
-    this.tags = new LruCache(config.pathCacheSize);
+    const share = (part: keyof typeof CACHE_SHARES): number => config.cacheMaxBytes * CACHE_SHARES[part];
+    this.tree = new PathTree(share('edges'));
+    this.users = new ByteBoundedCache(share('users'), nameBytes);
+    this.projects = new ByteBoundedCache(share('projects'), nameBytes);
+    this.datasets = new ByteBoundedCache(share('datasets'), nameBytes);
+    this.contexts = new ByteBoundedCache(share('contexts'), contextBytes);
+    this.tags = new ByteBoundedCache(share('tags'), tagBytes);
   }
 
+  /** Estimated bytes held by every cache together; never above `cacheMaxBytes` (one entry aside). */
+  get cacheBytes(): number {
+    return (
+      this.tree.bytes +
+      this.users.bytes +
+      this.projects.bytes +
+      this.datasets.bytes +
+      this.contexts.bytes +
+      this.tags.bytes
+    );
+  }
+
+  /**
+   * A function of the batch and the state before it: the tree edges and sequence numbers it
+   * changes are kept only when it succeeds, so a batch retried after a failed read (the
+   * pipeline retries transient errors in place) gives the same events as a run without the
+   * failure. What the caches read from the database stays: it is the database's state.
+   */
   async enrich(batch: Batch): Promise<EnrichResult> {
-    if (batch.part === 0) this.seqBase = 0;
+    this.tree.begin();
+    try {
+      const result = await this.enrichBatch(batch);
+      this.tree.commit();
+      return result;
+    } catch (err) {
+      this.tree.rollback();
+      throw err;
+    }
+  }
+
+  private async enrichBatch(batch: Batch): Promise<EnrichResult> {
+    const seqBase = batch.part === 0 ? 0 : this.seqBase;
     const rows = batch.rows;
     await this.prefetch(rows);
 
@@ -117,7 +171,7 @@ export class Enricher {
       const oldPath = cached !== path ? cached : null;
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
-      const event = this.toEvent(row, batch.epoch, this.seqBase + index, path, oldPath);
+      const event = this.toEvent(row, batch.epoch, seqBase + index, path, oldPath);
       if (!this.filter.keep(event, this.tagOf(row))) {
         filtered++;
         return;
@@ -136,7 +190,6 @@ export class Enricher {
         });
       }
     });
-    this.seqBase += rows.length;
 
     const deletes: EnrichResult['deletes'] = [];
     const upsertIds: number[] = [];
@@ -149,6 +202,8 @@ export class Enricher {
     const dead = this.poisonOf(events, states, orphans, batch.epoch);
     const docs = await this.docs(states, lastKept);
     const deadIds = new Set(dead.map((d) => d.logId));
+    this.seqBase = seqBase + rows.length;
+    this.metrics?.cacheBytes.set(this.cacheBytes);
     return {
       events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
       filtered,
@@ -259,15 +314,35 @@ export class Enricher {
       this.reader,
     );
     this.metrics?.cacheMisses.inc({ cache: 'path' }, misses);
+    const counted = (cache: string) => (hits: number, missed: number) => {
+      if (hits > 0) this.metrics?.cacheHits.inc({ cache }, hits);
+      if (missed > 0) this.metrics?.cacheMisses.inc({ cache }, missed);
+    };
     await Promise.all([
       fill(
         this.users,
         rows.map((r) => r.userId),
         (ids) => this.reader.userNames(ids),
+        counted('user'),
       ),
-      fill(this.projects, ids(rows.map((r) => r.projectId)), (ids) => this.reader.projectNames(ids)),
-      fill(this.datasets, ids(rows.map((r) => r.datasetId)), (ids) => this.reader.datasetNames(ids)),
-      fillNullable(this.contexts, ids(rows.map((r) => r.appId)), (ids) => this.reader.contexts(ids)),
+      fill(
+        this.projects,
+        ids(rows.map((r) => r.projectId)),
+        (ids) => this.reader.projectNames(ids),
+        counted('project'),
+      ),
+      fill(
+        this.datasets,
+        ids(rows.map((r) => r.datasetId)),
+        (ids) => this.reader.datasetNames(ids),
+        counted('dataset'),
+      ),
+      fillNullable(
+        this.contexts,
+        ids(rows.map((r) => r.appId)),
+        (ids) => this.reader.contexts(ids),
+        counted('context'),
+      ),
       this.prefetchTags(rows),
     ]);
   }
@@ -344,23 +419,31 @@ function ids<T>(values: (T | null)[]): T[] {
   return values.filter((v): v is T => v !== null);
 }
 
+type Counted = (hits: number, misses: number) => void;
+
 async function fill<K, V>(
-  cache: LruCache<K, V>,
+  cache: ByteBoundedCache<K, V>,
   keys: K[],
   load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
 ): Promise<void> {
-  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  count?.(unique.length - missing.length, missing.length);
   if (missing.length === 0) return;
   for (const [k, v] of await load(missing)) cache.set(k, v);
 }
 
 /** Like fill, but remembers "not found" too, so an unknown key is not asked for again and again. */
 async function fillNullable<K, V>(
-  cache: LruCache<K, V | null>,
+  cache: ByteBoundedCache<K, V | null>,
   keys: K[],
   load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
 ): Promise<void> {
-  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  count?.(unique.length - missing.length, missing.length);
   if (missing.length === 0) return;
   const found = await load(missing);
   for (const k of missing) cache.set(k, found.get(k) ?? null);

@@ -2,12 +2,11 @@ import type { Batch, LogRow, OperationName } from '@epipe/core';
 import { RuleFilter, DEFAULT_FILTER } from '@epipe/filter';
 import { Enricher, type EnrichConfig } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
+import type { MetadataReader } from './reader';
 
 const config: EnrichConfig = {
   sourceName: 'meta',
-  pathCacheSize: 1000,
-  nameCacheSize: 100,
-  contextCacheSize: 100,
+  cacheMaxBytes: 1024 * 1024,
   maxXattrBytes: 100,
 };
 
@@ -248,5 +247,97 @@ describe('Enricher', () => {
     await enricher.enrich(batch(rows.slice(100)));
     // Second batch: parents and names are cached; only the states of the new inodes are read.
     expect(db.calls - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('Enricher retried after a failed read', () => {
+  /** A reader whose `failAt`-th call (counting every method) fails once, as a reset connection would. */
+  function failingOnce(
+    db: MemoryMetadataReader,
+    failAt: number,
+  ): { reader: MetadataReader; calls: () => number } {
+    let calls = 0;
+    const reader = new Proxy(db, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls++;
+          if (calls === failAt)
+            return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { reader, calls: () => calls };
+  }
+
+  /** /Projects/p/data/{a,b}; D was created in a, got a file F, and moved to b (the current state). */
+  function movedWorld(): MemoryMetadataReader {
+    const db = world();
+    db.addInode({ inodeId: 20, parentId: 4, name: 'a', isDir: true });
+    db.addInode({ inodeId: 21, parentId: 4, name: 'b', isDir: true });
+    db.addInode({ inodeId: 22, parentId: 21, name: 'D', isDir: true, logicalTime: 2 });
+    db.addInode({ inodeId: 23, parentId: 22, name: 'F', logicalTime: 2 });
+    db.apps.set('application_1_0002', {
+      appId: 'application_1_0002',
+      jobName: 'etl',
+      jobExecutionId: 4,
+      pipelineName: null,
+      pipelineRun: null,
+    });
+    return db;
+  }
+
+  /** D made in one batch; a file written in it and D moved in the next, as one transaction would. */
+  function batches(): Batch[] {
+    return [
+      batch([row('CREATE', 22, 20, 'D', { isDir: true })], 0),
+      batch(
+        [
+          row('CREATE', 23, 22, 'F', { appId: 'application_1_0002' }),
+          row('RENAME', 22, 21, 'D', { isDir: true, logicalTime: 2 }),
+          row('ACCESS', 23, 22, 'F'),
+        ],
+        1,
+      ),
+      batch([row('APPEND', 23, 22, 'F', { logicalTime: 2 })], 2),
+    ];
+  }
+
+  async function runAll(reader: MetadataReader, input: Batch[]): Promise<unknown[]> {
+    const enricher = new Enricher(
+      config,
+      reader,
+      new RuleFilter({ ...DEFAULT_FILTER, include: ['/Projects/p/data/a/**'] }),
+    );
+    const out: unknown[] = [];
+    for (const b of input) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await enricher.enrich(b);
+          out.push({ ...r, events: r.events.map(({ eventId: _id, ...e }) => e) });
+          break;
+        } catch (err) {
+          if (attempt > 0) throw err;
+        }
+      }
+    }
+    return out;
+  }
+
+  it('gives the same events, documents and moves whichever read fails', async () => {
+    const input = batches();
+    const clean = failingOnce(movedWorld(), 0);
+    const expected = await runAll(clean.reader, input);
+    // The clean run's paths: the CREATEs under a (where D was), the RENAME with its old path.
+    expect(JSON.stringify(expected)).toContain('/Projects/p/data/a/D/F');
+    const reads = clean.calls();
+    expect(reads).toBeGreaterThan(4);
+    for (let failAt = 1; failAt <= reads; failAt++) {
+      const run = failingOnce(movedWorld(), failAt);
+      const got = await runAll(run.reader, input);
+      expect({ failAt, result: got }).toEqual({ failAt, result: expected });
+    }
   });
 });

@@ -1,5 +1,4 @@
 export * from './enricher';
-export * from './lru';
 export * from './path-tree';
 export * from './reader';
 export * from './sql-reader';

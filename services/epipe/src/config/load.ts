@@ -23,7 +23,7 @@ export interface EpipeConfig {
   };
   epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
   pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number };
-  enrich: { pathCacheSize: number; nameCacheSize: number; contextCacheSize: number; maxXattrBytes: number };
+  enrich: { cacheMaxBytes: number; maxXattrBytes: number };
   filter: {
     include: string[];
     exclude: string[];

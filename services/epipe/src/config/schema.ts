@@ -168,28 +168,12 @@ export const FIELDS: FieldSpec[] = [
   },
   // Enrichment and filters.
   {
-    path: 'enrich.pathCacheSize',
-    env: 'EPIPE_PATH_CACHE',
+    path: 'enrich.cacheMaxBytes',
+    env: 'EPIPE_CACHE_BYTES',
     type: 'int',
-    default: 1_000_000,
-    min: 16,
-    doc: 'Inode edges cached',
-  },
-  {
-    path: 'enrich.nameCacheSize',
-    env: 'EPIPE_NAME_CACHE',
-    type: 'int',
-    default: 100_000,
-    min: 16,
-    doc: 'User/project/dataset names cached',
-  },
-  {
-    path: 'enrich.contextCacheSize',
-    env: 'EPIPE_CONTEXT_CACHE',
-    type: 'int',
-    default: 100_000,
-    min: 16,
-    doc: 'App contexts cached',
+    default: 32 * MiB,
+    min: 64 * 1024,
+    doc: 'Estimated bytes all enrichment caches (tree edges, tags, names, execution contexts) may hold together; a miss costs one batched query',
   },
   {
     path: 'enrich.maxXattrBytes',

@@ -79,9 +79,7 @@ export function createComponents(
   const enricher = new Enricher(
     {
       sourceName: mysql.database,
-      pathCacheSize: config.enrich.pathCacheSize,
-      nameCacheSize: config.enrich.nameCacheSize,
-      contextCacheSize: config.enrich.contextCacheSize,
+      cacheMaxBytes: config.enrich.cacheMaxBytes,
       maxXattrBytes: config.enrich.maxXattrBytes,
     },
     new SqlMetadataReader(pool, mysql.logTable),
