@@ -33,17 +33,16 @@ export function createLogSource(config: SourceConfig, deps: { logger: Logger; me
     let from;
     try {
       await checkServer(db, config, logger);
-      const snapshot = await openSnapshot(db);
+      const snapshot = await openSnapshot(db, config);
       from = snapshot.position;
       logger.info(
-        { position: from.toString(), gtidBinlogPos: snapshot.gtidBinlogPos },
+        { position: from.toString(), gtidBinlogPos: snapshot.gtidBinlogPos, upToLogId: snapshot.maxLogId },
         'recovery scan of the log table started',
       );
-      for await (const page of scanLogTable(db, config, signal)) {
+      for await (const page of scanLogTable(db, config, snapshot.maxLogId, signal)) {
         snapshotRows += page.rows.length + page.poison.length;
         yield count(page);
       }
-      await db.query('COMMIT');
     } finally {
       await db.close();
     }
