@@ -93,7 +93,11 @@ export async function* scanLogTable(
     }
     // The raw id, not a parsed one: a poison row must not stop the keyset from moving on.
     after = rows[rows.length - 1]!.log_id as number | string;
-    for (const r of rows) if (r.tx_id !== null && r.tx_id !== undefined) open.add(String(r.tx_id));
+    for (const r of rows) {
+      const txId = r.tx_id;
+      if (typeof txId === 'number' || typeof txId === 'string' || typeof txId === 'bigint')
+        open.add(String(txId));
+    }
     open = open.size > 0 ? await stillOpen(db, table, open, after, upTo) : open;
     const last = rows.length < config.scanPageRows;
     yield chunkOf(rows, 'scan', open.size === 0 || last);
