@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { EpipeError } from '@epipe/core';
+import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
+import { type FilterConfig, RuleFilter } from '@epipe/filter';
 import { FIELDS, type FieldSpec } from './schema';
 
 export interface EpipeConfig {
@@ -120,6 +121,27 @@ function validate(c: EpipeConfig): void {
   } catch {
     invalid('elastic.url', `is not a URL: ${JSON.stringify(c.elastic.url)}`);
   }
+  // Bad rules fail here, once, with the field named: not in every pipeline lifetime's start-up,
+  // which the supervisor would retry forever.
+  try {
+    new RuleFilter(filterConfig(c));
+  } catch (err) {
+    const message = errorMessage(err);
+    const path = /^filter\.\w+/.exec(message)?.[0] ?? 'filter';
+    invalid(path, message.slice(path.length).replace(/^:\s*/, ''));
+  }
+}
+
+/** The filter stage's rules, from the configuration. */
+export function filterConfig(c: EpipeConfig): FilterConfig {
+  return {
+    include: c.filter.include,
+    exclude: c.filter.exclude,
+    operations: c.filter.operations.length > 0 ? (c.filter.operations as OperationName[]) : null,
+    tag: c.filter.tagXattr
+      ? { xattr: c.filter.tagXattr, offValues: c.filter.tagOffValues, default: c.filter.tagDefault }
+      : null,
+  };
 }
 
 function invalid(path: string, message: string): never {

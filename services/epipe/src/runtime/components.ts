@@ -7,8 +7,7 @@ import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
 import { type LogSource, createLogSource } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
-import type { OperationName } from '@epipe/core';
-import type { EpipeConfig } from '../config/load';
+import { type EpipeConfig, filterConfig } from '../config/load';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -64,18 +63,7 @@ export function createComponents(
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
-  const filter = new RuleFilter({
-    include: config.filter.include,
-    exclude: config.filter.exclude,
-    operations: config.filter.operations.length > 0 ? (config.filter.operations as OperationName[]) : null,
-    tag: config.filter.tagXattr
-      ? {
-          xattr: config.filter.tagXattr,
-          offValues: config.filter.tagOffValues,
-          default: config.filter.tagDefault,
-        }
-      : null,
-  });
+  const filter = new RuleFilter(filterConfig(config));
   const enricher = new Enricher(
     {
       sourceName: mysql.database,
