@@ -79,7 +79,7 @@ async function run(config: EpipeConfig): Promise<number> {
     await supervise(config, { logger, metrics, state }, controller.signal);
     logger.info('epipe stopped cleanly');
   } catch (err) {
-    logger.error({ err: errorMessage(err) }, 'epipe stopped with an error');
+    logger.error({ err }, 'epipe stopped with an error');
     code = 1;
   } finally {
     await http.close();

@@ -78,7 +78,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
         deps.onReady?.(false);
-        logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
+        logger.warn({ err, attempt, delayMs: delay }, `${what} failed; retrying`);
       },
     }).then((value) => {
       failing.delete(sink);

@@ -72,7 +72,7 @@ export async function supervise(
         failures = Date.now() - started > 60_000 ? 1 : failures + 1;
         const delay = restartDelay(err, failures);
         logger.error(
-          { err: errorMessage(err), code, cause: causeOf(err), delayMs: delay },
+          { err, code, delayMs: delay },
           'pipeline stopped; restarting',
         );
         state.phase = 'restarting';
@@ -159,9 +159,4 @@ function restartDelay(err: unknown, failures: number): number {
   }
   if (isRetriable(err)) return backoffDelay(failures, 500, 30_000);
   return backoffDelay(failures, 2_000, 60_000);
-}
-
-function causeOf(err: unknown): string | undefined {
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  return cause === undefined ? undefined : errorMessage(cause);
 }
