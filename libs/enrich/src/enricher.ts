@@ -26,10 +26,10 @@ export interface EnrichConfig {
   /** Xattr values above this are refused: the row is dead-lettered, the document omits them. */
   maxXattrBytes: number;
   /**
-   * Pauses between re-reads of inode states that lag behind their rows (see currentStates);
-   * about two seconds in all by default.
+   * How long states that lag behind their rows are read again before the inode is called an
+   * orphan (see currentStates): a commit can become visible this long after its binlog event.
    */
-  stateRetryDelaysMs?: readonly number[];
+  orphanWaitMs: number;
 }
 
 /** How the cache budget is split; the edges are asked for on every row, so they get most. */
@@ -53,7 +53,17 @@ const contextBytes = (key: string, value: ExecutionContext | null): number =>
       stringBytes(value.pipelineName) +
       stringBytes(value.pipelineRun));
 
-const STATE_RETRY_DELAYS_MS = [5, 20, 50, 100, 250, 500, 1_000];
+/** Pauses between re-reads: short first (most commits are visible within milliseconds). */
+export function rereadDelays(totalMs: number): number[] {
+  const delays: number[] = [];
+  let spent = 0;
+  for (let next = 5; spent < totalMs; next = Math.min(next * 2, 1_000)) {
+    const delay = Math.min(next, totalMs - spent);
+    delays.push(delay);
+    spent += delay;
+  }
+  return delays;
+}
 
 /** Decides which events are published; the filter stage implements it. */
 export interface EventFilter {
@@ -198,8 +208,8 @@ export class Enricher {
       // Reads change nothing the index shows: skip the write.
       else if (written.has(inodeId)) upsertIds.push(inodeId);
     }
-    const { states, orphans } = await this.currentStates(upsertIds, lastKept);
-    const dead = this.poisonOf(events, states, orphans, batch.epoch);
+    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastKept);
+    const dead = this.poisonOf(events, states, orphans, waitedMs, batch.epoch);
     const docs = await this.docs(states, lastKept);
     const deadIds = new Set(dead.map((d) => d.logId));
     this.seqBase = seqBase + rows.length;
@@ -227,8 +237,9 @@ export class Enricher {
   private async currentStates(
     ids: number[],
     lastKept: Map<number, FileEvent>,
-  ): Promise<{ states: InodeState[]; orphans: Set<number> }> {
-    const delays = this.config.stateRetryDelaysMs ?? STATE_RETRY_DELAYS_MS;
+  ): Promise<{ states: InodeState[]; orphans: Set<number>; waitedMs: number }> {
+    const delays = rereadDelays(this.config.orphanWaitMs);
+    const started = Date.now();
     const found = new Map<number, InodeState>();
     let orphans = new Set<number>();
     let pending = ids;
@@ -245,7 +256,7 @@ export class Enricher {
       if (pending.length === 0 || delay === undefined) break;
       await sleep(delay);
     }
-    return { states: ids.flatMap((id) => found.get(id) ?? []), orphans };
+    return { states: ids.flatMap((id) => found.get(id) ?? []), orphans, waitedMs: Date.now() - started };
   }
 
   /**
@@ -257,6 +268,7 @@ export class Enricher {
     events: FileEvent[],
     states: InodeState[],
     orphans: Set<number>,
+    waitedMs: number,
     epoch: number,
   ): DeadLetter[] {
     const dead: DeadLetter[] = [];
@@ -264,7 +276,11 @@ export class Enricher {
     for (const event of events) {
       if (orphans.has(event.inodeId)) {
         dead.push(
-          letter(event, epoch, `inode ${event.inodeId} no longer exists and no DELETE for it is pending`),
+          letter(
+            event,
+            epoch,
+            `inode ${event.inodeId} no longer exists and no DELETE for it is pending (read again for ${waitedMs} ms, enrich.orphanWaitMs ${this.config.orphanWaitMs})`,
+          ),
         );
         continue;
       }

@@ -1,6 +1,6 @@
 import type { Batch, LogRow, OperationName } from '@epipe/core';
 import { RuleFilter, DEFAULT_FILTER } from '@epipe/filter';
-import { Enricher, type EnrichConfig } from './enricher';
+import { Enricher, type EnrichConfig, rereadDelays } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
 import type { MetadataReader } from './reader';
 
@@ -8,6 +8,7 @@ const config: EnrichConfig = {
   sourceName: 'meta',
   cacheMaxBytes: 1024 * 1024,
   maxXattrBytes: 100,
+  orphanWaitMs: 2_000,
 };
 
 let logId = 0;
@@ -140,7 +141,7 @@ describe('Enricher', () => {
       logicalTime: 3,
       xattrs: { huge: 'x'.repeat(500), small: 'ok' },
     });
-    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, db).enrich(
+    const result = await new Enricher({ ...config, orphanWaitMs: 2 }, db).enrich(
       batch([
         row('APPEND', 99, 4, 'phantom'),
         row('XATTR_ADD', 40, 4, 'big', { xattrName: 'huge', logicalTime: 2 }),
@@ -148,7 +149,9 @@ describe('Enricher', () => {
       ]),
     );
     expect(result.dead.map((d) => d.reason)).toEqual([
-      'inode 99 no longer exists and no DELETE for it is pending',
+      expect.stringMatching(
+        /^inode 99 no longer exists and no DELETE for it is pending \(read again for \d+ ms, enrich\.orphanWaitMs 2\)$/,
+      ),
       'xattr huge of inode 40 is 500 bytes, over the 100-byte limit',
     ]);
     expect(result.events.map((e) => e.xattrName)).toEqual(['small']);
@@ -171,7 +174,7 @@ describe('Enricher', () => {
           states.filter((s) => s.inodeId !== 80).map((s) => ({ ...s, logicalTime: 0, size: 0 })),
         );
     };
-    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, lagging).enrich(
+    const result = await new Enricher({ ...config, orphanWaitMs: 2 }, lagging).enrich(
       batch([row('CREATE', 80, 4, 'new'), row('APPEND', 81, 4, 'grown', { logicalTime: 1 })]),
     );
     expect(result.dead).toEqual([]);
@@ -247,6 +250,15 @@ describe('Enricher', () => {
     await enricher.enrich(batch(rows.slice(100)));
     // Second batch: parents and names are cached; only the states of the new inodes are read.
     expect(db.calls - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('rereadDelays', () => {
+  it('starts short, doubles up to a second, and adds up to the configured wait', () => {
+    expect(rereadDelays(1_935)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 660]);
+    expect(rereadDelays(5_000).reduce((a, b) => a + b, 0)).toBe(5_000);
+    expect(Math.max(...rereadDelays(60_000))).toBe(1_000);
+    expect(rereadDelays(0)).toEqual([]);
   });
 });
 

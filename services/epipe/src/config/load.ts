@@ -24,7 +24,7 @@ export interface EpipeConfig {
   };
   epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
   pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number };
-  enrich: { cacheMaxBytes: number; maxXattrBytes: number };
+  enrich: { cacheMaxBytes: number; orphanWaitMs: number; maxXattrBytes: number };
   filter: {
     include: string[];
     exclude: string[];

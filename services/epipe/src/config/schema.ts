@@ -176,6 +176,14 @@ export const FIELDS: FieldSpec[] = [
     doc: 'Estimated bytes all enrichment caches (tree edges, tags, names, execution contexts) may hold together; a miss costs one batched query',
   },
   {
+    path: 'enrich.orphanWaitMs',
+    env: 'EPIPE_ORPHAN_WAIT_MS',
+    type: 'int',
+    default: 2_000,
+    min: 0,
+    doc: 'How long an inode missing from the database (its commit not yet visible, or gone without a DELETE) is read again before its row is dead-lettered',
+  },
+  {
     path: 'enrich.maxXattrBytes',
     env: 'EPIPE_MAX_XATTR_BYTES',
     type: 'int',

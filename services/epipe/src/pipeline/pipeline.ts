@@ -6,7 +6,6 @@ import {
   EpipeError,
   type Logger,
   type Metrics,
-  errorMessage,
   isRetriable,
   retry,
 } from '@epipe/core';

@@ -68,6 +68,7 @@ export function createComponents(
     {
       sourceName: mysql.database,
       cacheMaxBytes: config.enrich.cacheMaxBytes,
+      orphanWaitMs: config.enrich.orphanWaitMs,
       maxXattrBytes: config.enrich.maxXattrBytes,
     },
     new SqlMetadataReader(pool, mysql.logTable),

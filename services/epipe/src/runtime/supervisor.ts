@@ -71,10 +71,7 @@ export async function supervise(
         // A lifetime that ran a while resets the backoff: this is a new incident.
         failures = Date.now() - started > 60_000 ? 1 : failures + 1;
         const delay = restartDelay(err, failures);
-        logger.error(
-          { err, code, delayMs: delay },
-          'pipeline stopped; restarting',
-        );
+        logger.error({ err, code, delayMs: delay }, 'pipeline stopped; restarting');
         state.phase = 'restarting';
         await sleep(delay, signal).catch(() => undefined);
       }
