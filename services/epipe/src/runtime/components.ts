@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { SqlLogAcknowledger } from '@epipe/ack';
 import type { Logger, Metrics } from '@epipe/core';
 import { Enricher, SqlMetadataReader } from '@epipe/enrich';
 import { RuleFilter } from '@epipe/filter';
+import { SqlLogAcknowledger } from '@epipe/pipeline';
 import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
 import { type LogSource, createLogSource } from '@epipe/source';

@@ -7,9 +7,9 @@ import {
   isRetriable,
   sleep,
 } from '@epipe/core';
+import { runPipeline } from '@epipe/pipeline';
 import { createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
-import { runPipeline } from '../pipeline/pipeline';
 import { createComponents } from './components';
 import { LeaderLock } from './leader';
 

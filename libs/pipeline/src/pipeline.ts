@@ -1,4 +1,3 @@
-import type { LogAcknowledger } from '@epipe/ack';
 import {
   type Batch,
   ByteBudget,
@@ -12,6 +11,7 @@ import {
 } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
 import { type ChunkLike, type EpochConfig, EpochBuilder } from '@epipe/epoch';
+import type { LogAcknowledger } from './ack';
 import { admit } from './admission';
 import type { EventPublisher, SearchIndexer } from './ports';
 import { searchChanges } from './search-changes';
