@@ -8,9 +8,9 @@ import {
   type FileEvent,
   type InodeState,
   type LogRow,
-  type Metrics,
   sleep,
 } from '@epipe/core';
+import type { EnrichMetrics } from './deps';
 import { LruCache } from './lru';
 import { PathTree, joinPath } from './path-tree';
 import type { MetadataReader } from './reader';
@@ -87,7 +87,7 @@ export class Enricher {
     private readonly config: EnrichConfig,
     private readonly reader: MetadataReader,
     private readonly filter: EventFilter = KEEP_ALL,
-    private readonly metrics?: Metrics,
+    private readonly metrics?: EnrichMetrics,
   ) {
     this.tree = new PathTree(config.pathCacheSize);
     this.users = new LruCache(config.nameCacheSize);

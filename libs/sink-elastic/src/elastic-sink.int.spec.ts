@@ -1,15 +1,9 @@
 import { Client, type estypes } from '@elastic/elasticsearch';
-import { createMetrics, silentLogger } from '@epipe/core';
+import { silentLogger } from '@epipe/core';
 import { testEnv, uniqueName } from '../../../test/support/env';
-import {
-  createElasticSink,
-  indexTemplateName,
-  INODE_FIELDS,
-  type ElasticSink,
-  type ElasticSinkConfig,
-  type InodeChange,
-  type InodeSource,
-} from './index';
+import { INODE_FIELDS, type InodeSource } from './fields';
+import { createElasticSink, type ElasticSink, type ElasticSinkConfig, type InodeChange } from './index';
+import { indexTemplateName } from './template';
 import { docAt } from './fixtures.spec';
 
 jest.setTimeout(120_000);
@@ -36,7 +30,7 @@ function config(overrides: Partial<ElasticSinkConfig> = {}): ElasticSinkConfig {
 }
 
 function newSink(overrides: Partial<ElasticSinkConfig> = {}): ElasticSink {
-  const sink = createElasticSink(config(overrides), { logger: silentLogger(), metrics: createMetrics() });
+  const sink = createElasticSink(config(overrides), { logger: silentLogger() });
   sinks.push(sink);
   return sink;
 }

@@ -1,5 +1,5 @@
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { EpipeError, retry, type Logger, type Metrics } from '@epipe/core';
+import { EpipeError, retry, type Logger } from '@epipe/core';
 import PQueue from 'p-queue';
 import { splitBulks, writeOp } from './bulk';
 import {
@@ -33,10 +33,9 @@ export interface ElasticSink {
   close(): Promise<void>;
 }
 
+/** No metrics: deliveries, latency and errors are counted by the pipeline, per call. */
 export interface ElasticSinkDeps {
   logger: Logger;
-  /** Deliveries, latency and errors are counted by the caller, per call; the sink adds nothing. */
-  metrics: Metrics;
 }
 
 const REQUEST_RETRY_MIN_MS = 100;

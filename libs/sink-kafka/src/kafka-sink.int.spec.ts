@@ -1,7 +1,8 @@
-import { createLogger, createMetrics, silentLogger, type FileEvent } from '@epipe/core';
+import { createLogger, silentLogger, type FileEvent } from '@epipe/core';
 import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { testEnv, uniqueName } from '../../../test/support/env';
-import { createKafkaSink, type DeadLetterRecordValue, type KafkaSink, type KafkaSinkConfig } from './index';
+import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from './index';
+import type { DeadLetterRecordValue } from './records';
 import { sampleDeadLetter, sampleEvent, validators } from './fixtures.spec';
 
 // Consumer-group joins take seconds; the project-level testTimeout does not reach this file.
@@ -44,7 +45,7 @@ async function startedSink(
   overrides: Partial<KafkaSinkConfig> = {},
 ): Promise<{ sink: KafkaSink; config: KafkaSinkConfig }> {
   const config = sinkConfig(overrides);
-  const sink = createKafkaSink(config, { logger: silentLogger(), metrics: createMetrics() });
+  const sink = createKafkaSink(config, { logger: silentLogger() });
   sinks.push(sink);
   await sink.start();
   return { sink, config };
@@ -302,7 +303,7 @@ describe('KafkaSink', () => {
         maxBatchBytes: 1024 * 1024,
       });
       const logger = createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-      const sink = createKafkaSink(config, { logger, metrics: createMetrics() });
+      const sink = createKafkaSink(config, { logger });
       sinks.push(sink);
       await sink.start();
       // About forty times the topic's limit, in events that each fit.
@@ -335,7 +336,6 @@ describe('KafkaSink', () => {
   it('fails with a retriable SINK_KAFKA error when the topic does not exist and may not be created', async () => {
     const sink = createKafkaSink(sinkConfig({ createTopics: false, retries: 1, requestTimeoutMs: 3_000 }), {
       logger: silentLogger(),
-      metrics: createMetrics(),
     });
     sinks.push(sink);
     await expect(sink.start()).rejects.toMatchObject({

@@ -1,4 +1,4 @@
-import { EpipeError, type DeadLetter, type FileEvent, type Logger, type Metrics } from '@epipe/core';
+import { EpipeError, type DeadLetter, type FileEvent, type Logger } from '@epipe/core';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -43,10 +43,9 @@ export interface KafkaSink {
   close(): Promise<void>;
 }
 
+/** No metrics: deliveries, latency and errors are counted by the pipeline, per call. */
 export interface KafkaSinkDeps {
   logger: Logger;
-  /** Deliveries, latency and errors are counted by the caller, per call; the sink adds nothing. */
-  metrics: Metrics;
 }
 
 interface Pending<T> {

@@ -122,13 +122,6 @@ async function runOnce(
     logger.info('pipeline started: recovering from the log table, then tailing the binlog');
     await runPipeline(
       {
-        source: components.source,
-        enricher: components.enricher,
-        kafka: components.kafka,
-        elastic: components.elastic,
-        acker: components.acker,
-        metrics,
-        logger,
         epoch: {
           maxEpochMs: config.epoch.maxMs,
           maxEpochRows: config.epoch.maxRows,
@@ -138,6 +131,16 @@ async function runOnce(
         },
         maxInflightBytes: config.pipeline.maxInflightBytes,
         shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
+      },
+      {
+        source: components.source,
+        enricher: components.enricher,
+        kafka: components.kafka,
+        elastic: components.elastic,
+        acker: components.acker,
+        // The central metrics fit every stage's metrics interface as they are.
+        metrics,
+        logger,
         onReady: setReady,
       },
       lifetime.signal,
