@@ -210,9 +210,7 @@ describe('runPipeline', () => {
         // The first batch's publish hangs; the second batch cannot be enriched at all.
         enricher: {
           enrich: (batch) =>
-            ++enriched === 1
-              ? enricher.enrich(batch)
-              : Promise.reject(new EpipeError('ENRICH_FAILED', 'broken row')),
+            ++enriched === 1 ? enricher.enrich(batch) : Promise.reject(new Error('broken row')),
         },
         kafka: {
           publish: () => publishing.then(() => ({ rejected: [] })),

@@ -29,7 +29,6 @@ export interface ElasticSink {
    * it and is visible to everything after it.
    */
   apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult>;
-  healthy(): boolean;
   close(): Promise<void>;
 }
 
@@ -63,7 +62,6 @@ class ElasticSinkImpl implements ElasticSink {
   private readonly ctx: SinkContext;
   private started = false;
   private closed = false;
-  private lastCallFailed = false;
   /** Documents written since the last refresh, which a move's search would not see. */
   private unrefreshed = true;
 
@@ -119,16 +117,11 @@ class ElasticSinkImpl implements ElasticSink {
       }
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      this.lastCallFailed = true;
       throw toSinkError(err, 'applying changes');
     }
     for (const r of rejected)
       this.logger.warn({ kind: r.change.kind, reason: r.reason }, 'elasticsearch refused a change');
     return { rejected };
-  }
-
-  healthy(): boolean {
-    return this.started && !this.closed && !this.lastCallFailed;
   }
 
   async close(): Promise<void> {
@@ -217,11 +210,9 @@ class ElasticSinkImpl implements ElasticSink {
             `${what} failed; retrying`,
           ),
       });
-      this.lastCallFailed = false;
       return value;
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      this.lastCallFailed = true;
       throw toSinkError(err, what);
     }
   }

@@ -160,15 +160,14 @@ describe('KafkaSink', () => {
   const { fileEvent, deadLetter } = validators();
 
   it('creates its topics at start, and a second sink on the same topics starts too', async () => {
-    const { sink: first, config } = await startedSink({ partitions: 3 });
-    const { sink: second } = await startedSink({
+    // Each start() resolving is the check: the second finds the topics already there.
+    const { config } = await startedSink({ partitions: 3 });
+    await startedSink({
       topic: config.topic,
       deadLetterTopic: config.deadLetterTopic,
     });
     const meta = await admin.fetchTopicMetadata({ topics: [config.topic, config.deadLetterTopic] });
     expect(meta.topics.map((t) => t.partitions.length)).toEqual([3, 3]);
-    expect(first.healthy()).toBe(true);
-    expect(second.healthy()).toBe(true);
   });
 
   it('delivers every event keyed by inode, in per-key order across publish() calls, with headers', async () => {
@@ -269,7 +268,6 @@ describe('KafkaSink', () => {
 
       expect(rejected.map((r) => r.event.eventId)).toEqual([...big].map((i) => events[i]!.eventId));
       for (const r of rejected) expect(r.reason).toMatch(/^MESSAGE_TOO_LARGE/);
-      expect(sink.healthy()).toBe(true);
 
       // The producer session survived the refusals: a following publish goes through.
       const after = [sampleEvent(20, { inodeId: 10 }), sampleEvent(21, { inodeId: 11 })];
@@ -343,6 +341,5 @@ describe('KafkaSink', () => {
       code: 'SINK_KAFKA',
       retriable: true,
     });
-    expect(sink.healthy()).toBe(false);
   });
 });

@@ -162,8 +162,6 @@ function coerce(field: FieldSpec, raw: unknown, where: string): unknown {
       }
       return fail('a list of strings (or a comma-separated string)');
     }
-    case 'json':
-      return raw;
   }
 }
 
