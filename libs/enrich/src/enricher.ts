@@ -8,10 +8,10 @@ import {
   type FileEvent,
   type InodeState,
   type LogRow,
-  type Metrics,
   sleep,
 } from '@epipe/core';
 import { ByteBoundedCache, ENTRY_BYTES, FIELD_BYTES, OBJECT_BYTES, stringBytes } from './cache';
+import type { EnrichMetrics } from './deps';
 import { PathTree, joinPath } from './path-tree';
 import type { MetadataReader } from './reader';
 
@@ -120,7 +120,7 @@ export class Enricher {
     private readonly config: EnrichConfig,
     private readonly reader: MetadataReader,
     private readonly filter: EventFilter = KEEP_ALL,
-    private readonly metrics?: Metrics,
+    private readonly metrics?: EnrichMetrics,
   ) {
     const share = (part: keyof typeof CACHE_SHARES): number => config.cacheMaxBytes * CACHE_SHARES[part];
     this.tree = new PathTree(share('edges'));

@@ -1,5 +1,5 @@
 import type { Batch, LogRow, OperationName } from '@epipe/core';
-import { RuleFilter, DEFAULT_FILTER } from '@epipe/filter';
+import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
 import { Enricher, type EnrichConfig, rereadDelays } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
 import type { MetadataReader } from './reader';
@@ -226,8 +226,8 @@ describe('Enricher', () => {
     db.addInode({ inodeId: 4, parentId: 3, name: 'data', isDir: true, xattrs: { epipe: 'off' } });
     db.addInode({ inodeId: 70, parentId: 4, name: 'quiet' });
     db.addInode({ inodeId: 71, parentId: 3, name: 'loud' });
-    const filter = new RuleFilter({
-      ...DEFAULT_FILTER,
+    const filter = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'on' },
     });
     const result = await new Enricher(config, db, filter).enrich(
@@ -321,7 +321,7 @@ describe('Enricher retried after a failed read', () => {
     const enricher = new Enricher(
       config,
       reader,
-      new RuleFilter({ ...DEFAULT_FILTER, include: ['/Projects/p/data/a/**'] }),
+      createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/p/data/a/**'] }),
     );
     const out: unknown[] = [];
     for (const b of input) {

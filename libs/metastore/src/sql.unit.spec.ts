@@ -35,7 +35,8 @@ CREATE TABLE a (x INT); # trailing; comment
     const migrations = loadMigrations();
     expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort());
     const statements = migrations.flatMap((m) => splitStatements(m.sql));
-    for (const s of statements) expect(s).toMatch(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE \w+\s+ADD COLUMN IF NOT EXISTS)/);
+    for (const s of statements)
+      expect(s).toMatch(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE \w+\s+ADD COLUMN IF NOT EXISTS)/);
     expect(statements[statements.length - 1]).toContain('fs_log');
     for (const m of migrations) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/);
   });

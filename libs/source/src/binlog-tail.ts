@@ -1,9 +1,10 @@
-import { type BinlogPosition, EpipeError, type Logger, type Metrics } from '@epipe/core';
+import { type BinlogPosition, EpipeError } from '@epipe/core';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import { TransactionAssembler } from './assembler';
 import type { TransactionChunk } from './chunk';
 import type { SourceConfig } from './config';
 import { connectionError, connectionOptions } from './db';
+import type { SourceDeps } from './deps';
 import { BinlogEventRouter } from './event-router';
 import type { FlowControl } from './queue';
 
@@ -52,7 +53,7 @@ export class BinlogTail implements FlowControl {
     private readonly config: SourceConfig,
     private readonly from: BinlogPosition,
     private readonly handlers: TailHandlers,
-    private readonly deps: { logger: Logger; metrics: Metrics },
+    private readonly deps: SourceDeps,
   ) {
     const warn = (message: string): void => deps.logger.warn(message);
     const assembler = new TransactionAssembler(config, (chunk) => handlers.chunk(chunk), warn);

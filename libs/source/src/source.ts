@@ -1,8 +1,8 @@
-import { type Logger, type Metrics } from '@epipe/core';
 import { BinlogTail } from './binlog-tail';
 import type { TransactionChunk } from './chunk';
 import type { SourceConfig } from './config';
 import { openConnection } from './db';
+import type { SourceDeps } from './deps';
 import { ChunkQueue } from './queue';
 import { openSnapshot, scanLogTable } from './recovery';
 import { checkServer } from './server-check';
@@ -17,7 +17,7 @@ export interface LogSource {
   read(signal: AbortSignal): AsyncIterable<TransactionChunk>;
 }
 
-export function createLogSource(config: SourceConfig, deps: { logger: Logger; metrics: Metrics }): LogSource {
+export function createLogSource(config: SourceConfig, deps: SourceDeps): LogSource {
   const { logger, metrics } = deps;
 
   const count = (chunk: TransactionChunk): TransactionChunk => {

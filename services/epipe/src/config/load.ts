@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
-import { type FilterConfig, RuleFilter } from '@epipe/filter';
+import { type FilterConfig, createFilter } from '@epipe/filter';
 import { FIELDS, type FieldSpec } from './schema';
 
 export interface EpipeConfig {
@@ -124,7 +124,7 @@ function validate(c: EpipeConfig): void {
   // Bad rules fail here, once, with the field named: not in every pipeline lifetime's start-up,
   // which the supervisor would retry forever.
   try {
-    new RuleFilter(filterConfig(c));
+    createFilter(filterConfig(c));
   } catch (err) {
     const message = errorMessage(err);
     const path = /^filter\.\w+/.exec(message)?.[0] ?? 'filter';
@@ -184,8 +184,6 @@ function coerce(field: FieldSpec, raw: unknown, where: string): unknown {
       }
       return fail('a list of strings (or a comma-separated string)');
     }
-    case 'json':
-      return raw;
   }
 }
 

@@ -2,7 +2,7 @@
  * Every configuration field, declared once: where it lives in the file, its environment
  * variable, type, default and meaning. `epipe config` prints this table.
  */
-export type FieldType = 'string' | 'int' | 'bool' | 'list' | 'json';
+export type FieldType = 'string' | 'int' | 'bool' | 'list';
 
 export interface FieldSpec {
   path: string;

@@ -18,10 +18,6 @@ export class LeaderLock {
 
   private conn: Connection | undefined;
 
-  get isLeader(): boolean {
-    return this.held;
-  }
-
   /** Waits until the lock is ours (or the signal aborts). */
   async acquire(signal: AbortSignal): Promise<void> {
     let announced = false;

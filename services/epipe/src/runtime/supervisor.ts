@@ -7,9 +7,9 @@ import {
   isRetriable,
   sleep,
 } from '@epipe/core';
+import { runPipeline } from '@epipe/pipeline';
 import { createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
-import { runPipeline } from '../pipeline/pipeline';
 import { createComponents } from './components';
 import { LeaderLock } from './leader';
 
@@ -119,13 +119,6 @@ async function runOnce(
     logger.info('pipeline started: recovering from the log table, then tailing the binlog');
     await runPipeline(
       {
-        source: components.source,
-        enricher: components.enricher,
-        kafka: components.kafka,
-        elastic: components.elastic,
-        acker: components.acker,
-        metrics,
-        logger,
         epoch: {
           maxEpochMs: config.epoch.maxMs,
           maxEpochRows: config.epoch.maxRows,
@@ -135,6 +128,16 @@ async function runOnce(
         },
         maxInflightBytes: config.pipeline.maxInflightBytes,
         shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
+      },
+      {
+        source: components.source,
+        enricher: components.enricher,
+        kafka: components.kafka,
+        elastic: components.elastic,
+        acker: components.acker,
+        // The central metrics fit every stage's metrics interface as they are.
+        metrics,
+        logger,
         onReady: setReady,
       },
       lifetime.signal,

@@ -1,34 +1,10 @@
-import type { LogAcknowledger } from '@epipe/ack';
-import {
-  type Batch,
-  ByteBudget,
-  type DeadLetter,
-  EpipeError,
-  type Logger,
-  type Metrics,
-  isRetriable,
-  retry,
-} from '@epipe/core';
+import { type Batch, ByteBudget, type DeadLetter, EpipeError, isRetriable, retry } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
-import { type ChunkLike, type EpochConfig, EpochBuilder } from '@epipe/epoch';
+import { createEpochBuilder } from '@epipe/epoch';
 import { admit } from './admission';
-import type { EventPublisher, SearchIndexer } from './ports';
+import type { PipelineConfig } from './config';
+import type { PipelineDeps } from './deps';
 import { searchChanges } from './search-changes';
-
-export interface PipelineDeps {
-  source: { read(signal: AbortSignal): AsyncIterable<ChunkLike> };
-  enricher: { enrich(batch: Batch): Promise<EnrichResult> };
-  kafka: EventPublisher | null;
-  elastic: SearchIndexer | null;
-  acker: LogAcknowledger;
-  metrics: Metrics;
-  logger: Logger;
-  epoch: EpochConfig;
-  maxInflightBytes: number;
-  shutdownTimeoutMs: number;
-  /** Told false while a sink call is being retried, true when calls succeed again. */
-  onReady?: (ready: boolean) => void;
-}
 
 /**
  * One lifetime of the pipeline: source -> epochs -> enrich -> (Kafka || Elasticsearch) -> ack.
@@ -39,10 +15,14 @@ export interface PipelineDeps {
  * reports not-ready); anything else ends this lifetime with the error, and the supervisor starts
  * a fresh one, which recovers from the log table.
  */
-export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Promise<void> {
+export async function runPipeline(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+): Promise<void> {
   const { metrics, logger } = deps;
-  const budget = new ByteBudget(deps.maxInflightBytes);
-  const builder = new EpochBuilder(deps.epoch);
+  const budget = new ByteBudget(config.maxInflightBytes);
+  const builder = createEpochBuilder(config.epoch);
   // Two signals: `reading` stops the source (a clean stop then drains what is in flight);
   // `stop` also abandons in-flight calls (on failure, or when the drain deadline passes).
   const reading = new AbortController();
@@ -203,7 +183,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         fail(err);
       }
     },
-    Math.max(1, Math.floor(deps.epoch.maxEpochMs / 2)),
+    Math.max(1, Math.floor(config.epoch.maxEpochMs / 2)),
   );
 
   try {
@@ -235,14 +215,14 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       () => true,
       () => false,
     ),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.shutdownTimeoutMs).unref()),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
   ]);
   // `fail` may have run during the drain (TypeScript cannot see the closure's assignment).
   const lateFailure = failure as Error | undefined;
   if (lateFailure) throw lateFailure;
   if (!drained) {
     stop.abort(new EpipeError('SHUTDOWN', 'drain deadline passed'));
-    throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${deps.shutdownTimeoutMs} ms`);
+    throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${config.shutdownTimeoutMs} ms`);
   }
 }
 
