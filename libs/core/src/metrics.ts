@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics(registry = new Registry()) {
   const prefix = 'epipe_';
+  let oldestCommitMs: number | null = null;
   const m = {
     registry,
     rowsRead: new Counter({
@@ -98,6 +99,24 @@ export function createMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     ready: new Gauge({ name: `${prefix}ready`, help: '1 while epipe can deliver', registers: [registry] }),
+    leader: new Gauge({
+      name: `${prefix}leader`,
+      help: '1 while this instance holds the leader lock (the active one); 0 on a standby',
+      registers: [registry],
+    }),
+    logRowsPending: new Gauge({
+      name: `${prefix}log_rows_pending`,
+      help: 'Rows in the log table (not yet acknowledged by every sink), counted by the leader',
+      registers: [registry],
+    }),
+    logOldestRowAge: new Gauge({
+      name: `${prefix}log_oldest_row_age_seconds`,
+      help: 'Age of the oldest row in the log table (writer commit to now); 0 when it is empty',
+      registers: [registry],
+      collect() {
+        this.set(oldestCommitMs === null ? 0 : Math.max(0, (Date.now() - oldestCommitMs) / 1000));
+      },
+    }),
     cacheHits: new Counter({
       name: `${prefix}enrich_cache_hits_total`,
       help: 'Enrichment cache hits, by cache',
@@ -110,6 +129,10 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['cache'] as const,
       registers: [registry],
     }),
+    /** The oldest log row's commit time; the age gauge is computed from it at each scrape. */
+    setOldestLogRow(commitMs: number | null): void {
+      oldestCommitMs = commitMs;
+    },
   };
   return m;
 }

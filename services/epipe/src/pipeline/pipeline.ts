@@ -29,6 +29,8 @@ export interface PipelineDeps {
   shutdownTimeoutMs: number;
   /** Told false while a sink call is being retried, true when calls succeed again. */
   onReady?: (ready: boolean) => void;
+  /** Told when rows are acknowledged or a failing call is retried: the liveness check's evidence. */
+  onProgress?: () => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
         deps.onReady?.(false);
+        deps.onProgress?.();
         logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
       },
     }).then((value) => {
@@ -112,6 +115,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
             ? 0
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
+        if (ids.length > 0) deps.onProgress?.();
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
         let newest = 0;
