@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := deploy/stack.sh
 
-.PHONY: help setup build up down status lint typecheck test-unit test-int test demo bench bench-full clean
+.PHONY: help setup tools build up down status lint typecheck test-unit test-int test demo bench bench-full clean
 
 help:
 	@echo "make demo   - bring the stack up, run epipe on a realistic workload, print lag and throughput"
@@ -17,7 +17,15 @@ node_modules/.installed: package.json package-lock.json $(wildcard libs/*/packag
 	npm install --no-audit --no-fund
 	@touch $@
 
-setup: node_modules/.installed
+setup: node_modules/.installed tools
+
+# Tools the unit tier calls: kubectl renders the Kubernetes overlays (kustomize 4 or newer:
+# Debian's own kubernetes-client, 1.20, cannot load a directory as a base, so it is not used).
+# Installed with apt-get when missing, from whatever source the machine's apt has for it.
+.PHONY: tools
+tools:
+	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubectl; } || \
+	  { echo "make setup: kubectl (1.21 or newer) is needed to render deploy/kubernetes; install it" >&2; exit 1; }
 
 build: setup
 	npx tsc -b
