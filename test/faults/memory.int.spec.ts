@@ -87,7 +87,7 @@ async function heapWhenIdle(s: FaultScenario): Promise<number> {
   let lowest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 10; i++) {
     await sleepMs(1_000);
-    lowest = Math.min(lowest, await s.daemon.metric('epipe_process_nodejs_heap_size_used_bytes'));
+    lowest = Math.min(lowest, await s.daemon.metric('epipe_nodejs_heap_size_used_bytes'));
   }
   return lowest;
 }

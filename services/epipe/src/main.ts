@@ -6,6 +6,7 @@ import { daemonHealth } from './runtime/health';
 import { startHttpServer } from './runtime/http';
 import { ProgressWatch } from './runtime/progress';
 import { createDaemonState, supervise } from './runtime/supervisor';
+import { VERSION } from './version';
 
 const USAGE = `usage: epipe <command> [--config <file.json>]
 
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 async function run(config: EpipeConfig): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  enableProcessMetrics(metrics);
+  enableProcessMetrics(metrics, { version: VERSION });
   const state = createDaemonState();
   const progress = new ProgressWatch(config.health.stuckAfterMs);
   const http = await startHttpServer(config.http, metrics, daemonHealth(state, progress));
