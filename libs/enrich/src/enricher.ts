@@ -325,10 +325,11 @@ export class Enricher {
   }
 
   private async prefetch(rows: readonly LogRow[]): Promise<void> {
-    const misses = await this.tree.ensure(
-      rows.flatMap((r) => (r.operation === 'RENAME' ? [r.parentId, r.inodeId] : [r.parentId])),
-      this.reader,
-    );
+    const lookups = rows.flatMap((r) => (r.operation === 'RENAME' ? [r.parentId, r.inodeId] : [r.parentId]));
+    // Hits: distinct inodes of the batch already cached; misses: edges loaded (ancestors too).
+    const hits = [...new Set(lookups)].filter((id) => id > 0 && this.tree.get(id) !== undefined).length;
+    const misses = await this.tree.ensure(lookups, this.reader);
+    this.metrics?.cacheHits.inc({ cache: 'path' }, hits);
     this.metrics?.cacheMisses.inc({ cache: 'path' }, misses);
     const counted = (cache: string) => (hits: number, missed: number) => {
       if (hits > 0) this.metrics?.cacheHits.inc({ cache }, hits);

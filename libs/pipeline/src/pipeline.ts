@@ -46,8 +46,9 @@ export async function runPipeline(
   // Ready only while no system is failing: a lookup in MariaDB succeeding must not declare the
   // daemon ready while every Kafka publish is still being retried (readiness would flap).
   const failing = new Set<string>();
-  const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> =>
-    retry(fn, {
+  const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> => {
+    metrics.sinkInflight.inc({ sink });
+    return retry(fn, {
       attempts: Number.POSITIVE_INFINITY,
       minDelayMs: 100,
       maxDelayMs: 5_000,
@@ -57,18 +58,38 @@ export async function runPipeline(
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
         deps.onReady?.(false);
+        deps.onProgress?.();
         logger.warn({ err, attempt, delayMs: delay }, `${what} failed; retrying`);
       },
-    }).then((value) => {
-      failing.delete(sink);
-      // A call that completes after this lifetime failed says nothing about the next one.
-      if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
-      return value;
-    });
+    })
+      .then((value) => {
+        failing.delete(sink);
+        // A call that completes after this lifetime failed says nothing about the next one.
+        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
+        return value;
+      })
+      .finally(() => metrics.sinkInflight.dec({ sink }));
+  };
+
+  // Epoch size and duration, over the parts of an epoch; an epoch opens when the previous closes.
+  let epochRows = 0;
+  let previousClose: number | undefined;
+  const observeEpoch = (batch: Batch): void => {
+    epochRows += batch.rows.length + batch.poison.length;
+    if (!batch.last) return;
+    if (epochRows > 0) {
+      metrics.epochRows.observe(epochRows);
+      if (previousClose !== undefined)
+        metrics.epochDuration.observe((batch.closedAtMs - previousClose) / 1000);
+    }
+    previousClose = batch.closedAtMs;
+    epochRows = 0;
+  };
 
   const dispatch = (batch: Batch): void => {
     metrics.epochs.inc(batch.last ? 1 : 0);
     metrics.currentEpoch.set(batch.epoch);
+    observeEpoch(batch);
     // An empty epoch only shows progress. Behind a slow sink, queueing one every few
     // milliseconds would grow memory without bound, so it is dropped while work is in flight.
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
@@ -91,14 +112,15 @@ export async function runPipeline(
             ? 0
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
+        if (ids.length > 0) deps.onProgress?.();
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
         let newest = 0;
         for (const r of batch.rows) {
-          metrics.lagMs.observe(now - r.commitTsMs);
+          metrics.lag.observe((now - r.commitTsMs) / 1000);
           newest = Math.max(newest, r.commitTsMs);
         }
-        if (newest > 0) metrics.lastAckedCommitMs.set(newest);
+        if (newest > 0) metrics.lastAckedCommit.set(newest / 1000);
       },
     );
     lastAck = acked;
@@ -190,9 +212,10 @@ export async function runPipeline(
     for await (const chunk of deps.source.read(reading.signal)) {
       metrics.inflightBytes.set(budget.inUse);
       if (!budget.fits(chunk.bytes)) {
-        metrics.sourcePaused.set(1);
-        if (!(await admit(budget, chunk.bytes, reading.signal))) break;
-        metrics.sourcePaused.set(0);
+        metrics.setSourcePaused('inflight_budget', true);
+        const admitted = await admit(budget, chunk.bytes, reading.signal);
+        metrics.setSourcePaused('inflight_budget', false);
+        if (!admitted) break;
       } else {
         budget.tryAcquire(chunk.bytes);
       }

@@ -108,14 +108,14 @@ export class BinlogTail implements FlowControl {
   pause(): void {
     if (this.paused || this.done) return;
     this.paused = true;
-    this.deps.metrics.sourcePaused.set(1);
+    this.deps.metrics.setSourcePaused('source_queue', true);
     this.socket?.pause();
   }
 
   resume(): void {
     if (!this.paused || this.done) return;
     this.paused = false;
-    this.deps.metrics.sourcePaused.set(0);
+    this.deps.metrics.setSourcePaused('source_queue', false);
     // Not from inside the consumer's take(): resuming may deliver buffered packets synchronously.
     setImmediate(() => {
       if (!this.paused && !this.done) this.socket?.resume();
@@ -130,7 +130,7 @@ export class BinlogTail implements FlowControl {
     this.zongji = undefined;
     this.socket = undefined;
     this.deps.metrics.sourceConnected.set(0);
-    this.deps.metrics.sourcePaused.set(0);
+    this.deps.metrics.setSourcePaused('source_queue', false);
     if (!zongji) return;
     zongji.removeAllListeners('binlog');
     zongji.removeAllListeners('error');

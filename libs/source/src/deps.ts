@@ -9,8 +9,8 @@ export interface SourceMetrics {
   transactions: { inc(): void };
   /** 1 while the binlog stream is connected. */
   sourceConnected: { set(value: number): void };
-  /** 1 while the binlog socket is paused because the consumer is behind. */
-  sourcePaused: { set(value: number): void };
+  /** Whether the binlog socket is paused, and why (e.g. 'source_queue': the consumer is behind). */
+  setSourcePaused(reason: string, paused: boolean): void;
 }
 
 export interface SourceDeps {

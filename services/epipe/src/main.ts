@@ -2,8 +2,11 @@
 import { createLogger, createMetrics, enableProcessMetrics, errorMessage, EpipeError } from '@epipe/core';
 import { FIELDS } from './config/schema';
 import { type EpipeConfig, loadConfig, redactConfig } from './config/load';
+import { daemonHealth } from './runtime/health';
 import { startHttpServer } from './runtime/http';
-import { type DaemonState, supervise } from './runtime/supervisor';
+import { ProgressWatch } from './runtime/progress';
+import { createDaemonState, supervise } from './runtime/supervisor';
+import { VERSION } from './version';
 
 const USAGE = `usage: epipe <command> [--config <file.json>]
 
@@ -47,13 +50,10 @@ async function main(argv: string[]): Promise<number> {
 async function run(config: EpipeConfig): Promise<number> {
   const logger = createLogger({ level: config.log.level });
   const metrics = createMetrics();
-  enableProcessMetrics(metrics);
-  const state: DaemonState = { phase: 'starting', ready: false, restarts: 0, lastError: null };
-  const http = await startHttpServer(config.http, metrics, {
-    live: () => state.phase !== 'stopped',
-    ready: () => state.ready,
-    status: () => ({ ...state }),
-  });
+  enableProcessMetrics(metrics, { version: VERSION });
+  const state = createDaemonState();
+  const progress = new ProgressWatch(config.health.stuckAfterMs);
+  const http = await startHttpServer(config.http, metrics, daemonHealth(state, progress));
   logger.info({ config: redactConfig(config), httpPort: http.port }, 'epipe starting');
   const controller = new AbortController();
   let signals = 0;
@@ -76,7 +76,7 @@ async function run(config: EpipeConfig): Promise<number> {
   process.on('SIGINT', onSignal('SIGINT'));
   let code = 0;
   try {
-    await supervise(config, { logger, metrics, state }, controller.signal);
+    await supervise(config, { logger, metrics, state, progress }, controller.signal);
     logger.info('epipe stopped cleanly');
   } catch (err) {
     logger.error({ err }, 'epipe stopped with an error');

@@ -67,6 +67,7 @@ export interface EpipeConfig {
     replicas: number;
   };
   http: { port: number; host: string };
+  health: { stuckAfterMs: number; logTablePollMs: number };
   log: { level: string };
   leader: { lockName: string; waitMs: number };
 }

@@ -453,6 +453,22 @@ export const FIELDS: FieldSpec[] = [
     doc: 'Metrics and health bind address',
   },
   {
+    path: 'health.stuckAfterMs',
+    env: 'EPIPE_STUCK_AFTER_MS',
+    type: 'int',
+    default: 180_000,
+    min: 1_000,
+    doc: 'The leader reports not live (/healthz 503) when log rows wait and none was acknowledged, nor a failing call retried, for this long (keep it above the longest restart delay, 60 s)',
+  },
+  {
+    path: 'health.logTablePollMs',
+    env: 'EPIPE_LOG_TABLE_POLL_MS',
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    doc: 'How often the leader counts the rows waiting in the log table (metrics, /status, stuck detection)',
+  },
+  {
     path: 'log.level',
     env: 'EPIPE_LOG_LEVEL',
     type: 'string',

@@ -18,8 +18,16 @@ export class LeaderLock {
 
   private conn: Connection | undefined;
 
-  /** Waits until the lock is ours (or the signal aborts). */
-  async acquire(signal: AbortSignal): Promise<void> {
+  get isLeader(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Waits until the lock is ours (or the signal aborts). `onStandby` hears after each attempt
+   * whether this instance is a healthy standby: the server answered and another instance holds
+   * the lock (true), or the attempt failed (false).
+   */
+  async acquire(signal: AbortSignal, onStandby?: (healthy: boolean) => void): Promise<void> {
     let announced = false;
     while (!signal.aborted) {
       try {
@@ -33,9 +41,11 @@ export class LeaderLock {
           this.logger.info({ lock: this.lockName }, 'leader lock taken: this instance is active');
           return;
         }
+        onStandby?.(true);
         if (!announced) this.logger.info({ lock: this.lockName }, 'another instance is active; standing by');
         announced = true;
       } catch (err) {
+        onStandby?.(false);
         this.logger.warn({ err: (err as Error).message }, 'leader lock attempt failed');
         await this.release();
         await sleep(1_000, signal).catch(() => undefined);
