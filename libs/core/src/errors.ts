@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'SINK_KAFKA'
   | 'SINK_ELASTIC'
   | 'ACK_FAILED'
+  | 'ACK_REFUSED'
+  | 'SOURCE_MISSED_ROWS'
   | 'INVALID_OPERATION'
   | 'NOT_LEADER'
   | 'SHUTDOWN'

@@ -1,11 +1,27 @@
 import { EpipeError } from '@epipe/core';
-import type { Pool } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { AckConfig } from './config';
 
 export interface LogAcknowledger {
   /** Deletes these log rows in one transaction. Rows already gone are fine (replays). */
   deleteRows(logIds: readonly number[]): Promise<number>;
+  /** The oldest rows still in the log table (lowest log ids), for the missed-row check. */
+  oldestRows(limit: number): Promise<{ logId: number; commitTsMs: number }[]>;
 }
+
+/**
+ * MariaDB errors that retrying cannot cure: the account lost its DELETE grant (or the table its
+ * definition). They end the lifetime with a message an operator can act on.
+ */
+const REFUSED_CODES = new Set([
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_COLUMNACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+  'ER_NO_SUCH_TABLE',
+  'ER_BAD_FIELD_ERROR',
+]);
 
 const IDS_PER_STATEMENT = 5_000;
 
@@ -42,6 +58,15 @@ class SqlLogAcknowledger implements LogAcknowledger {
       return deleted;
     } catch (err) {
       await conn.rollback().catch(() => undefined);
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && REFUSED_CODES.has(code)) {
+        throw new EpipeError(
+          'ACK_REFUSED',
+          `the database refuses to delete acknowledged rows from ${this.table} (${code}: ${(err as Error).message}); ` +
+            `epipe needs DELETE on the log table: GRANT DELETE ON <database>.${this.table} TO <epipe user>`,
+          { retriable: false, cause: err },
+        );
+      }
       throw new EpipeError('ACK_FAILED', `deleting ${logIds.length} acknowledged log rows failed`, {
         retriable: true,
         cause: err,
@@ -49,5 +74,13 @@ class SqlLogAcknowledger implements LogAcknowledger {
     } finally {
       conn.release();
     }
+  }
+
+  async oldestRows(limit: number): Promise<{ logId: number; commitTsMs: number }[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT log_id, commit_ts_ms FROM ${this.table} ORDER BY log_id LIMIT ?`,
+      [limit],
+    );
+    return rows.map((r) => ({ logId: Number(r.log_id), commitTsMs: Number(r.commit_ts_ms) }));
   }
 }

@@ -6,12 +6,19 @@ export interface PipelineConfig {
   maxInflightBytes: number;
   /** How long a clean stop may take to drain in-flight batches before they are abandoned. */
   shutdownTimeoutMs: number;
+  /**
+   * A log row this old that the pipeline has passed by without receiving it (an XA transaction,
+   * whose XA COMMIT the binlog reader does not turn into rows; a writer with sql_log_bin=0) ends
+   * the lifetime, so the next one's recovery scan reads it. 0 turns the check off.
+   */
+  missedRowAgeMs: number;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
   epoch: DEFAULT_EPOCH_CONFIG,
   maxInflightBytes: 64 * 1024 * 1024,
   shutdownTimeoutMs: 30_000,
+  missedRowAgeMs: 60_000,
 };
 
 export interface AckConfig {

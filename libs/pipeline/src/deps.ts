@@ -48,4 +48,15 @@ export interface PipelineDeps {
   onReady?: (ready: boolean) => void;
   /** Told when rows are acknowledged or a failing call is retried: the liveness check's evidence. */
   onProgress?: () => void;
+  /**
+   * Aborted when this instance may no longer write (its leader lock is gone): the lifetime fails
+   * at once, abandoning in-flight calls, instead of draining as a clean stop would.
+   */
+  fence?: AbortSignal;
+  /**
+   * The first epoch id; every later one counts up from it. The caller takes it from a clock
+   * every instance shares (the database's), so a failover to a host whose clock is behind
+   * still continues above what the previous leader published (P1).
+   */
+  firstEpoch?: number;
 }

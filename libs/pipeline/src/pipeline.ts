@@ -22,7 +22,7 @@ export async function runPipeline(
 ): Promise<void> {
   const { metrics, logger } = deps;
   const budget = new ByteBudget(config.maxInflightBytes);
-  const builder = createEpochBuilder(config.epoch);
+  const builder = createEpochBuilder(config.epoch, Date.now, deps.firstEpoch);
   // Two signals: `reading` stops the source (a clean stop then drains what is in flight);
   // `stop` also abandons in-flight calls (on failure, or when the drain deadline passes).
   const reading = new AbortController();
@@ -36,12 +36,20 @@ export async function runPipeline(
     reading.abort(err);
     stop.abort(err);
   };
+  const onFenced = (): void =>
+    fail(deps.fence?.reason ?? new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true }));
+  if (deps.fence?.aborted) onFenced();
+  deps.fence?.addEventListener('abort', onFenced, { once: true });
 
   let lastEnrich: Promise<unknown> = Promise.resolve();
   let lastKafka: Promise<unknown> = Promise.resolve();
   let lastElastic: Promise<unknown> = Promise.resolve();
   let lastAck: Promise<unknown> = Promise.resolve();
   let inflight = 0;
+  // Batches dispatched and not yet acknowledged, and the highest log id received: what the
+  // missed-row check needs to tell a row that never came from one on its way.
+  const pending = new Set<Batch>();
+  let highestSeenLogId = 0;
 
   // Ready only while no system is failing: a lookup in MariaDB succeeding must not declare the
   // daemon ready while every Kafka publish is still being retried (readiness would flap).
@@ -94,6 +102,7 @@ export async function runPipeline(
     // milliseconds would grow memory without bound, so it is dropped while work is in flight.
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
     inflight++;
+    pending.add(batch);
     metrics.inflightBatches.set(inflight);
     const enriched = lastEnrich.then(() => call('enrich', 'mysql', () => deps.enricher.enrich(batch)));
     lastEnrich = enriched;
@@ -127,6 +136,7 @@ export async function runPipeline(
     acked.then(
       () => {
         budget.release(batch.bytes);
+        pending.delete(batch);
         inflight--;
         metrics.inflightBatches.set(inflight);
         metrics.inflightBytes.set(budget.inUse);
@@ -197,6 +207,46 @@ export async function runPipeline(
       await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal));
   };
 
+  const missedRowCheck =
+    config.missedRowAgeMs > 0
+      ? setInterval(
+          () => {
+            findMissedRow().then(
+              (missed) => {
+                if (missed) fail(missed);
+              },
+              (err: unknown) => logger.warn({ err }, 'missed-row check failed; trying again later'),
+            );
+          },
+          Math.max(1_000, Math.floor(config.missedRowAgeMs / 4)),
+        )
+      : undefined;
+  missedRowCheck?.unref();
+
+  /**
+   * A row committed long ago, below the highest log id received, and neither in flight nor
+   * received: the binlog will not bring it. Only a fresh lifetime's recovery scan will.
+   */
+  const findMissedRow = async (): Promise<EpipeError | null> => {
+    const oldest = await deps.acker.oldestRows(100);
+    const cutoff = Date.now() - config.missedRowAgeMs;
+    const candidates = oldest.filter((r) => r.logId <= highestSeenLogId && r.commitTsMs < cutoff);
+    if (candidates.length === 0) return null;
+    const inFlight = new Set<number>();
+    for (const b of pending) for (const r of b.rows) inFlight.add(r.logId);
+    const missed = candidates.find((r) => !inFlight.has(r.logId) && r.logId <= highestSeenLogId);
+    if (!missed) return null;
+    logger.warn(
+      { logId: missed.logId, ageMs: Date.now() - missed.commitTsMs },
+      'a log row the binlog never delivered (XA transaction, or a writer with sql_log_bin=0): rescanning the log table',
+    );
+    return new EpipeError(
+      'SOURCE_MISSED_ROWS',
+      `log row ${missed.logId} was committed ${Math.round((Date.now() - missed.commitTsMs) / 1000)} s ago and never came from the binlog`,
+      { retriable: true },
+    );
+  };
+
   const ticker = setInterval(
     () => {
       try {
@@ -220,12 +270,14 @@ export async function runPipeline(
         budget.tryAcquire(chunk.bytes);
       }
       if (reading.signal.aborted) break;
+      for (const r of chunk.rows) if (r.logId > highestSeenLogId) highestSeenLogId = r.logId;
       for (const batch of builder.add(chunk)) dispatch(batch);
     }
   } catch (err) {
     if (!reading.signal.aborted) fail(err);
   } finally {
     clearInterval(ticker);
+    clearInterval(missedRowCheck);
     signal.removeEventListener('abort', onOuterAbort);
   }
 

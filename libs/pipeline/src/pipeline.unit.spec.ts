@@ -61,6 +61,20 @@ const enricher = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const noRows = (): Promise<{ logId: number; commitTsMs: number }[]> => Promise.resolve([]);
+
+/** Polls until `condition` holds: a wait on what the test needs, not on the clock. */
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 type TestDeps = PipelineDeps & PipelineConfig;
 
@@ -70,12 +84,13 @@ function deps(overrides: Partial<TestDeps>): TestDeps {
     enricher,
     kafka: null,
     elastic: null,
-    acker: { deleteRows: (ids) => Promise.resolve(ids.length) },
+    acker: { deleteRows: (ids) => Promise.resolve(ids.length), oldestRows: noRows },
     metrics: createMetrics(),
     logger: silentLogger(),
     epoch: { maxEpochMs: 5, maxEpochRows: 10, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
     maxInflightBytes: 1e9,
     shutdownTimeoutMs: 10_000,
+    missedRowAgeMs: 0,
     ...overrides,
   };
 }
@@ -97,9 +112,10 @@ describe('runPipeline', () => {
     const acked: number[] = [];
     const published: number[][] = [];
     const controller = new AbortController();
+    const src = source(chunks(30, 4), true);
     const done = start(
       deps({
-        source: source(chunks(30, 4), true),
+        source: src,
         // Random latency per call: later batches often finish their sink call first.
         kafka: {
           publish: async (events) => {
@@ -110,6 +126,7 @@ describe('runPipeline', () => {
           publishDeadLetters: () => Promise.resolve(),
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: async (ids) => {
             await sleep(Math.random() * 5);
             acked.push(...ids);
@@ -119,7 +136,7 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    await sleep(300);
+    await until(() => src.pulled === 30, 'every chunk read');
     controller.abort();
     await done;
     expect(acked).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
@@ -144,6 +161,7 @@ describe('runPipeline', () => {
           publishDeadLetters: () => Promise.resolve(),
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: (ids) => {
             deleted.push(...ids);
             return Promise.resolve(ids.length);
@@ -153,7 +171,7 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    while (deleted.length < 3) await sleep(20);
+    await until(() => deleted.length >= 3, 'three rows deleted');
     controller.abort();
     await done;
     expect(calls).toBe(3);
@@ -179,6 +197,7 @@ describe('runPipeline', () => {
           publishDeadLetters: () => Promise.resolve(),
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: (ids) => {
             deleted.push(...ids);
             return Promise.resolve(ids.length);
@@ -189,10 +208,10 @@ describe('runPipeline', () => {
       controller.signal,
     );
     // Enrichment and the search index keep succeeding for later batches meanwhile.
-    while (readiness.filter((r) => !r).length < 3) await sleep(20);
+    await until(() => readiness.filter((r) => !r).length >= 3, 'three not-ready reports');
     expect(readiness.slice(readiness.indexOf(false))).not.toContain(true);
     kafkaUp = true;
-    while (deleted.length < 8) await sleep(20);
+    await until(() => deleted.length >= 8, 'eight rows deleted');
     controller.abort();
     await done;
     expect(readiness.at(-1)).toBe(true);
@@ -223,7 +242,9 @@ describe('runPipeline', () => {
     await expect(run).rejects.toThrow('broken row');
     const reported = readiness.length;
     finishPublish();
-    await sleep(20);
+    await publishing;
+    // Let the pipeline's continuations of the publish run.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(readiness.slice(reported)).toEqual([]);
   });
 
@@ -240,6 +261,7 @@ describe('runPipeline', () => {
           }),
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: (ids) => {
             deleted.push(...ids);
             return Promise.resolve(ids.length);
@@ -274,6 +296,7 @@ describe('runPipeline', () => {
           },
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: (ids) => {
             deleted.push(...ids);
             return Promise.resolve(ids.length);
@@ -282,7 +305,7 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    while (deleted.length < 3) await sleep(10);
+    await until(() => deleted.length >= 3, 'three rows deleted');
     controller.abort();
     await done;
     expect(letters.sort()).toEqual(['1:kafka:message too large', '3:parse:unknown operation code 99']);
@@ -330,6 +353,7 @@ describe('runPipeline', () => {
           },
         },
         acker: {
+          oldestRows: noRows,
           deleteRows: (ids) => {
             deleted.push(...ids);
             return Promise.resolve(ids.length);
@@ -338,7 +362,7 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    while (deleted.length < 2) await sleep(10);
+    await until(() => deleted.length >= 2, 'two rows deleted');
     controller.abort();
     await done;
     expect(letters).toEqual(['2:2:elasticsearch:immense term']);
@@ -349,6 +373,8 @@ describe('runPipeline', () => {
     const controller = new AbortController();
     let calls = 0;
     let most = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
     const done = start(
       deps({
         source: source(chunks(1, 2), true),
@@ -356,7 +382,7 @@ describe('runPipeline', () => {
         kafka: {
           publish: async () => {
             calls++;
-            await sleep(200); // while this is slow, the ticker closes an empty epoch every ~5 ms
+            await released; // while this hangs, the ticker closes an empty epoch every ~3 ms
             return { rejected: [] };
           },
           publishDeadLetters: () => Promise.resolve(),
@@ -364,10 +390,12 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    for (let i = 0; i < 10; i++) {
-      await sleep(20);
+    const epochsClosed = async (): Promise<number> => (await metrics.epochs.get()).values[0]?.value ?? 0;
+    await until(async () => {
       most = Math.max(most, (await metrics.inflightBatches.get()).values[0]?.value ?? 0);
-    }
+      return (await epochsClosed()) >= 20;
+    }, 'twenty epochs closed behind the hanging publish');
+    release();
     controller.abort();
     await done;
     expect(calls).toBe(1);
@@ -380,16 +408,19 @@ describe('runPipeline', () => {
     const src = source(chunks(40, 5), true); // 500 bytes per chunk
     const controller = new AbortController();
     let acked = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
     const done = start(
       deps({
         source: src,
         metrics,
         maxInflightBytes: 2_000,
         acker: {
+          oldestRows: noRows,
           deleteRows: async (ids) => {
             const inflight = (await metrics.inflightBytes.get()).values[0]?.value ?? 0;
             maxInflight = Math.max(maxInflight, inflight);
-            await sleep(15);
+            await released;
             acked += ids.length;
             return ids.length;
           },
@@ -397,10 +428,14 @@ describe('runPipeline', () => {
       }),
       controller.signal,
     );
-    await sleep(60);
-    // The acker is slow: the source must not have run far ahead of it.
+    // The acker hangs: the source must stop once the budget is spent.
+    await until(
+      async () => (await metrics.sourcePaused.get()).values[0]?.value === 1,
+      'the source paused for the byte budget',
+    );
     expect(src.pulled).toBeLessThan(40);
-    while (acked < 200) await sleep(20);
+    release();
+    await until(() => acked === 200, 'every row acknowledged');
     controller.abort();
     await done;
     expect(src.pulled).toBe(40);

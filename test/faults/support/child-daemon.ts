@@ -106,7 +106,10 @@ export class ChildDaemon {
       signal: AbortSignal.timeout(5_000),
     });
     const text = await res.text();
-    if (!text.split('\n').some((line) => line.startsWith(`# TYPE ${name} `))) {
+    // A histogram's series (_count, _sum, _bucket) are declared under the histogram's name.
+    const family = name.replace(/_(count|sum|bucket)$/, '');
+    const declared = (n: string): boolean => text.split('\n').some((line) => line.startsWith(`# TYPE ${n} `));
+    if (!declared(name) && !declared(family)) {
       throw new Error(`the daemon exposes no metric ${name}`);
     }
     let sum = 0;

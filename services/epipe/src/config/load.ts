@@ -14,6 +14,7 @@ export interface EpipeConfig {
     serverId: number;
     poolSize: number;
     connectTimeoutMs: number;
+    queryTimeoutMs: number;
   };
   source: {
     scanPageRows: number;
@@ -23,7 +24,7 @@ export interface EpipeConfig {
     heartbeatMs: number;
   };
   epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
-  pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number };
+  pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number; missedRowAgeMs: number };
   enrich: { cacheMaxBytes: number; orphanWaitMs: number; maxXattrBytes: number };
   filter: {
     include: string[];
@@ -69,7 +70,7 @@ export interface EpipeConfig {
   http: { port: number; host: string };
   health: { stuckAfterMs: number; logTablePollMs: number };
   log: { level: string };
-  leader: { lockName: string; waitMs: number };
+  leader: { lockName: string; waitMs: number; checkMs: number; sessionTimeoutS: number };
 }
 
 const IDENTIFIER = /^[A-Za-z0-9_]+$/;
@@ -115,6 +116,11 @@ function validate(c: EpipeConfig): void {
       `must be at least epoch.maxBatchBytes + source.chunkMaxBytes (${c.epoch.maxBatchBytes + c.source.chunkMaxBytes}), or a giant transaction could never be admitted`,
     );
   }
+  if (c.leader.sessionTimeoutS * 1000 < 3 * c.leader.checkMs)
+    invalid(
+      'leader.sessionTimeoutS',
+      `must be at least three lock checks long (leader.checkMs ${c.leader.checkMs}), or a live leader's lock session would time out between checks`,
+    );
   if (c.kafka.saslMechanism && !c.kafka.saslUsername)
     invalid('kafka.saslUsername', 'is required with a SASL mechanism');
   try {

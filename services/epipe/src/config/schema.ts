@@ -75,6 +75,14 @@ export const FIELDS: FieldSpec[] = [
     min: 100,
     doc: 'Connect timeout',
   },
+  {
+    path: 'mysql.queryTimeoutMs',
+    env: 'EPIPE_MYSQL_QUERY_TIMEOUT_MS',
+    type: 'int',
+    default: 30_000,
+    min: 100,
+    doc: 'Every query of the pool (lookups, acknowledgement deletes) fails after this long instead of hanging on a dead connection',
+  },
   // Source.
   {
     path: 'source.scanPageRows',
@@ -165,6 +173,14 @@ export const FIELDS: FieldSpec[] = [
     default: 30_000,
     min: 100,
     doc: 'Drain time on SIGTERM',
+  },
+  {
+    path: 'pipeline.missedRowAgeMs',
+    env: 'EPIPE_MISSED_ROW_AGE_MS',
+    type: 'int',
+    default: 60_000,
+    min: 0,
+    doc: 'A log row this old that the binlog never delivered (XA transactions, sql_log_bin=0 writers) triggers a rescan of the log table; 0 turns the check off',
   },
   // Enrichment and filters.
   {
@@ -490,5 +506,21 @@ export const FIELDS: FieldSpec[] = [
     default: 5_000,
     min: 0,
     doc: 'How long one attempt to take the lock waits',
+  },
+  {
+    path: 'leader.checkMs',
+    env: 'EPIPE_LOCK_CHECK_MS',
+    type: 'int',
+    default: 1_000,
+    min: 100,
+    doc: 'How often the leader asks the server whether it still holds the lock (a lost lock stops the pipeline at once)',
+  },
+  {
+    path: 'leader.sessionTimeoutS',
+    env: 'EPIPE_LOCK_SESSION_TIMEOUT_S',
+    type: 'int',
+    default: 10,
+    min: 2,
+    doc: "wait_timeout of the lock's connection: a leader whose node vanished without closing it loses the lock after this long (the checks keep a live leader's connection busy)",
   },
 ];

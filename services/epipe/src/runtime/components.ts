@@ -8,6 +8,7 @@ import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
 import { type LogSource, createLogSource } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
 import { type EpipeConfig, filterConfig } from '../config/load';
+import { endPool, withQueryTimeout } from './db';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -33,7 +34,7 @@ export function createComponents(
   deps: { logger: Logger; metrics: Metrics },
 ): Components {
   const { mysql } = config;
-  const pool = createPool({
+  const rawPool = createPool({
     host: mysql.host,
     port: mysql.port,
     user: mysql.user,
@@ -44,6 +45,7 @@ export function createComponents(
     supportBigNumbers: true,
     enableKeepAlive: true,
   });
+  const pool = withQueryTimeout(rawPool, mysql.queryTimeoutMs);
   const source = createLogSource(
     {
       host: mysql.host,
@@ -59,7 +61,7 @@ export function createComponents(
       queueMaxBytes: config.source.queueMaxBytes,
       heartbeatMs: config.source.heartbeatMs,
       connectTimeoutMs: mysql.connectTimeoutMs,
-      queryTimeoutMs: 60_000,
+      queryTimeoutMs: mysql.queryTimeoutMs,
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
@@ -131,7 +133,7 @@ export function createComponents(
     elastic,
     async close() {
       await Promise.allSettled([kafka?.close(), elastic?.close()]);
-      await pool.end().catch(() => undefined);
+      await endPool(rawPool, mysql.queryTimeoutMs);
     },
   };
 }

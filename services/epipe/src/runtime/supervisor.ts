@@ -8,7 +8,7 @@ import {
   sleep,
 } from '@epipe/core';
 import { runPipeline } from '@epipe/pipeline';
-import { createConnection } from 'mysql2/promise';
+import { type RowDataPacket, createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
 import { type Components, createComponents } from './components';
 import { LeaderLock } from './leader';
@@ -70,8 +70,12 @@ export async function supervise(
         connectTimeout: config.mysql.connectTimeoutMs,
         enableKeepAlive: true,
       }),
-    config.leader.lockName || `epipe:${config.mysql.database}`,
-    config.leader.waitMs,
+    {
+      lockName: config.leader.lockName || `epipe:${config.mysql.database}`,
+      waitMs: config.leader.waitMs,
+      sessionTimeoutS: config.leader.sessionTimeoutS,
+      queryTimeoutMs: config.mysql.queryTimeoutMs,
+    },
     logger,
   );
   let failures = 0;
@@ -135,21 +139,22 @@ async function runOnce(
   const lifetime = new AbortController();
   const onAbort = (): void => lifetime.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  let lostLeadership = false;
+  // A lost lock fails the lifetime at once (the pipeline abandons its calls); see LeaderLock.
+  const fence = lock.fence;
+  const onFenced = (): void => lifetime.abort(fence.reason);
+  fence.addEventListener('abort', onFenced, { once: true });
   // Calls of a failed lifetime may still complete after it ended; they must not declare the
   // daemon ready while the next lifetime cannot even connect.
   let current = true;
+  let checking = false;
   const leaderCheck = setInterval(() => {
-    void lock.check().then((held) => {
-      if (!held && !lifetime.signal.aborted) {
-        lostLeadership = true;
-        logger.error('leader lock lost: stopping this lifetime');
-        lifetime.abort(new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true }));
-      }
-    });
-  }, 5_000);
+    if (checking) return;
+    checking = true;
+    void lock.check().finally(() => (checking = false));
+  }, config.leader.checkMs);
   try {
     await Promise.all([components.kafka?.start(lifetime.signal), components.elastic?.start(lifetime.signal)]);
+    const firstEpoch = await databaseClockMicros(components);
     const setReady = (ready: boolean): void => {
       if (!current) return;
       state.ready = ready;
@@ -168,6 +173,7 @@ async function runOnce(
         },
         maxInflightBytes: config.pipeline.maxInflightBytes,
         shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
+        missedRowAgeMs: config.pipeline.missedRowAgeMs,
       },
       {
         source: components.source,
@@ -180,13 +186,16 @@ async function runOnce(
         logger,
         onReady: setReady,
         onProgress: () => progress.progress(),
+        fence,
+        firstEpoch,
       },
       lifetime.signal,
     );
-    if (lostLeadership) throw new EpipeError('NOT_LEADER', 'leader lock lost', { retriable: true });
+    if (fence.aborted) throw fence.reason;
   } finally {
     current = false;
     clearInterval(leaderCheck);
+    fence.removeEventListener('abort', onFenced);
     stopCounting();
     signal.removeEventListener('abort', onAbort);
     state.ready = false;
@@ -224,6 +233,21 @@ function countLogTable(
   poll();
   const timer = setInterval(poll, config.health.logTablePollMs);
   return () => clearInterval(timer);
+}
+
+/**
+ * The first epoch id of a lifetime: the database server's clock in microseconds. Every instance
+ * reads the same clock, so a standby taking over on a host whose own clock is behind still
+ * starts above every epoch the previous leader published (it counted up by one per epoch from
+ * an earlier reading of that clock, never faster than the clock itself).
+ */
+async function databaseClockMicros(components: Pick<Components, 'pool'>): Promise<number> {
+  const [rows] = await components.pool.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(6)) AS now_s');
+  const seconds = Number(rows[0]?.now_s);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new EpipeError('SERVER_MISCONFIGURED', `the database clock reads ${String(rows[0]?.now_s)}`);
+  }
+  return Math.round(seconds * 1_000_000);
 }
 
 function restartDelay(err: unknown, failures: number): number {
