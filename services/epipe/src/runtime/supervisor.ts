@@ -95,6 +95,8 @@ export async function supervise(
       state.ready = false;
       metrics.ready.set(0);
       setLeader(true);
+      // The gauge and /status drop at the instant the lock is lost, not when the lifetime ends.
+      lock.fence.addEventListener('abort', () => setLeader(false), { once: true });
       progress.progress();
       const started = Date.now();
       try {
