@@ -27,10 +27,15 @@ export interface PipelineDeps {
   epoch: EpochConfig;
   maxInflightBytes: number;
   shutdownTimeoutMs: number;
-  /** Told false while a sink call is being retried, true when calls succeed again. */
-  onReady?: (ready: boolean) => void;
-  /** Told when rows are acknowledged or a failing call is retried: the liveness check's evidence. */
-  onProgress?: () => void;
+  /** Told false while a sink call is being retried, true when calls succeed again; `failing` names them. */
+  onReady?: (ready: boolean, failing: string[]) => void;
+  /**
+   * Told when a batch's rows are acknowledged (with the batch) or a failing call is retried
+   * (without): the liveness check's evidence, and what /status reports as acknowledged.
+   */
+  onProgress?: (acknowledged?: Batch) => void;
+  /** Told of each batch as it leaves the source (its binlog position is the one being read). */
+  onRead?: (batch: Batch) => void;
 }
 
 /**
@@ -80,7 +85,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       onRetry: (err, attempt, delay) => {
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
-        deps.onReady?.(false);
+        deps.onReady?.(false, [...failing]);
         deps.onProgress?.();
         logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
       },
@@ -88,7 +93,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       .then((value) => {
         failing.delete(sink);
         // A call that completes after this lifetime failed says nothing about the next one.
-        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
+        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0, [...failing]);
         return value;
       })
       .finally(() => metrics.sinkInflight.dec({ sink }));
@@ -113,6 +118,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
     metrics.epochs.inc(batch.last ? 1 : 0);
     metrics.currentEpoch.set(batch.epoch);
     observeEpoch(batch);
+    deps.onRead?.(batch);
     // An empty epoch only shows progress. Behind a slow sink, queueing one every few
     // milliseconds would grow memory without bound, so it is dropped while work is in flight.
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
@@ -135,7 +141,7 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
             ? 0
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
-        if (ids.length > 0) deps.onProgress?.();
+        if (ids.length > 0) deps.onProgress?.(batch);
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
         let newest = 0;
