@@ -161,6 +161,11 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s', (overlay) => {
         expect(Object.keys(secret.data)).toContain(key);
       }
     }
+    // Every key of the Secret reaches the daemon as a file named by a *_FILE variable.
+    const secretFiles = (container.env as Obj[])
+      .filter((e) => (e.name as string).endsWith('_FILE'))
+      .map((e) => volumeFor(e.value as string).key);
+    expect(secretFiles.sort()).toEqual(Object.keys(secret.data as object).sort());
     expect(container.envFrom ?? []).toEqual([]);
     expect(mountOf('secrets')).toBeDefined();
     // Placeholders only: nothing that looks like a real credential is committed.
