@@ -71,11 +71,11 @@ async function fromDatabase(config: EpipeConfig): Promise<StatusReport['database
   const lockName = config.leader.lockName || `epipe:${mysql.database}`;
   try {
     const backlog = await readLogBacklog(pool, mysql.logTable);
-    const [lock] = await pool.query('SELECT IS_USED_LOCK(?) AS holder', [lockName]);
+    const [lock] = await pool.query({ sql: 'SELECT IS_USED_LOCK(?) AS holder', timeout: 10_000 }, [lockName]);
     const holder = (lock as { holder: number | null }[])[0]?.holder ?? null;
     let serverBinlog: string | null = null;
     try {
-      const [rows] = await pool.query('SHOW MASTER STATUS');
+      const [rows] = await pool.query({ sql: 'SHOW MASTER STATUS', timeout: 10_000 });
       const row = (rows as { File?: string; Position?: number }[])[0];
       if (row?.File) serverBinlog = `${row.File}:${row.Position}`;
     } catch {
