@@ -8,7 +8,7 @@ STACK := deploy/stack.sh
 help:
 	@echo "make demo   - bring the stack up, run epipe on a realistic workload, print lag and throughput"
 	@echo "make test   - install, start the real services, lint, typecheck, unit and integration tests"
-	@echo "make up | down | status | lint | typecheck | test-unit | test-int | bench | bench-full"
+	@echo "make up | down | status | lint | typecheck | test-unit | test-rules | test-int | bench | bench-full"
 
 # `npm install` honours the committed lockfile. `npm ci` cannot be used: the registry reachable
 # here does not serve jest's optional resolver bindings for other platforms, which the lockfile

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { COMMANDS } from '../../services/epipe/src/cli';
 import { FIELDS } from '../../services/epipe/src/config/schema';
 
 /**
@@ -106,6 +107,7 @@ describe('deploy/Dockerfile', () => {
   it("starts the built daemon's run command and exposes its HTTP port", () => {
     expect(all(final, 'ENTRYPOINT')).toEqual(['["node", "services/epipe/dist/main.js"]']);
     expect(all(final, 'CMD')).toEqual(['["run"]']);
+    expect(COMMANDS).toHaveProperty('run');
     const port = FIELDS.find((f) => f.path === 'http.port')!.default;
     expect(all(final, 'EXPOSE')).toEqual([String(port)]);
     // tsc emits main.js there (services/epipe/tsconfig.json: rootDir src, outDir dist).

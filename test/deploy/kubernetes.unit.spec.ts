@@ -6,6 +6,8 @@ import { join, posix, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../services/epipe/src/config/load';
 import { FIELDS } from '../../services/epipe/src/config/schema';
+import { dispatch } from '../../services/epipe/src/cli';
+import { memoryIo } from '../../services/epipe/src/cli/io';
 import { ROUTES } from '../../services/epipe/src/runtime/http';
 
 /**
@@ -141,8 +143,12 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s', (overlay) => {
     }
   });
 
-  it('runs the daemon with its run command and reads secrets from files of the mounted Secret', () => {
-    expect(container.args.slice(0, 2)).toEqual(['run', '--config']);
+  it('runs the daemon with its run command and reads secrets from files of the mounted Secret', async () => {
+    expect(container.args[0]).toBe('run');
+    // The daemon's own parser accepts the args (--help stops right after parsing them).
+    const io = memoryIo();
+    expect(await dispatch([...(container.args as string[]), '--help'], io)).toBe(0);
+    expect(io.stdout).toContain('usage: epipe run');
     for (const e of container.env as Obj[]) {
       if (!(e.name as string).startsWith('EPIPE_')) continue;
       const secretField = FIELDS.find((f) => f.secret && `${f.env}_FILE` === e.name);
@@ -155,6 +161,11 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s', (overlay) => {
         expect(Object.keys(secret.data)).toContain(key);
       }
     }
+    // Every key of the Secret reaches the daemon as a file named by a *_FILE variable.
+    const secretFiles = (container.env as Obj[])
+      .filter((e) => (e.name as string).endsWith('_FILE'))
+      .map((e) => volumeFor(e.value as string).key);
+    expect(secretFiles.sort()).toEqual(Object.keys(secret.data as object).sort());
     expect(container.envFrom ?? []).toEqual([]);
     expect(mountOf('secrets')).toBeDefined();
     // Placeholders only: nothing that looks like a real credential is committed.

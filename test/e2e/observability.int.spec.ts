@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { dispatch } from '../../services/epipe/src/cli';
+import { memoryIo } from '../../services/epipe/src/cli/io';
+import type { StatusReport } from '../../services/epipe/src/cli/status';
 import { FaultScenario } from '../faults/support/scenario';
+import { daemonEnv } from '../support/daemon';
 
 /**
  * The dashboard and the alert rules name only metrics a running daemon really exposes: a daemon
@@ -81,5 +85,27 @@ describe('metrics named by the dashboard and the alerts', () => {
     // No doubled prefix from the process metrics.
     expect([...exposed].filter((m) => m.startsWith('epipe_process_process_'))).toEqual([]);
     expect(exposed.has('epipe_process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('epipe status reports the leader, the binlog position read, the backlog and the sinks', async () => {
+    const io = memoryIo(daemonEnv(s.names));
+    const url = `http://127.0.0.1:${s.daemon.httpPort}`;
+    expect(await dispatch(['status', '--json', '--url', url], io)).toBe(0);
+    const report = JSON.parse(io.stdout) as StatusReport;
+    expect(report.database).toMatchObject({ reachable: true, rowsPending: 0 });
+    expect(report.database.lockHolder).toEqual(expect.any(Number));
+    expect(report.daemon).toMatchObject({
+      reachable: true,
+      leader: true,
+      ready: true,
+      phase: 'running',
+      sinks: { mysql: 'ok', kafka: 'ok', elasticsearch: 'ok' },
+      lastError: null,
+    });
+    expect(report.daemon.binlog?.read).toMatch(/^[\w.-]+\.\d+:\d+(@\d+-\d+-\d+)?$/);
+    expect(report.daemon.lagSeconds).toBeGreaterThan(0);
+    const text = memoryIo(daemonEnv(s.names));
+    expect(await dispatch(['status', '--url', url], text)).toBe(0);
+    expect(text.stdout).toMatch(/^state +leader, running, ready$/m);
   });
 });

@@ -1,4 +1,4 @@
-import type { Logger } from '@epipe/core';
+import type { Batch, Logger } from '@epipe/core';
 import type { BatchEnricher } from '@epipe/enrich';
 import type { ChunkLike } from '@epipe/epoch';
 import type { LogAcknowledger } from './ack';
@@ -44,10 +44,15 @@ export interface PipelineDeps {
   acker: LogAcknowledger;
   logger: Logger;
   metrics: PipelineMetrics;
-  /** Told false while a call is being retried, true when calls succeed again. */
-  onReady?: (ready: boolean) => void;
-  /** Told when rows are acknowledged or a failing call is retried: the liveness check's evidence. */
-  onProgress?: () => void;
+  /** Told false while a call is being retried, true when calls succeed again; `failing` names them. */
+  onReady?: (ready: boolean, failing: string[]) => void;
+  /**
+   * Told when a batch's rows are acknowledged (with the batch) or a failing call is retried
+   * (without): the liveness check's evidence, and what /status reports as acknowledged.
+   */
+  onProgress?: (acknowledged?: Batch) => void;
+  /** Told of each batch as it leaves the source (its binlog position is the one being read). */
+  onRead?: (batch: Batch) => void;
   /**
    * Aborted when this instance may no longer write (its leader lock is gone): the lifetime fails
    * at once, abandoning in-flight calls, instead of draining as a clean stop would.

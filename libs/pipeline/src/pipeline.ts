@@ -65,7 +65,7 @@ export async function runPipeline(
       onRetry: (err, attempt, delay) => {
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
-        deps.onReady?.(false);
+        deps.onReady?.(false, [...failing]);
         deps.onProgress?.();
         logger.warn({ err, attempt, delayMs: delay }, `${what} failed; retrying`);
       },
@@ -73,7 +73,7 @@ export async function runPipeline(
       .then((value) => {
         failing.delete(sink);
         // A call that completes after this lifetime failed says nothing about the next one.
-        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
+        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0, [...failing]);
         return value;
       })
       .finally(() => metrics.sinkInflight.dec({ sink }));
@@ -98,6 +98,7 @@ export async function runPipeline(
     metrics.epochs.inc(batch.last ? 1 : 0);
     metrics.currentEpoch.set(batch.epoch);
     observeEpoch(batch);
+    deps.onRead?.(batch);
     // An empty epoch only shows progress. Behind a slow sink, queueing one every few
     // milliseconds would grow memory without bound, so it is dropped while work is in flight.
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
@@ -121,7 +122,7 @@ export async function runPipeline(
             ? 0
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
-        if (ids.length > 0) deps.onProgress?.();
+        if (ids.length > 0) deps.onProgress?.(batch);
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
         let newest = 0;

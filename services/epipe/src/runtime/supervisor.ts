@@ -28,10 +28,26 @@ export interface DaemonState {
   lastError: string | null;
   /** The leader's last count of the log table. */
   logTable: (LogBacklog & { checkedAtMs: number }) | null;
+  /** Binlog positions (file:offset@gtid): of the last batch read, and of the last acknowledged. */
+  binlog: { read: string | null; acknowledged: string | null };
+  /** Writer commit time of the newest acknowledged row (ms), for lag. */
+  lastAckedCommitMs: number | null;
+  /** Systems whose calls are failing and being retried now (mysql, kafka, elasticsearch). */
+  failing: string[];
 }
 
 export function createDaemonState(): DaemonState {
-  return { phase: 'starting', ready: false, leader: false, restarts: 0, lastError: null, logTable: null };
+  return {
+    phase: 'starting',
+    ready: false,
+    leader: false,
+    restarts: 0,
+    lastError: null,
+    logTable: null,
+    binlog: { read: null, acknowledged: null },
+    lastAckedCommitMs: null,
+    failing: [],
+  };
 }
 
 export interface SupervisorDeps {
@@ -157,9 +173,10 @@ async function runOnce(
   try {
     await Promise.all([components.kafka?.start(lifetime.signal), components.elastic?.start(lifetime.signal)]);
     const firstEpoch = await databaseClockMicros(components);
-    const setReady = (ready: boolean): void => {
+    const setReady = (ready: boolean, failing: string[] = []): void => {
       if (!current) return;
       state.ready = ready;
+      state.failing = failing;
       metrics.ready.set(ready ? 1 : 0);
     };
     setReady(true);
@@ -187,9 +204,18 @@ async function runOnce(
         metrics,
         logger,
         onReady: setReady,
-        onProgress: () => progress.progress(),
         fence,
         firstEpoch,
+        onProgress: (batch) => {
+          progress.progress();
+          if (!batch) return;
+          if (batch.position) state.binlog.acknowledged = batch.position.toString();
+          for (const r of batch.rows)
+            state.lastAckedCommitMs = Math.max(state.lastAckedCommitMs ?? 0, r.commitTsMs);
+        },
+        onRead: (batch) => {
+          if (batch.position) state.binlog.read = batch.position.toString();
+        },
       },
       lifetime.signal,
     );
@@ -201,6 +227,7 @@ async function runOnce(
     stopCounting();
     signal.removeEventListener('abort', onAbort);
     state.ready = false;
+    state.failing = [];
     metrics.ready.set(0);
     await components.close();
   }
@@ -226,7 +253,7 @@ function countLogTable(
           progress.pending(backlog.rows > 0);
         },
         // The lifetime's own calls report an unreachable database; this count is only a view.
-        (err: unknown) => logger.debug({ err: errorMessage(err) }, 'counting the log table failed'),
+        (err: unknown) => logger.debug({ err }, 'counting the log table failed'),
       )
       .finally(() => {
         busy = false;
