@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSubscriber } from '@epipe/client';
+import { startDaemon, summarize } from '@epipe/harness';
 import { grantEpipeUser, migrate, NameNode, quoteDatabase } from '@epipe/metastore';
 import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
-import { startDaemon } from './daemon-process';
-import { summarize } from './stats';
 
 /**
  * `make demo`: a fresh metadata database, the daemon as its own process with a least-privilege

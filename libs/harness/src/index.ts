@@ -1,0 +1,3 @@
+export { DAEMON_MAIN, startDaemon, type DaemonProcess, type StartOptions } from './daemon-process';
+export { freePort } from './free-port';
+export { cdf, median, percentile, round, summarize, type LagSummary } from './stats';
