@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type DaemonProcess, freePort, startDaemon } from '@epipe/harness';
 
+// Scenarios that pick their own ports import it from here.
+export { freePort };
+
 /**
  * The daemon as its own process (so SIGKILL is a real crash and RSS is its own), on a fixed free
  * HTTP port, with its peak RSS sampled over all its lifetimes. Every process it started is killed
