@@ -3,12 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := deploy/stack.sh
 
-.PHONY: help setup tools build up down status lint typecheck test-unit test-int test demo bench bench-full clean
+.PHONY: help setup tools build up down status lint typecheck test-unit test-int test-faults test demo bench bench-full clean
 
 help:
 	@echo "make demo   - bring the stack up, run epipe on a realistic workload, print lag and throughput"
 	@echo "make test   - install, start the real services, lint, typecheck, unit and integration tests"
-	@echo "make up | down | status | lint | typecheck | test-unit | test-rules | test-int | bench | bench-full"
+	@echo "make up | down | status | lint | typecheck | test-unit | test-rules | test-int | test-faults | bench | bench-full"
 
 # `npm install` honours the committed lockfile. `npm ci` cannot be used: the registry reachable
 # here does not serve jest's optional resolver bindings for other platforms, which the lockfile
@@ -62,6 +62,10 @@ test-rules: setup
 test-int: build
 	set -a; [ -f .stack/env ] && source .stack/env; set +a; npx jest --selectProjects integration --runInBand
 
+# The fault scenarios (test/faults): minutes each; they stop and restart the stack's services.
+test-faults: build
+	set -a; [ -f .stack/env ] && source .stack/env; set +a; npx jest --selectProjects faults --runInBand
+
 # Brings the stack down even when a step fails, and keeps the first failure's exit code.
 test: setup
 	@status=0; \
@@ -70,6 +74,7 @@ test: setup
 	[ $$status = 0 ] && { $(MAKE) --no-print-directory test-unit || status=$$?; }; \
 	[ $$status = 0 ] && { bash $(STACK) up || status=$$?; }; \
 	[ $$status = 0 ] && { $(MAKE) --no-print-directory test-int || status=$$?; }; \
+	[ $$status = 0 ] && { $(MAKE) --no-print-directory test-faults || status=$$?; }; \
 	bash $(STACK) down || true; \
 	exit $$status
 
@@ -80,7 +85,7 @@ demo: build up
 # `make test`'s hundred thousand; prints peak RSS and durations. Leaves the stack up.
 .PHONY: test-soak
 test-soak: build up
-	set -a; source .stack/env; set +a; EPIPE_SOAK=1 npx jest --selectProjects integration --runInBand -- test/faults/memory
+	set -a; source .stack/env; set +a; EPIPE_SOAK=1 npx jest --selectProjects faults --runInBand -- test/faults/memory
 
 # The benchmark (bench/README.md): `bench` is the quick run (under 10 minutes), `bench-full` the big one.
 bench: build up

@@ -16,6 +16,7 @@ const LIBRARY_DEPS = {
   'sink-kafka': ['core'],
   'sink-elastic': ['core'],
   pipeline: ['core', 'enrich', 'epoch', 'sink-elastic'],
+  harness: [],
 };
 const CLIENT_OWNERS = {
   kafkajs: ['sink-kafka', 'client'],

@@ -1,5 +1,7 @@
-// Two tiers, chosen by file name: *.unit.spec.ts run without any server; *.int.spec.ts talk to
-// the real MariaDB, Kafka and Elasticsearch started by `make up`.
+// Three tiers, chosen by file name: *.unit.spec.ts run without any server; *.int.spec.ts talk to
+// the real MariaDB, Kafka and Elasticsearch started by `make up`; *.fault.spec.ts break those
+// servers and the daemon for minutes each (test/faults). The memory scenarios are in the fault
+// tier by their folder until their file is renamed.
 const esmPackages = ['@vlasky/zongji', 'p-queue', 'p-timeout', 'eventemitter3'].join('|');
 const common = {
   testEnvironment: 'node',
@@ -24,6 +26,13 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/test/faults/'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
+    },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/**/*.fault.spec.ts', '<rootDir>/test/faults/**/*.int.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
       setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
     },

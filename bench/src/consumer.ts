@@ -1,4 +1,5 @@
-import { kafka, type StackEnv } from './stack';
+import { consumeTopic } from '@epipe/client';
+import type { StackEnv } from './stack';
 
 /** What the lag measurement needs from one record, whichever producer wrote it. */
 export interface Parsed {
@@ -19,8 +20,8 @@ export interface Consumer {
 
 /**
  * One consumer for every producer under test (epipe and Debezium), so both are measured the
- * same way: kafkajs, the settings of libs/client's subscriber (session 10 s, heartbeat 1 s,
- * whole batches), the receive time taken as each record is handed over, duplicates counted by id.
+ * same way: libs/client's topic consumer (the subscriber's own), the receive time taken as each
+ * batch is handed over, duplicates counted by id.
  */
 export async function startConsumer(
   stack: StackEnv,
@@ -28,35 +29,20 @@ export async function startConsumer(
   parse: (value: Buffer) => Parsed | null,
   onRecord: (record: Received) => void,
 ): Promise<Consumer> {
-  const client = kafka(stack, 'epipe-bench-consumer');
-  const consumer = client.consumer({
-    groupId: `${topic}-bench-${Date.now().toString(36)}`,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
   const seen = new Set<string>();
   let duplicates = 0;
-  await consumer.connect();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      break;
-    } catch (err) {
-      if (attempt >= 100 || (err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const joined = new Promise<void>((resolve) => {
-    const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-      off();
-      resolve();
-    });
-  });
-  await consumer.run({
-    eachBatchAutoResolve: true,
-    eachBatch: ({ batch }) => {
+  const consumer = await consumeTopic(
+    {
+      brokers: stack.brokers,
+      topic,
+      groupId: `${topic}-bench-${Date.now().toString(36)}`,
+      clientId: 'epipe-bench-consumer',
+      fromBeginning: true,
+      topicWaitMs: 20_000,
+    },
+    ({ messages }) => {
       const receivedAtMs = Date.now();
-      for (const message of batch.messages) {
+      for (const message of messages) {
         if (!message.value) continue;
         const parsed = parse(message.value);
         if (!parsed) continue;
@@ -65,10 +51,8 @@ export async function startConsumer(
         else seen.add(parsed.id);
         onRecord({ ...parsed, receivedAtMs, duplicate });
       }
-      return Promise.resolve();
     },
-  });
-  await joined;
+  );
   return {
     get unique() {
       return seen.size;
@@ -76,9 +60,7 @@ export async function startConsumer(
     get duplicates() {
       return duplicates;
     },
-    async stop() {
-      await consumer.disconnect();
-    },
+    stop: () => consumer.stop(),
   };
 }
 

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort, startDaemon as spawnDaemon } from '@epipe/harness';
 import { ProcWatch, type ProcUsage } from './proc';
 
 /** The repository root, from bench/dist. */
@@ -28,18 +27,6 @@ export interface Daemon {
   kill(): Promise<ProcUsage>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const alive = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const c of alive) if (c.exitCode === null) c.kill('SIGKILL');
@@ -48,29 +35,20 @@ process.once('exit', () => {
 /** Runs the built daemon as its own process (`services/epipe/dist/main.js run`). */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const httpPort = await freePort();
-  const main = join(REPO_ROOT, 'services', 'epipe', 'dist', 'main.js');
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const out = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeArgs, main, 'run'], {
-    env: {
-      ...process.env,
+  const { child, exited } = spawnDaemon(
+    {
       EPIPE_LOG_LEVEL: 'warn',
       ...options.env,
       EPIPE_HTTP_PORT: String(httpPort),
       EPIPE_HTTP_HOST: '127.0.0.1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  alive.add(child);
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
-  const spawnedAtMs = Date.now();
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      alive.delete(child);
-      resolve(code);
-    }),
+    options.logFile,
+    { nodeArgs },
   );
+  alive.add(child);
+  void exited.then(() => alive.delete(child));
+  const spawnedAtMs = Date.now();
   const watch = new ProcWatch(child.pid!);
   const base = `http://127.0.0.1:${httpPort}`;
   return {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { round } from './stats';
+import { round } from '@epipe/harness';
 
 interface ProfileNode {
   id: number;

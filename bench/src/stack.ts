@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { StackEnv } from '@epipe/harness';
 import { dropEpipeUser, grantEpipeUser, migrate, quoteDatabase } from '@epipe/metastore';
 import { Kafka, logLevel } from 'kafkajs';
 import { createPool, type Pool, type PoolOptions, type RowDataPacket } from 'mysql2/promise';
 
-/** Where the local stack listens (`.stack/env`); the defaults match deploy/stack.sh. */
-export interface StackEnv {
-  mysql: { host: string; port: number; user: string; password: string };
-  brokers: string[];
-  esUrl: string;
-}
+export { stackEnv, type StackEnv } from '@epipe/harness';
 
 /** Cleanup that must not hide the error that led to it (a service may be down right now). */
 export async function bestEffort(fn: () => Promise<unknown>): Promise<void> {
@@ -17,19 +13,6 @@ export async function bestEffort(fn: () => Promise<unknown>): Promise<void> {
   } catch {
     // left behind: names carry the run id, so a later run never trips over it
   }
-}
-
-export function stackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
-  return {
-    mysql: {
-      host: env.EPIPE_MYSQL_HOST ?? '127.0.0.1',
-      port: Number(env.EPIPE_MYSQL_PORT ?? 3307),
-      user: env.EPIPE_MYSQL_USER ?? 'root',
-      password: env.EPIPE_MYSQL_PASSWORD ?? '',
-    },
-    brokers: (env.EPIPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-    esUrl: env.EPIPE_ES_URL ?? 'http://127.0.0.1:9200',
-  };
 }
 
 export function rootPool(stack: StackEnv, options: PoolOptions = {}): Pool {

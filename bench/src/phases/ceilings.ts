@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { Client } from '@elastic/elasticsearch';
 import { createMetrics, silentLogger } from '@epipe/core';
-import { createElasticSink, buildInodeSource } from '@epipe/sink-elastic';
-import { createKafkaSink } from '@epipe/sink-kafka';
+import { createElasticSink, buildInodeSource, DEFAULT_ELASTIC_SINK_CONFIG } from '@epipe/sink-elastic';
+import { createKafkaSink, DEFAULT_KAFKA_SINK_CONFIG } from '@epipe/sink-kafka';
 import { createLogSource, DEFAULT_SOURCE_CONFIG } from '@epipe/source';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { BenchContext } from '../context';
 import { log } from '../progress';
 import { deleteIndex, deleteTopics, dropDatabase, freshDatabase, kafka, bestEffort } from '../stack';
-import { round } from '../stats';
+import { round } from '@epipe/harness';
 import { sampleDoc, sampleEvent } from '../samples';
 
 export interface Ceiling {
@@ -211,17 +211,12 @@ async function kafkaSinkCeiling(ctx: BenchContext, count: number): Promise<Ceili
   const topic = `bench-${ctx.run}-ceiling-sink`;
   const sink = createKafkaSink(
     {
+      ...DEFAULT_KAFKA_SINK_CONFIG,
       brokers: ctx.stack.brokers,
       clientId: 'epipe-bench',
       topic,
       deadLetterTopic: `${topic}.dlq`,
       source: 'bench',
-      createTopics: true,
-      partitions: 6,
-      replicationFactor: 1,
-      requestTimeoutMs: 30_000,
-      connectionTimeoutMs: 5_000,
-      maxBatchBytes: 4 * 1024 * 1024,
     },
     { logger: silentLogger() },
   );
@@ -242,17 +237,7 @@ async function kafkaSinkCeiling(ctx: BenchContext, count: number): Promise<Ceili
 
 function elasticSink(ctx: BenchContext, index: string): ReturnType<typeof createElasticSink> {
   return createElasticSink(
-    {
-      url: ctx.stack.esUrl,
-      index,
-      requestTimeoutMs: 60_000,
-      maxRetries: 5,
-      bulkMaxBytes: 5 * 1024 * 1024,
-      bulkMaxDocs: 5_000,
-      concurrency: 2,
-      refreshInterval: '1s',
-      replicas: 0,
-    },
+    { ...DEFAULT_ELASTIC_SINK_CONFIG, url: ctx.stack.esUrl, index, requestTimeoutMs: 60_000 },
     { logger: silentLogger() },
   );
 }

@@ -4,7 +4,7 @@ import { HOPSFS_MIX } from '@epipe/workload';
 import { replicate } from '../backlog';
 import type { BenchContext } from '../context';
 import { parseDebezium, startConsumer } from '../consumer';
-import { freePort } from '../daemon';
+import { freePort } from '@epipe/harness';
 import {
   CONNECT_VERSION,
   DEBEZIUM_VERSION,
@@ -15,7 +15,7 @@ import {
 import { runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { deleteTopics, dropDatabase, bestEffort } from '../stack';
-import { cdf, round, summarize, type LagSummary } from '../stats';
+import { cdf, round, summarize, type LagSummary } from '@epipe/harness';
 import type { Load } from './lag';
 
 export interface DebeziumLoad {

@@ -19,7 +19,7 @@ import {
   scalar,
   bestEffort,
 } from '../stack';
-import { cdf, percentile, round, summarize, type LagSummary } from '../stats';
+import { cdf, percentile, round, summarize, type LagSummary } from '@epipe/harness';
 
 export interface Load {
   label: string;

@@ -3,7 +3,7 @@ import type { BenchContext } from '../context';
 import { runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { dropDatabase, freshDatabase, rootPool, scalar, bestEffort } from '../stack';
-import { median, round } from '../stats';
+import { median, round } from '@epipe/harness';
 
 export interface OverheadResult {
   writers: number;

@@ -17,7 +17,7 @@ import {
   topicRecords,
   bestEffort,
 } from '../stack';
-import { round } from '../stats';
+import { round } from '@epipe/harness';
 
 export type Sinks = 'kafka' | 'elastic' | 'both';
 

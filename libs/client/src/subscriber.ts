@@ -1,6 +1,6 @@
 import { FILE_EVENT_SCHEMA, type FileEvent } from '@epipe/core';
-import { Kafka, logLevel } from 'kafkajs';
 import { DedupeWindow } from './dedupe';
+import { consumeTopic, type TopicConsumer } from './topic-consumer';
 
 export interface SubscriberOptions {
   brokers: string[];
@@ -34,43 +34,23 @@ export interface Subscriber {
  * and drops replayed events by event id unless asked not to (tests that count duplicates).
  */
 export function createSubscriber(options: SubscriberOptions): Subscriber {
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'epipe-subscriber',
-    brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
-  });
-  const consumer = kafka.consumer({
-    groupId: options.groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
   const window = new DedupeWindow();
   let duplicates = 0;
+  let consumer: TopicConsumer | undefined;
   return {
     get duplicates() {
       return duplicates;
     },
     async start(onEvent) {
-      await consumer.connect();
-      // The topic may be moments from existing (the daemon creates it at start): retry a while.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning ?? true });
-          break;
-        } catch (err) {
-          if (attempt >= 50 || (err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
-      const joined = new Promise<void>((resolve) => {
-        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-          off();
-          resolve();
-        });
-      });
-      await consumer.run({
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }) => {
+      consumer = await consumeTopic(
+        {
+          brokers: options.brokers,
+          topic: options.topic,
+          groupId: options.groupId,
+          clientId: options.clientId ?? 'epipe-subscriber',
+          fromBeginning: options.fromBeginning ?? true,
+        },
+        async (batch) => {
           for (const message of batch.messages) {
             if (!message.value) continue;
             const event = JSON.parse(message.value.toString('utf8')) as FileEvent;
@@ -87,11 +67,10 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
             });
           }
         },
-      });
-      await joined;
+      );
     },
     async stop() {
-      await consumer.disconnect();
+      await consumer?.stop();
     },
   };
 }

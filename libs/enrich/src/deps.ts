@@ -18,6 +18,7 @@ export interface EnrichDeps {
   reader: MetadataReader;
   /** Decides what is published; everything when absent. */
   filter?: EventFilter;
+  /** For the stage's own warnings; the enricher reports through `dead` and metrics so far. */
   logger: Logger;
   metrics: EnrichMetrics;
 }

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { type DaemonProcess, startDaemon } from '../../../services/epipe/src/demo/daemon-process';
+import { type DaemonProcess, freePort, startDaemon } from '@epipe/harness';
 
-/** The built daemon: `make test` builds dist before the integration tests run. */
-export const DAEMON_MAIN = resolve(__dirname, '../../../services/epipe/dist/main.js');
+// Scenarios that pick their own ports import it from here.
+export { freePort };
 
 /**
  * The daemon as its own process (so SIGKILL is a real crash and RSS is its own), on a fixed free
@@ -49,7 +47,7 @@ export class ChildDaemon {
 
   start(): DaemonProcess {
     if (this.running) throw new Error('the daemon is already running');
-    const daemon = startDaemon(this.env, this.logFile, DAEMON_MAIN);
+    const daemon = startDaemon(this.env, this.logFile);
     this.current = daemon;
     this.starts++;
     clearInterval(this.sampler);
@@ -133,18 +131,6 @@ export class ChildDaemon {
       // The process is gone between the check and the read.
     }
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export function sleepMs(ms: number): Promise<void> {

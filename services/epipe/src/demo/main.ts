@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSubscriber } from '@epipe/client';
+import { stackEnv, startDaemon, summarize } from '@epipe/harness';
 import { grantEpipeUser, migrate, NameNode, quoteDatabase } from '@epipe/metastore';
 import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
-import { startDaemon } from './daemon-process';
-import { summarize } from './stats';
 
 /**
  * `make demo`: a fresh metadata database, the daemon as its own process with a least-privilege
@@ -16,10 +15,8 @@ async function main(): Promise<void> {
   const env = process.env;
   const seconds = Number(env.EPIPE_DEMO_SECONDS ?? 30);
   const writers = Number(env.EPIPE_DEMO_WRITERS ?? 4);
-  const host = env.EPIPE_MYSQL_HOST ?? '127.0.0.1';
-  const port = Number(env.EPIPE_MYSQL_PORT ?? 3307);
-  const brokers = (env.EPIPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const esUrl = env.EPIPE_ES_URL ?? 'http://127.0.0.1:9200';
+  const { mysql: admin, brokers, esUrl } = stackEnv(env);
+  const { host, port } = admin;
   const run = Date.now().toString(36);
   const database = 'epipe_demo';
   const topic = `epipe-demo-${run}`;
@@ -29,22 +26,14 @@ async function main(): Promise<void> {
   const logFile = join(logDir, 'demo-epipe.log');
   const httpPort = Number(env.EPIPE_DEMO_HTTP_PORT ?? 9465);
 
-  const root = createPool({
-    host,
-    port,
-    user: env.EPIPE_MYSQL_USER ?? 'root',
-    password: env.EPIPE_MYSQL_PASSWORD ?? '',
-  });
+  const root = createPool(admin);
   await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
   await migrate(root, database);
   const password = randomBytes(12).toString('hex');
   await grantEpipeUser(root, { database, user: 'epipe_demo', password, host: '%' });
   await root.end();
   const pool = createPool({
-    host,
-    port,
-    user: env.EPIPE_MYSQL_USER ?? 'root',
-    password: env.EPIPE_MYSQL_PASSWORD ?? '',
+    ...admin,
     database,
     connectionLimit: writers + 4,
   });

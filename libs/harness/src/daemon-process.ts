@@ -11,18 +11,28 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
+/** The built daemon; `npx tsc -b` (every make target that runs it) builds it. */
+export const DAEMON_MAIN = join(__dirname, '..', '..', '..', 'services', 'epipe', 'dist', 'main.js');
+
+export interface StartOptions {
+  /** The daemon's entry point; DAEMON_MAIN unless given. */
+  main?: string;
+  /** Options for node itself, e.g. a CPU profile (`--cpu-prof`). */
+  nodeArgs?: string[];
+}
+
 /**
- * Runs the built daemon (`dist/main.js run`) as a child process, its logs going to `logFile`.
- * `main` defaults to the main.js beside this built file; code that runs from the sources (jest)
- * passes the built one.
+ * Runs the built daemon (`main.js run`) as a child process with `env` over this process's
+ * environment, its stdout and stderr going to `logFile`. The one way the demo, the benchmark and
+ * the fault scenarios start it, so a kill is a real crash and its memory is its own.
  */
 export function startDaemon(
   env: Record<string, string>,
   logFile: string,
-  main = join(__dirname, '..', 'main.js'),
+  options: StartOptions = {},
 ): DaemonProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [main, 'run'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main ?? DAEMON_MAIN, 'run'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
