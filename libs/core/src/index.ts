@@ -8,3 +8,5 @@ export * from './event';
 export * from './budget';
 export * from './metrics';
 export * from './logger';
+export * from './tls';
+export * from './secrets';
