@@ -1,4 +1,4 @@
-export type { KafkaSinkConfig } from './config';
+export type { KafkaSinkConfig, KafkaTls } from './config';
 export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';
 export {
   DEAD_LETTER_SCHEMA,
