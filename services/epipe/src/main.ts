@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-import { createLogger, createMetrics, enableProcessMetrics, errorMessage, EpipeError } from '@epipe/core';
+import {
+  createLogger,
+  createMetrics,
+  enableProcessMetrics,
+  errorMessage,
+  EpipeError,
+  needsOperator,
+  secretScrubber,
+} from '@epipe/core';
 import { FIELDS } from './config/schema';
-import { type EpipeConfig, loadConfig, redactConfig } from './config/load';
+import { type EpipeConfig, loadConfig, redactConfig, secretValues } from './config/load';
 import { startHttpServer } from './runtime/http';
-import { type DaemonState, supervise } from './runtime/supervisor';
+import { type DaemonState, exitCodeOf, supervise } from './runtime/supervisor';
 
 const USAGE = `usage: epipe <command> [--config <file.json>]
 
@@ -45,14 +53,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function run(config: EpipeConfig): Promise<number> {
-  const logger = createLogger({ level: config.log.level });
+  // No secret value leaves the process, whatever carries it (an error message, a URL).
+  const scrub = secretScrubber(secretValues(config));
+  const logger = createLogger({ level: config.log.level, scrub });
   const metrics = createMetrics();
   enableProcessMetrics(metrics);
   const state: DaemonState = { phase: 'starting', ready: false, restarts: 0, lastError: null };
   const http = await startHttpServer(config.http, metrics, {
     live: () => state.phase !== 'stopped',
     ready: () => state.ready,
-    status: () => ({ ...state }),
+    status: () => ({ ...state, lastError: state.lastError === null ? null : scrub(state.lastError) }),
   });
   logger.info({ config: redactConfig(config), httpPort: http.port }, 'epipe starting');
   const controller = new AbortController();
@@ -79,8 +89,13 @@ async function run(config: EpipeConfig): Promise<number> {
     await supervise(config, { logger, metrics, state }, controller.signal);
     logger.info('epipe stopped cleanly');
   } catch (err) {
-    logger.error({ err: errorMessage(err) }, 'epipe stopped with an error');
-    code = 1;
+    if (needsOperator(err)) {
+      // One line that names the system and the reason; restarting cannot help.
+      logger.fatal({ code: err.code }, `${err.message}; not retrying, exiting`);
+    } else {
+      logger.error({ err: errorMessage(err) }, 'epipe stopped with an error');
+    }
+    code = exitCodeOf(err);
   } finally {
     await http.close();
   }

@@ -5,10 +5,11 @@ import { Enricher, SqlMetadataReader } from '@epipe/enrich';
 import { RuleFilter } from '@epipe/filter';
 import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
-import { type LogSource, createLogSource } from '@epipe/source';
+import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
 import type { OperationName } from '@epipe/core';
 import type { EpipeConfig } from '../config/load';
+import { elasticTls, kafkaTls, mysqlTls } from './tls';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -34,6 +35,7 @@ export function createComponents(
   deps: { logger: Logger; metrics: Metrics },
 ): Components {
   const { mysql } = config;
+  const tls = mysqlTls(mysql);
   const pool = createPool({
     host: mysql.host,
     port: mysql.port,
@@ -44,6 +46,7 @@ export function createComponents(
     connectTimeout: mysql.connectTimeoutMs,
     supportBigNumbers: true,
     enableKeepAlive: true,
+    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
   });
   const source = createLogSource(
     {
@@ -61,6 +64,7 @@ export function createComponents(
       heartbeatMs: config.source.heartbeatMs,
       connectTimeoutMs: mysql.connectTimeoutMs,
       queryTimeoutMs: 60_000,
+      ...(tls ? { tls } : {}),
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
@@ -104,7 +108,7 @@ export function createComponents(
           requestTimeoutMs: k.requestTimeoutMs,
           connectionTimeoutMs: k.connectionTimeoutMs,
           maxBatchBytes: k.maxBatchBytes,
-          ssl: k.ssl,
+          ssl: kafkaTls(k),
           ...(k.saslMechanism
             ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
             : {}),
@@ -121,6 +125,7 @@ export function createComponents(
           ...(e.apiKey ? { apiKey: e.apiKey } : {}),
           ...(e.username ? { username: e.username, password: e.password } : {}),
           ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+          ...(e.caFile ? { tls: elasticTls(e)! } : {}),
           requestTimeoutMs: e.requestTimeoutMs,
           maxRetries: e.maxRetries,
           bulkMaxBytes: e.bulkMaxBytes,

@@ -1,4 +1,5 @@
-import { EpipeError, type Logger, sleep } from '@epipe/core';
+import { EpipeError, type Logger, needsOperator, sleep } from '@epipe/core';
+import { mariadbConnectionError } from '@epipe/source';
 import type { Connection } from 'mysql2/promise';
 
 /**
@@ -40,8 +41,10 @@ export class LeaderLock {
         if (!announced) this.logger.info({ lock: this.lockName }, 'another instance is active; standing by');
         announced = true;
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'leader lock attempt failed');
         await this.release();
+        const classified = mariadbConnectionError(err, 'leader lock connection');
+        if (needsOperator(classified)) throw classified;
+        this.logger.warn({ err: (err as Error).message }, 'leader lock attempt failed');
         await sleep(1_000, signal).catch(() => undefined);
       }
     }

@@ -5,13 +5,16 @@ import {
   backoffDelay,
   errorMessage,
   isRetriable,
+  needsOperator,
   sleep,
 } from '@epipe/core';
+import { mysqlSslOptions } from '@epipe/source';
 import { createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
 import { runPipeline } from '../pipeline/pipeline';
 import { createComponents } from './components';
 import { LeaderLock } from './leader';
+import { mysqlTls } from './tls';
 
 export interface DaemonState {
   phase: 'starting' | 'standby' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -32,15 +35,18 @@ export async function supervise(
 ): Promise<void> {
   const { logger, metrics, state } = deps;
   const lock = new LeaderLock(
-    () =>
-      createConnection({
+    () => {
+      const tls = mysqlTls(config.mysql);
+      return createConnection({
         host: config.mysql.host,
         port: config.mysql.port,
         user: config.mysql.user,
         password: config.mysql.password,
         connectTimeout: config.mysql.connectTimeoutMs,
         enableKeepAlive: true,
-      }),
+        ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
+      });
+    },
     config.leader.lockName || `epipe:${config.mysql.database}`,
     config.leader.waitMs,
     logger,
@@ -62,6 +68,9 @@ export async function supervise(
         if (signal.aborted) break;
       } catch (err) {
         if (signal.aborted && err instanceof EpipeError && err.code === 'SHUTDOWN') throw err;
+        // Refused credentials or an untrusted certificate: no restart can fix it. The caller
+        // reports it once and exits.
+        if (needsOperator(err)) throw err;
         state.restarts++;
         state.ready = false;
         metrics.ready.set(0);
@@ -164,4 +173,12 @@ function restartDelay(err: unknown, failures: number): number {
 function causeOf(err: unknown): string | undefined {
   const cause = (err as { cause?: unknown } | null)?.cause;
   return cause === undefined ? undefined : errorMessage(cause);
+}
+
+/**
+ * The process exit code for an error that ended the supervisor: 2 for what an operator must fix
+ * (credentials, certificates), as for a wrong command line; 1 for anything else.
+ */
+export function exitCodeOf(err: unknown): number {
+  return needsOperator(err) ? 2 : 1;
 }
