@@ -121,15 +121,17 @@ const AUTH_TYPES = new Set([
 export function accessError(err: unknown, what: string): EpipeError | undefined {
   const chain = causeChain(err);
   const broker = chain.map((e) => (e as { broker?: unknown }).broker).find((b) => typeof b === 'string');
-  const where = broker ? ` (broker ${String(broker)})` : '';
+  const where = broker && !what.includes(String(broker)) ? ` (broker ${String(broker)})` : '';
   const tls = tlsFailureReason(err);
   if (tls !== undefined)
-    return new EpipeError('TLS_FAILED', `${what}${where}: TLS handshake failed: ${tls}`, { cause: err });
+    return new EpipeError('TLS_FAILED', `kafka${where}: ${what}: TLS handshake failed: ${tls}`, {
+      cause: err,
+    });
   const type = protocolErrorType(err);
   const sasl = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError');
   if (sasl !== undefined || (type !== undefined && AUTH_TYPES.has(type))) {
     const detail = errorMessage(sasl ?? err);
-    return new EpipeError('AUTH_FAILED', `${what}${where}: SASL authentication failed: ${detail}`, {
+    return new EpipeError('AUTH_FAILED', `kafka${where}: ${what}: SASL authentication failed: ${detail}`, {
       cause: err,
     });
   }

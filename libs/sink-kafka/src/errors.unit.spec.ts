@@ -87,7 +87,7 @@ describe('access failures', () => {
     );
     expect(err).toMatchObject({ code: 'AUTH_FAILED', retriable: false });
     expect(err.message).toMatch(
-      /^starting the kafka sink: SASL authentication failed: .*invalid credentials/,
+      /^kafka: starting the kafka sink: SASL authentication failed: .*invalid credentials/,
     );
   });
 
@@ -102,7 +102,7 @@ describe('access failures', () => {
     );
     expect(err).toMatchObject({ code: 'TLS_FAILED', retriable: false });
     expect(err.message).toMatch(
-      /starting the kafka sink \(broker 127\.0\.0\.1:9094\): TLS handshake failed: .*not trusted/,
+      /^kafka \(broker 127\.0\.0\.1:9094\): starting the kafka sink: TLS handshake failed: .*not trusted/,
     );
     expect(classifyKafkaError(tls)).toBe('fatal');
   });

@@ -148,7 +148,7 @@ class KafkaSinkImpl implements KafkaSink {
       await this.ensureProducer();
     } catch (err) {
       if (signal?.aborted && err === signal.reason) throw err;
-      throw toSinkError(err, 'starting the kafka sink');
+      throw toSinkError(err, `starting the kafka sink (brokers ${this.config.brokers.join(',')})`);
     }
     this.started = true;
     this.logger.info({ brokers: this.config.brokers, topic: this.config.topic }, 'kafka sink started');
