@@ -199,6 +199,8 @@ function errorLines(logFile: string): LogLine[] {
     }
 
     const status = await (await fetch(`http://127.0.0.1:${daemon.httpPort}/status`)).text();
+    // Over TLS the binlog stream must look alive (heartbeats) for the whole run: no restart.
+    expect(JSON.parse(status)).toMatchObject({ restarts: 0, lastError: null });
     expect(await daemon.stop()).toBe(0);
     const log = readFileSync(daemon.logFile, 'utf8');
     expect(log).toMatch(/epipe starting/);
