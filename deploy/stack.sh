@@ -920,13 +920,13 @@ hex_to_b64() { printf '%b' "$(sed 's/../\\x&/g' <<<"$1")" | base64 -w0; }
 es_file_users() {
   local dir="$1" pw salt key
   pw="$(cat "$(secret es-password)")"
+  if [[ -f "$dir/config/users" ]] && grep -q "^$ESS_USER:" "$dir/config/users" &&
+    [[ "$(cat "$dir/users.done" 2>/dev/null)" == "$(printf '%s' "$pw" | sha256sum | cut -c1-16)" ]]; then
+    return 0 # made for this password already
+  fi
   salt="$(openssl rand -hex 32)"
   key="$(openssl kdf -keylen 32 -kdfopt digest:SHA512 -kdfopt "pass:$pw" -kdfopt "hexsalt:$salt" \
     -kdfopt iter:10000 PBKDF2 | tr -d ':\n')" || die "$ES_SVC: openssl cannot make a PBKDF2 hash"
-  if [[ -f "$dir/config/users" ]] && grep -q "^$ESS_USER:" "$dir/config/users" &&
-    [[ "$(cat "$dir/users.done" 2>/dev/null)" == "$(printf '%s' "$pw" | sha256sum | cut -c1-16)" ]]; then
-    return 0 # keep the file (and its salt) as it is: a rewrite would restart nothing, but why churn
-  fi
   printf '%s:{PBKDF2}10000$%s$%s\n' "$ESS_USER" "$(hex_to_b64 "$salt")" "$(hex_to_b64 "$key")" >"$dir/config/users"
   printf 'epipe:%s\n' "$ESS_USER" >"$dir/config/users_roles"
   cat >"$dir/config/roles.yml" <<EOF

@@ -133,7 +133,14 @@ function errorLines(logFile: string): LogLine[] {
   });
 
   it('delivers file operations to Kafka and Elasticsearch, and shows no secret in logs or /status', async () => {
-    const daemon = await startDaemon('run');
+    // Mutual TLS on top of SCRAM (the listener checks a client certificate when one is given),
+    // and two URLs for the Elasticsearch node (the client spreads requests over both).
+    const esUrl = new URL(secure.EPIPE_ES_URL!);
+    const daemon = await startDaemon('run', {
+      EPIPE_KAFKA_TLS_CERT_FILE: join(tlsDir, 'client.pem'),
+      EPIPE_KAFKA_TLS_KEY_FILE: join(tlsDir, 'client.key'),
+      EPIPE_ES_URL: `https://localhost:${esUrl.port},https://127.0.0.1:${esUrl.port}`,
+    });
     daemon.start();
     await daemon.waitReady();
 

@@ -1,4 +1,5 @@
 import { errors } from '@elastic/elasticsearch';
+import { clientOptions } from './elastic-sink';
 import { isRetriableElasticError, toSinkError } from './errors';
 
 function response(statusCode: number, type: string, reason: string): errors.ResponseError {
@@ -41,5 +42,39 @@ describe('elasticsearch access failures', () => {
     expect(isRetriableElasticError(new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'))).toBe(
       true,
     );
+  });
+});
+
+describe('clientOptions', () => {
+  const base = {
+    index: 'i',
+    requestTimeoutMs: 1000,
+    maxRetries: 0,
+    bulkMaxBytes: 1024,
+    bulkMaxDocs: 1,
+    concurrency: 1,
+    refreshInterval: '1s',
+    replicas: 0,
+  };
+
+  it('passes several nodes, the CA (always verified) and the API key before basic auth', () => {
+    const options = clientOptions({
+      ...base,
+      url: ['https://es-1:9200', 'https://es-2:9200'],
+      tls: { ca: 'PEM' },
+      apiKey: 'key',
+      username: 'u',
+      password: 'p',
+    });
+    expect(options.node).toEqual(['https://es-1:9200', 'https://es-2:9200']);
+    expect(options.tls).toEqual({ ca: 'PEM', rejectUnauthorized: true });
+    expect(options.auth).toEqual({ apiKey: 'key' });
+  });
+
+  it('uses basic auth without an API key', () => {
+    expect(clientOptions({ ...base, url: 'http://es:9200', username: 'u', password: 'p' }).auth).toEqual({
+      username: 'u',
+      password: 'p',
+    });
   });
 });
