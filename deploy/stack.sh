@@ -410,6 +410,10 @@ tls_prepare() {
   ) || die "tls: openssl could not make the certificates in $TLS_DIR"
 }
 
+# Written into each secured service's generated configuration: remade certificates change the
+# configuration, so 'up' restarts the services that hold the old ones.
+tls_stamp() { printf '# certificates: %s\n' "$(sha256sum "$TLS_DIR/server.pem" "$TLS_DIR/ca.pem" | sha256sum | cut -c1-16)"; }
+
 secret() { # name -> path of a generated secret (made once, random, mode 600)
   local f="$SECRETS_DIR/$1"
   if [[ ! -s "$f" ]]; then
@@ -495,7 +499,7 @@ EOF
 
 mdb_tls_config() { # TLS offered to every client; an account decides whether it is required
   secure_on || return 0
-  printf '%s\n' "" "# TLS (deploy/stack.sh secured parts): accounts opt in with REQUIRE SSL / X509" \
+  printf '%s\n' "" "# TLS (deploy/stack.sh secured parts): accounts opt in with REQUIRE SSL / X509" "$(tls_stamp)" \
     "ssl_ca                        = $TLS_DIR/ca.pem" \
     "ssl_cert                      = $TLS_DIR/server.pem" \
     "ssl_key                       = $TLS_DIR/server.key"
@@ -592,6 +596,7 @@ kafka_sasl_config() { # the SASL_SSL listener: SCRAM users live in the cluster m
   cat <<EOF
 
 # SASL_SSL listener (deploy/stack.sh secured parts); certificates in $TLS_DIR
+$(tls_stamp)
 sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
 $l.ssl.keystore.type=PEM
 $l.ssl.keystore.location=$TLS_DIR/server-keystore.pem
@@ -900,6 +905,7 @@ es_security_config() {
   cat <<EOF
 # Security on: TLS on HTTP (certificates from deploy/stack.sh), users in the file realm.
 # Transport TLS is not needed: a single node bound to 127.0.0.1 has no peers.
+$(tls_stamp)
 xpack.security.enabled: true
 xpack.security.http.ssl.enabled: true
 xpack.security.http.ssl.key: certs/server.key

@@ -18,7 +18,9 @@ import { uniqueName } from '../support/env';
  * wrong password or an untrusted certificate ends the daemon with exit code 2 and exactly one
  * error line that names the system and the reason.
  */
-const SECURE_ENV = process.env.EPIPE_SECURE_ENV ?? resolve(__dirname, '../../.stack/secure.env');
+const SECURE_ENV =
+  process.env.EPIPE_SECURE_ENV ??
+  join(process.env.EPIPE_STACK_DIR ?? resolve(__dirname, '../../.stack'), 'secure.env');
 const skip = process.env.EPIPE_STACK_SECURE === '0';
 
 function readSecureEnv(): Record<string, string> {
