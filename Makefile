@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STACK := deploy/stack.sh
 
-.PHONY: help setup build up down status lint typecheck test-unit test-int test demo bench bench-full clean
+.PHONY: help setup tools build up down status lint typecheck test-unit test-int test demo bench bench-full clean
 
 help:
 	@echo "make demo   - bring the stack up, run epipe on a realistic workload, print lag and throughput"
@@ -17,7 +17,18 @@ node_modules/.installed: package.json package-lock.json $(wildcard libs/*/packag
 	npm install --no-audit --no-fund
 	@touch $@
 
-setup: node_modules/.installed
+setup: node_modules/.installed tools
+
+# Tools the tests call: kubectl renders the Kubernetes overlays (kustomize 4 or newer: Debian's
+# own kubernetes-client, 1.20, cannot load a directory as a base, so it is not used); promtool
+# (Debian's prometheus package) checks the alert rules. Installed with apt-get when missing.
+.PHONY: tools
+tools:
+	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubectl; } || \
+	  { echo "make setup: kubectl (1.21 or newer) is needed to render deploy/kubernetes; install it" >&2; exit 1; }
+	@command -v promtool >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } || \
+	  { echo "make setup: promtool (Debian package prometheus) is needed to check deploy/prometheus" >&2; exit 1; }
 
 build: setup
 	npx tsc -b
@@ -39,10 +50,16 @@ typecheck: setup
 	npx tsc -p tsconfig.check.json
 	npx tsc -b
 
-test-unit: setup
+test-unit: setup test-rules
 	npx jest --selectProjects unit
 
-test-int: setup
+# The alert rules: syntax, and the cases in alerts.test.yml.
+.PHONY: test-rules
+test-rules: setup
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts.test.yml
+
+test-int: build
 	set -a; [ -f .stack/env ] && source .stack/env; set +a; npx jest --selectProjects integration --runInBand
 
 # Brings the stack down even when a step fails, and keeps the first failure's exit code.

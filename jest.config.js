@@ -8,7 +8,6 @@ const common = {
   },
   transformIgnorePatterns: [`node_modules/(?!(${esmPackages})/)`],
   moduleNameMapper: {
-    '^@epipe/service$': '<rootDir>/services/epipe/src',
     '^@epipe/(.*)$': '<rootDir>/libs/$1/src',
   },
   rootDir: __dirname,

@@ -1,5 +1,6 @@
-import { sleepMs } from './support/child-daemon';
+import { freePort, sleepMs } from './support/child-daemon';
 import { createFiles, prepareBulkTarget } from './support/bulk';
+import { liveHeapBytes } from './support/heap';
 import { FaultScenario } from './support/scenario';
 
 /** `make test-soak` sets EPIPE_SOAK=1: a million rows instead of a hundred thousand. */
@@ -7,13 +8,15 @@ const ROWS = Number(process.env.EPIPE_FAULT_ROWS ?? (process.env.EPIPE_SOAK === 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+const CACHE_BYTES = 2 * MiB;
+
 /**
  * What bounds the daemon's memory, the same for both sizes: the in-flight byte budget and the
- * buffers before it (small here, so that even the smaller input fills them; otherwise it would
- * only show that less input needs less memory), the edge cache (bounded by a count, not by
- * bytes, so below the smaller input too), and V8's heap limit, as a container's memory limit
- * sets it in production (without one V8 grows its heap lazily with the length of the run, which
- * says nothing about what the daemon holds). EPIPE_FAULT_MEMORY_ENV (JSON) overrides any of them.
+ * buffers before it, and the enrichment caches' byte budget (all small here, so that even the
+ * smaller input fills them; otherwise the test would only show that less input needs less
+ * memory), and V8's heap limit, as a container's memory limit sets it in production (without
+ * one V8 grows its heap lazily with the length of the run, which says nothing about what the
+ * daemon holds). EPIPE_FAULT_MEMORY_ENV (JSON) overrides any of them.
  */
 const DAEMON_ENV: Record<string, string> = {
   NODE_OPTIONS: '--max-old-space-size=192',
@@ -24,7 +27,7 @@ const DAEMON_ENV: Record<string, string> = {
   EPIPE_BATCH_ROWS: '5000',
   EPIPE_EPOCH_BYTES: String(512 * KiB),
   EPIPE_SCAN_PAGE_ROWS: '1000',
-  EPIPE_PATH_CACHE: '5000',
+  EPIPE_CACHE_BYTES: String(CACHE_BYTES),
   ...(JSON.parse(process.env.EPIPE_FAULT_MEMORY_ENV ?? '{}') as Record<string, string>),
 };
 
@@ -39,8 +42,10 @@ interface Run {
   rows: number;
   peakRssBytes: number;
   processingS: number;
-  /** V8 heap in use once the daemon has been idle a while (its GC then collects): what it holds. */
+  /** V8 heap in use after a full collection once the work is done: what the daemon holds. */
   heapIdleBytes: number;
+  /** The enrichment caches' own estimate of what they hold. */
+  cacheBytes: number;
   problems: string[];
   losses: number;
 }
@@ -50,7 +55,13 @@ interface Run {
  * while it tails the binlog, or as a backlog committed while it was stopped (recovery scan).
  */
 async function run(kind: 'transaction' | 'backlog', rows: number): Promise<Run> {
-  const s = await FaultScenario.create(`fault_mem_${kind.slice(0, 3)}`, { daemonEnv: DAEMON_ENV });
+  const inspectPort = await freePort();
+  const s = await FaultScenario.create(`fault_mem_${kind.slice(0, 3)}`, {
+    daemonEnv: {
+      ...DAEMON_ENV,
+      NODE_OPTIONS: `${DAEMON_ENV.NODE_OPTIONS} --inspect=127.0.0.1:${inspectPort}`,
+    },
+  });
   try {
     const target = await prepareBulkTarget(s.nameNode, s.pool, 'mem');
     let started: number;
@@ -67,29 +78,20 @@ async function run(kind: 'transaction' | 'backlog', rows: number): Promise<Run> 
     await s.quiesce(Math.max(180_000, rows * 3));
     const processingS = Math.round((Date.now() - started) / 100) / 10;
     const peakRssBytes = s.daemon.peakRssBytes;
-    const heapIdleBytes = await heapWhenIdle(s);
+    const cacheBytes = await s.daemon.metric('epipe_enrich_cache_bytes');
+    const heapIdleBytes = await liveHeapBytes(inspectPort);
     const { report, problems } = await s.check(
       kind === 'transaction'
         ? `one transaction of ${rows} rows`
         : `backlog of ${rows} rows written while stopped`,
     );
     process.stdout.write(
-      `[fault report]   daemon worked ${processingS} s from commit/start to an empty log table; heap in use when idle ${(heapIdleBytes / MiB).toFixed(1)} MiB\n`,
+      `[fault report]   daemon worked ${processingS} s from commit/start to an empty log table; live heap ${(heapIdleBytes / MiB).toFixed(1)} MiB, caches ${(cacheBytes / MiB).toFixed(2)} MiB\n`,
     );
-    return { rows, peakRssBytes, processingS, heapIdleBytes, problems, losses: report.losses };
+    return { rows, peakRssBytes, processingS, heapIdleBytes, cacheBytes, problems, losses: report.losses };
   } finally {
     await s.close();
   }
-}
-
-/** The lowest heap-in-use reading over ten idle seconds (V8 collects when allocation stops). */
-async function heapWhenIdle(s: FaultScenario): Promise<number> {
-  let lowest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 10; i++) {
-    await sleepMs(1_000);
-    lowest = Math.min(lowest, await s.daemon.metric('epipe_process_nodejs_heap_size_used_bytes'));
-  }
-  return lowest;
 }
 
 describe('fault: memory does not grow with the input', () => {
@@ -102,14 +104,18 @@ describe('fault: memory does not grow with the input', () => {
       process.stdout.write(
         `[fault report]   ${kind}: peak RSS ${(small.peakRssBytes / MiB).toFixed(1)} MiB for ${small.rows} rows, ` +
           `${(big.peakRssBytes / MiB).toFixed(1)} MiB for ${big.rows} rows; idle heap ` +
-          `${(small.heapIdleBytes / MiB).toFixed(1)} vs ${(big.heapIdleBytes / MiB).toFixed(1)} MiB\n`,
+          `${(small.heapIdleBytes / MiB).toFixed(1)} vs ${(big.heapIdleBytes / MiB).toFixed(1)} MiB after a full GC\n`,
       );
       expect(small.problems).toEqual([]);
       expect(big.problems).toEqual([]);
       expect(small.losses + big.losses).toBe(0);
       expect(small.peakRssBytes).toBeGreaterThan(0);
       expect(big.peakRssBytes).toBeLessThanOrEqual(SLACK(small.peakRssBytes));
+      // The caches filled their budget on both runs, and never passed it.
+      expect(big.cacheBytes).toBeGreaterThan(0);
+      expect(big.cacheBytes).toBeLessThanOrEqual(CACHE_BYTES + 16 * KiB);
       // What the daemon still holds after the work: anything kept per row shows here first.
+      expect(small.heapIdleBytes).toBeGreaterThan(0);
       expect(big.heapIdleBytes).toBeLessThanOrEqual(small.heapIdleBytes + 8 * MiB);
     },
     3_600_000,

@@ -3,13 +3,15 @@ import { createLogger, createMetrics, silentLogger, type Logger, type Metrics } 
 import { grantEpipeUser, dropEpipeUser } from '@epipe/metastore';
 import { createPool } from 'mysql2/promise';
 import { loadConfig, type EpipeConfig } from '../../services/epipe/src/config/load';
-import { supervise, type DaemonState } from '../../services/epipe/src/runtime/supervisor';
+import { createDaemonState, supervise, type DaemonState } from '../../services/epipe/src/runtime/supervisor';
+import { ProgressWatch } from '../../services/epipe/src/runtime/progress';
 import { testEnv, uniqueName } from './env';
 
 export interface InProcessDaemon {
   config: EpipeConfig;
   metrics: Metrics;
   state: DaemonState;
+  progress: ProgressWatch;
   /** Clean stop: drain, delete acknowledged rows. */
   stop(): Promise<void>;
   done: Promise<void>;
@@ -82,13 +84,15 @@ export function daemonConfig(names: DaemonNames, overrides: Record<string, strin
 /** Runs the supervisor in this process, as `epipe run` would, until stop(). */
 export function startInProcess(config: EpipeConfig): InProcessDaemon {
   const metrics = createMetrics();
-  const state: DaemonState = { phase: 'starting', ready: false, restarts: 0, lastError: null };
+  const state = createDaemonState();
+  const progress = new ProgressWatch(config.health.stuckAfterMs);
   const controller = new AbortController();
-  const done = supervise(config, { logger: testLogger(), metrics, state }, controller.signal);
+  const done = supervise(config, { logger: testLogger(), metrics, state, progress }, controller.signal);
   return {
     config,
     metrics,
     state,
+    progress,
     done,
     async stop() {
       controller.abort();

@@ -223,7 +223,7 @@ async function kafkaSinkCeiling(ctx: BenchContext, count: number): Promise<Ceili
       connectionTimeoutMs: 5_000,
       maxBatchBytes: 4 * 1024 * 1024,
     },
-    { logger: silentLogger(), metrics: createMetrics() },
+    { logger: silentLogger() },
   );
   await sink.start();
   try {
@@ -253,7 +253,7 @@ function elasticSink(ctx: BenchContext, index: string): ReturnType<typeof create
       refreshInterval: '1s',
       replicas: 0,
     },
-    { logger: silentLogger(), metrics: createMetrics() },
+    { logger: silentLogger() },
   );
 }
 

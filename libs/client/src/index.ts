@@ -1,2 +1,1 @@
-export * from './dedupe';
-export * from './subscriber';
+export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';

@@ -8,16 +8,6 @@ export interface PoisonRow {
   reason: string;
 }
 
-/** One committed source transaction: every fs_log insert it made, in binlog order. */
-export interface SourceTransaction {
-  rows: LogRow[];
-  poison: PoisonRow[];
-  /** Where the transaction ends in the binlog; undefined for rows found by the recovery scan. */
-  position?: BinlogPosition;
-  /** Approximate bytes the transaction holds in memory. */
-  bytes: number;
-}
-
 /**
  * The unit of delivery and acknowledgement. An epoch is one batch unless a single transaction is
  * larger than the batch budget; then its batches share the epoch id and are numbered by `part`.
@@ -36,12 +26,4 @@ export interface Batch {
   /** Transactions whose final row is in this batch. */
   transactions: number;
   closedAtMs: number;
-}
-
-export function batchKey(batch: Pick<Batch, 'epoch' | 'part'>): string {
-  return `${batch.epoch}.${batch.part}`;
-}
-
-export function compareBatches(a: Pick<Batch, 'epoch' | 'part'>, b: Pick<Batch, 'epoch' | 'part'>): number {
-  return a.epoch - b.epoch || a.part - b.part;
 }

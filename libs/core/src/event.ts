@@ -13,20 +13,8 @@ export class EventId {
     readonly logId: number,
   ) {}
 
-  static parse(text: string): EventId {
-    const slash = text.lastIndexOf('/');
-    const logId = Number(text.slice(slash + 1));
-    if (slash <= 0 || !Number.isSafeInteger(logId))
-      throw new Error(`not an event id: ${JSON.stringify(text)}`);
-    return new EventId(text.slice(0, slash), logId);
-  }
-
   toString(): string {
     return `${this.source}/${this.logId}`;
-  }
-
-  equals(other: EventId): boolean {
-    return this.source === other.source && this.logId === other.logId;
   }
 }
 

@@ -1,12 +1,29 @@
-export * from './errors';
-export * from './retry';
-export * from './operation';
-export * from './position';
-export * from './logrow';
-export * from './batch';
-export * from './event';
-export * from './budget';
-export * from './metrics';
-export * from './logger';
-export * from './tls';
-export * from './secrets';
+export {
+  EpipeError,
+  OPERATOR_ERRORS,
+  assert,
+  errorMessage,
+  isRetriable,
+  needsOperator,
+  type ErrorCode,
+} from './errors';
+export { backoffDelay, retry, sleep, type RetryOptions } from './retry';
+export { OPERATION_NAMES, Operation, type OperationCode, type OperationName } from './operation';
+export { BinlogPosition } from './position';
+export { LOG_COLUMNS, estimateRowBytes, parseLogRow, rawLogId, type LogRow, type RawLogRow } from './logrow';
+export type { Batch, PoisonRow } from './batch';
+export {
+  EventId,
+  FILE_EVENT_SCHEMA,
+  FILE_EVENT_SCHEMA_VERSION,
+  type DeadLetter,
+  type ExecutionContext,
+  type FileEvent,
+  type InodeState,
+  type NamedRef,
+} from './event';
+export { ByteBudget } from './budget';
+export { createMetrics, enableProcessMetrics, type Metrics } from './metrics';
+export { createLogger, silentLogger, type Logger } from './logger';
+export { tlsFailureReason } from './tls';
+export { SECRET_MASK, secretScrubber, type Scrubber } from './secrets';

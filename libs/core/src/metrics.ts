@@ -1,11 +1,22 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Why the source stopped reading: the pipeline's in-flight byte budget, or the source's buffer. */
+export type PauseReason = 'inflight_budget' | 'source_queue';
+
+const DEAD_LETTER_STAGES = ['parse', 'enrich', 'kafka', 'elasticsearch'] as const;
+const SINKS = ['mysql', 'kafka', 'elasticsearch'] as const;
+
 /**
  * Every metric epipe exports, in one place. Stages receive this object (or a fake with the same
- * shape in tests) instead of touching prom-client themselves.
+ * shape in tests) instead of touching prom-client themselves. Prometheus conventions: base units
+ * in the name (`_seconds`, `_bytes`), counters end in `_total`, one `epipe_` prefix (the process
+ * and Node.js metrics too). deploy/grafana and deploy/prometheus name only these; an integration
+ * test scrapes a daemon and checks that every name they use exists.
  */
 export function createMetrics(registry = new Registry()) {
   const prefix = 'epipe_';
+  let oldestCommitMs: number | null = null;
+  const pausedSince = new Map<PauseReason, number>();
   const m = {
     registry,
     rowsRead: new Counter({
@@ -29,10 +40,36 @@ export function createMetrics(registry = new Registry()) {
       help: '1 while the source waits for in-flight bytes to drain (backpressure)',
       registers: [registry],
     }),
+    sourcePausedSeconds: new Counter({
+      name: `${prefix}source_paused_seconds_total`,
+      help: 'Time the source spent paused by backpressure, by reason (inflight_budget, source_queue)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect() {
+        // A pause still going on counts up to the scrape, not only when it ends.
+        const now = Date.now();
+        for (const [reason, since] of pausedSince) {
+          this.inc({ reason }, (now - since) / 1000);
+          pausedSince.set(reason, now);
+        }
+      },
+    }),
     epochs: new Counter({ name: `${prefix}epochs_total`, help: 'Epochs closed', registers: [registry] }),
     currentEpoch: new Gauge({
       name: `${prefix}epoch_current`,
       help: 'Id of the last closed epoch',
+      registers: [registry],
+    }),
+    epochRows: new Histogram({
+      name: `${prefix}epoch_rows`,
+      help: 'Rows per epoch that carried rows (empty epochs only show progress and are not counted)',
+      buckets: [1, 5, 10, 50, 100, 500, 1000, 5000, 20000, 100000],
+      registers: [registry],
+    }),
+    epochDuration: new Histogram({
+      name: `${prefix}epoch_duration_seconds`,
+      help: 'Time an epoch that carried rows was open (from the previous epoch closing to it closing)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     inflightBytes: new Gauge({
@@ -57,6 +94,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['sink'] as const,
       registers: [registry],
     }),
+    sinkInflight: new Gauge({
+      name: `${prefix}sink_inflight_requests`,
+      help: 'Calls to a system in flight (including those waiting to be retried), by sink: mysql, kafka, elasticsearch',
+      labelNames: ['sink'] as const,
+      registers: [registry],
+    }),
     sinkLatency: new Histogram({
       name: `${prefix}sink_batch_seconds`,
       help: 'Time to deliver one batch to a sink',
@@ -65,7 +108,7 @@ export function createMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     filtered: new Counter({
-      name: `${prefix}filtered_total`,
+      name: `${prefix}filtered_rows_total`,
       help: 'Rows dropped by filter rules',
       registers: [registry],
     }),
@@ -80,15 +123,15 @@ export function createMetrics(registry = new Registry()) {
       help: 'fs_log rows deleted after every sink acknowledged them',
       registers: [registry],
     }),
-    lagMs: new Histogram({
-      name: `${prefix}lag_milliseconds`,
+    lag: new Histogram({
+      name: `${prefix}lag_seconds`,
       help: 'Writer commit to acknowledgement by every sink',
-      buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
-    lastAckedCommitMs: new Gauge({
-      name: `${prefix}last_acked_commit_timestamp_ms`,
-      help: 'Writer commit time of the newest acknowledged row',
+    lastAckedCommit: new Gauge({
+      name: `${prefix}last_acked_commit_timestamp_seconds`,
+      help: 'Writer commit time (Unix seconds) of the newest acknowledged row',
       registers: [registry],
     }),
     restarts: new Counter({
@@ -98,10 +141,33 @@ export function createMetrics(registry = new Registry()) {
       registers: [registry],
     }),
     ready: new Gauge({ name: `${prefix}ready`, help: '1 while epipe can deliver', registers: [registry] }),
+    leader: new Gauge({
+      name: `${prefix}leader`,
+      help: '1 while this instance holds the leader lock (the active one); 0 on a standby',
+      registers: [registry],
+    }),
+    logRowsPending: new Gauge({
+      name: `${prefix}log_rows_pending`,
+      help: 'Rows in the log table (not yet acknowledged by every sink), counted by the leader',
+      registers: [registry],
+    }),
+    logOldestRowAge: new Gauge({
+      name: `${prefix}log_oldest_row_age_seconds`,
+      help: 'Age of the oldest row in the log table (writer commit to now); 0 when it is empty',
+      registers: [registry],
+      collect() {
+        this.set(oldestCommitMs === null ? 0 : Math.max(0, (Date.now() - oldestCommitMs) / 1000));
+      },
+    }),
     cacheHits: new Counter({
       name: `${prefix}enrich_cache_hits_total`,
       help: 'Enrichment cache hits, by cache',
       labelNames: ['cache'] as const,
+      registers: [registry],
+    }),
+    cacheBytes: new Gauge({
+      name: `${prefix}enrich_cache_bytes`,
+      help: 'Estimated bytes held by the enrichment caches together (bounded by enrich.cacheMaxBytes)',
       registers: [registry],
     }),
     cacheMisses: new Counter({
@@ -110,12 +176,43 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['cache'] as const,
       registers: [registry],
     }),
+    buildInfo: new Gauge({
+      name: `${prefix}build_info`,
+      help: 'Always 1; the labels say which epipe and Node.js run',
+      labelNames: ['version', 'nodejs'] as const,
+      registers: [registry],
+    }),
+    /** Backpressure starts or ends; feeds the paused gauge and the paused-time counter. */
+    setSourcePaused(reason: PauseReason, paused: boolean): void {
+      const since = pausedSince.get(reason);
+      if (paused && since === undefined) pausedSince.set(reason, Date.now());
+      if (!paused && since !== undefined) {
+        m.sourcePausedSeconds.inc({ reason }, (Date.now() - since) / 1000);
+        pausedSince.delete(reason);
+      }
+      m.sourcePaused.set(pausedSince.size > 0 ? 1 : 0);
+    },
+    /** The oldest log row's commit time; the age gauge is computed from it at each scrape. */
+    setOldestLogRow(commitMs: number | null): void {
+      oldestCommitMs = commitMs;
+    },
   };
+  // Series that alerts and dashboards use exist from the start (at 0), not from the first event.
+  for (const stage of DEAD_LETTER_STAGES) m.deadLetters.inc({ stage }, 0);
+  for (const sink of SINKS) {
+    m.sinkInflight.set({ sink }, 0);
+    m.sinkErrors.inc({ sink }, 0);
+  }
+  for (const reason of ['inflight_budget', 'source_queue'] as const) m.sourcePausedSeconds.inc({ reason }, 0);
+  m.cacheHits.inc({ cache: 'path' }, 0);
+  m.cacheMisses.inc({ cache: 'path' }, 0);
   return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function enableProcessMetrics(metrics: Metrics): void {
-  collectDefaultMetrics({ register: metrics.registry, prefix: 'epipe_process_' });
+/** Process and Node.js metrics (prom-client's defaults) as epipe_process_* and epipe_nodejs_*. */
+export function enableProcessMetrics(metrics: Metrics, build: { version: string }): void {
+  collectDefaultMetrics({ register: metrics.registry, prefix: 'epipe_' });
+  metrics.buildInfo.set({ version: build.version, nodejs: process.version }, 1);
 }

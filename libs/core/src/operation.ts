@@ -27,8 +27,3 @@ export function operationName(code: number): OperationName | undefined {
 }
 
 export const OPERATION_NAMES = Object.keys(Operation) as OperationName[];
-
-/** Operations that change the inode's state and so bump its logical_time. */
-export function isMutation(op: OperationName): boolean {
-  return op !== 'ACCESS';
-}

@@ -1,4 +1,4 @@
-import { EpipeError, isRetriable } from './errors';
+import { isRetriable } from './errors';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Infinity retries until the signal aborts. */
@@ -55,20 +55,5 @@ export async function retry<T>(
       opts.onRetry?.(err, attempt, delay);
       await sleep(delay, opts.signal);
     }
-  }
-}
-
-/** Rejects with a TIMEOUT-coded error when the call takes longer than `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new EpipeError('TIMEOUT', `${what} timed out after ${ms} ms`, { retriable: true }));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

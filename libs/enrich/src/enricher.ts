@@ -8,29 +8,62 @@ import {
   type FileEvent,
   type InodeState,
   type LogRow,
-  type Metrics,
   sleep,
 } from '@epipe/core';
-import { LruCache } from './lru';
+import { ByteBoundedCache, ENTRY_BYTES, FIELD_BYTES, OBJECT_BYTES, stringBytes } from './cache';
+import type { EnrichMetrics } from './deps';
 import { PathTree, joinPath } from './path-tree';
 import type { MetadataReader } from './reader';
 
 export interface EnrichConfig {
   /** Names the event ids' source (e.g. the metadata database). */
   sourceName: string;
-  pathCacheSize: number;
-  nameCacheSize: number;
-  contextCacheSize: number;
+  /**
+   * What every cache of the enricher may hold together, in estimated bytes: half for the tree's
+   * edges, a fifth for tags, the rest for execution contexts and names (see CACHE_SHARES).
+   */
+  cacheMaxBytes: number;
   /** Xattr values above this are refused: the row is dead-lettered, the document omits them. */
   maxXattrBytes: number;
   /**
-   * Pauses between re-reads of inode states that lag behind their rows (see currentStates);
-   * about two seconds in all by default.
+   * How long states that lag behind their rows are read again before the inode is called an
+   * orphan (see currentStates): a commit can become visible this long after its binlog event.
    */
-  stateRetryDelaysMs?: readonly number[];
+  orphanWaitMs: number;
 }
 
-const STATE_RETRY_DELAYS_MS = [5, 20, 50, 100, 250, 500, 1_000];
+/** How the cache budget is split; the edges are asked for on every row, so they get most. */
+const CACHE_SHARES = { edges: 0.5, tags: 0.2, contexts: 0.15, users: 0.05, projects: 0.05, datasets: 0.05 };
+
+const numberKeyed =
+  <V>(valueBytes: (v: V) => number) =>
+  (_key: number, value: V): number =>
+    ENTRY_BYTES + valueBytes(value);
+const nameBytes = numberKeyed<string>(stringBytes);
+const tagBytes = numberKeyed<string | null>(stringBytes);
+const contextBytes = (key: string, value: ExecutionContext | null): number =>
+  ENTRY_BYTES +
+  stringBytes(key) +
+  (value === null
+    ? 0
+    : OBJECT_BYTES +
+      8 * FIELD_BYTES +
+      stringBytes(value.appId) +
+      stringBytes(value.jobName) +
+      stringBytes(value.pipelineName) +
+      stringBytes(value.pipelineRun));
+
+/** Pauses between re-reads: short first (most commits are visible within milliseconds). */
+export function rereadDelays(totalMs: number): number[] {
+  const delays: number[] = [];
+  let spent = 0;
+  for (let next = 5; spent < totalMs; next = Math.min(next * 2, 1_000)) {
+    const delay = Math.min(next, totalMs - spent);
+    delays.push(delay);
+    spent += delay;
+  }
+  return delays;
+}
 
 /** Decides which events are published; the filter stage implements it. */
 export interface EventFilter {
@@ -76,29 +109,60 @@ const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
  */
 export class Enricher {
   private readonly tree: PathTree;
-  private readonly users: LruCache<number, string>;
-  private readonly projects: LruCache<number, string>;
-  private readonly datasets: LruCache<number, string>;
-  private readonly contexts: LruCache<string, ExecutionContext | null>;
-  private readonly tags: LruCache<number, string | null>;
+  private readonly users: ByteBoundedCache<number, string>;
+  private readonly projects: ByteBoundedCache<number, string>;
+  private readonly datasets: ByteBoundedCache<number, string>;
+  private readonly contexts: ByteBoundedCache<string, ExecutionContext | null>;
+  private readonly tags: ByteBoundedCache<number, string | null>;
   private seqBase = 0;
 
   constructor(
     private readonly config: EnrichConfig,
     private readonly reader: MetadataReader,
     private readonly filter: EventFilter = KEEP_ALL,
-    private readonly metrics?: Metrics,
+    private readonly metrics?: EnrichMetrics,
   ) {
-    this.tree = new PathTree(config.pathCacheSize);
-    this.users = new LruCache(config.nameCacheSize);
-    this.projects = new LruCache(config.nameCacheSize);
-    this.datasets = new LruCache(config.nameCacheSize);
-    this.contexts = new LruCache(config.contextCacheSize);
-    this.tags = new LruCache(config.pathCacheSize);
+    const share = (part: keyof typeof CACHE_SHARES): number => config.cacheMaxBytes * CACHE_SHARES[part];
+    this.tree = new PathTree(share('edges'));
+    this.users = new ByteBoundedCache(share('users'), nameBytes);
+    this.projects = new ByteBoundedCache(share('projects'), nameBytes);
+    this.datasets = new ByteBoundedCache(share('datasets'), nameBytes);
+    this.contexts = new ByteBoundedCache(share('contexts'), contextBytes);
+    this.tags = new ByteBoundedCache(share('tags'), tagBytes);
   }
 
+  /** Estimated bytes held by every cache together; never above `cacheMaxBytes` (one entry aside). */
+  get cacheBytes(): number {
+    return (
+      this.tree.bytes +
+      this.users.bytes +
+      this.projects.bytes +
+      this.datasets.bytes +
+      this.contexts.bytes +
+      this.tags.bytes
+    );
+  }
+
+  /**
+   * A function of the batch and the state before it: the tree edges and sequence numbers it
+   * changes are kept only when it succeeds, so a batch retried after a failed read (the
+   * pipeline retries transient errors in place) gives the same events as a run without the
+   * failure. What the caches read from the database stays: it is the database's state.
+   */
   async enrich(batch: Batch): Promise<EnrichResult> {
-    if (batch.part === 0) this.seqBase = 0;
+    this.tree.begin();
+    try {
+      const result = await this.enrichBatch(batch);
+      this.tree.commit();
+      return result;
+    } catch (err) {
+      this.tree.rollback();
+      throw err;
+    }
+  }
+
+  private async enrichBatch(batch: Batch): Promise<EnrichResult> {
+    const seqBase = batch.part === 0 ? 0 : this.seqBase;
     const rows = batch.rows;
     await this.prefetch(rows);
 
@@ -117,7 +181,7 @@ export class Enricher {
       const oldPath = cached !== path ? cached : null;
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
-      const event = this.toEvent(row, batch.epoch, this.seqBase + index, path, oldPath);
+      const event = this.toEvent(row, batch.epoch, seqBase + index, path, oldPath);
       if (!this.filter.keep(event, this.tagOf(row))) {
         filtered++;
         return;
@@ -136,7 +200,6 @@ export class Enricher {
         });
       }
     });
-    this.seqBase += rows.length;
 
     const deletes: EnrichResult['deletes'] = [];
     const upsertIds: number[] = [];
@@ -145,10 +208,12 @@ export class Enricher {
       // Reads change nothing the index shows: skip the write.
       else if (written.has(inodeId)) upsertIds.push(inodeId);
     }
-    const { states, orphans } = await this.currentStates(upsertIds, lastKept);
-    const dead = this.poisonOf(events, states, orphans, batch.epoch);
+    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastKept);
+    const dead = this.poisonOf(events, states, orphans, waitedMs, batch.epoch);
     const docs = await this.docs(states, lastKept);
     const deadIds = new Set(dead.map((d) => d.logId));
+    this.seqBase = seqBase + rows.length;
+    this.metrics?.cacheBytes.set(this.cacheBytes);
     return {
       events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
       filtered,
@@ -172,8 +237,9 @@ export class Enricher {
   private async currentStates(
     ids: number[],
     lastKept: Map<number, FileEvent>,
-  ): Promise<{ states: InodeState[]; orphans: Set<number> }> {
-    const delays = this.config.stateRetryDelaysMs ?? STATE_RETRY_DELAYS_MS;
+  ): Promise<{ states: InodeState[]; orphans: Set<number>; waitedMs: number }> {
+    const delays = rereadDelays(this.config.orphanWaitMs);
+    const started = Date.now();
     const found = new Map<number, InodeState>();
     let orphans = new Set<number>();
     let pending = ids;
@@ -190,7 +256,7 @@ export class Enricher {
       if (pending.length === 0 || delay === undefined) break;
       await sleep(delay);
     }
-    return { states: ids.flatMap((id) => found.get(id) ?? []), orphans };
+    return { states: ids.flatMap((id) => found.get(id) ?? []), orphans, waitedMs: Date.now() - started };
   }
 
   /**
@@ -202,6 +268,7 @@ export class Enricher {
     events: FileEvent[],
     states: InodeState[],
     orphans: Set<number>,
+    waitedMs: number,
     epoch: number,
   ): DeadLetter[] {
     const dead: DeadLetter[] = [];
@@ -209,7 +276,11 @@ export class Enricher {
     for (const event of events) {
       if (orphans.has(event.inodeId)) {
         dead.push(
-          letter(event, epoch, `inode ${event.inodeId} no longer exists and no DELETE for it is pending`),
+          letter(
+            event,
+            epoch,
+            `inode ${event.inodeId} no longer exists and no DELETE for it is pending (read again for ${waitedMs} ms, enrich.orphanWaitMs ${this.config.orphanWaitMs})`,
+          ),
         );
         continue;
       }
@@ -254,20 +325,41 @@ export class Enricher {
   }
 
   private async prefetch(rows: readonly LogRow[]): Promise<void> {
-    const misses = await this.tree.ensure(
-      rows.flatMap((r) => (r.operation === 'RENAME' ? [r.parentId, r.inodeId] : [r.parentId])),
-      this.reader,
-    );
+    const lookups = rows.flatMap((r) => (r.operation === 'RENAME' ? [r.parentId, r.inodeId] : [r.parentId]));
+    // Hits: distinct inodes of the batch already cached; misses: edges loaded (ancestors too).
+    const hits = [...new Set(lookups)].filter((id) => id > 0 && this.tree.get(id) !== undefined).length;
+    const misses = await this.tree.ensure(lookups, this.reader);
+    this.metrics?.cacheHits.inc({ cache: 'path' }, hits);
     this.metrics?.cacheMisses.inc({ cache: 'path' }, misses);
+    const counted = (cache: string) => (hits: number, missed: number) => {
+      if (hits > 0) this.metrics?.cacheHits.inc({ cache }, hits);
+      if (missed > 0) this.metrics?.cacheMisses.inc({ cache }, missed);
+    };
     await Promise.all([
       fill(
         this.users,
         rows.map((r) => r.userId),
         (ids) => this.reader.userNames(ids),
+        counted('user'),
       ),
-      fill(this.projects, ids(rows.map((r) => r.projectId)), (ids) => this.reader.projectNames(ids)),
-      fill(this.datasets, ids(rows.map((r) => r.datasetId)), (ids) => this.reader.datasetNames(ids)),
-      fillNullable(this.contexts, ids(rows.map((r) => r.appId)), (ids) => this.reader.contexts(ids)),
+      fill(
+        this.projects,
+        ids(rows.map((r) => r.projectId)),
+        (ids) => this.reader.projectNames(ids),
+        counted('project'),
+      ),
+      fill(
+        this.datasets,
+        ids(rows.map((r) => r.datasetId)),
+        (ids) => this.reader.datasetNames(ids),
+        counted('dataset'),
+      ),
+      fillNullable(
+        this.contexts,
+        ids(rows.map((r) => r.appId)),
+        (ids) => this.reader.contexts(ids),
+        counted('context'),
+      ),
       this.prefetchTags(rows),
     ]);
   }
@@ -344,23 +436,31 @@ function ids<T>(values: (T | null)[]): T[] {
   return values.filter((v): v is T => v !== null);
 }
 
+type Counted = (hits: number, misses: number) => void;
+
 async function fill<K, V>(
-  cache: LruCache<K, V>,
+  cache: ByteBoundedCache<K, V>,
   keys: K[],
   load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
 ): Promise<void> {
-  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  count?.(unique.length - missing.length, missing.length);
   if (missing.length === 0) return;
   for (const [k, v] of await load(missing)) cache.set(k, v);
 }
 
 /** Like fill, but remembers "not found" too, so an unknown key is not asked for again and again. */
 async function fillNullable<K, V>(
-  cache: LruCache<K, V | null>,
+  cache: ByteBoundedCache<K, V | null>,
   keys: K[],
   load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
 ): Promise<void> {
-  const missing = [...new Set(keys)].filter((k) => !cache.has(k));
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  count?.(unique.length - missing.length, missing.length);
   if (missing.length === 0) return;
   const found = await load(missing);
   for (const k of missing) cache.set(k, found.get(k) ?? null);

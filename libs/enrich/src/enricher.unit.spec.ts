@@ -1,14 +1,14 @@
 import type { Batch, LogRow, OperationName } from '@epipe/core';
-import { RuleFilter, DEFAULT_FILTER } from '@epipe/filter';
-import { Enricher, type EnrichConfig } from './enricher';
+import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
+import { Enricher, type EnrichConfig, rereadDelays } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
+import type { MetadataReader } from './reader';
 
 const config: EnrichConfig = {
   sourceName: 'meta',
-  pathCacheSize: 1000,
-  nameCacheSize: 100,
-  contextCacheSize: 100,
+  cacheMaxBytes: 1024 * 1024,
   maxXattrBytes: 100,
+  orphanWaitMs: 2_000,
 };
 
 let logId = 0;
@@ -141,7 +141,7 @@ describe('Enricher', () => {
       logicalTime: 3,
       xattrs: { huge: 'x'.repeat(500), small: 'ok' },
     });
-    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, db).enrich(
+    const result = await new Enricher({ ...config, orphanWaitMs: 2 }, db).enrich(
       batch([
         row('APPEND', 99, 4, 'phantom'),
         row('XATTR_ADD', 40, 4, 'big', { xattrName: 'huge', logicalTime: 2 }),
@@ -149,7 +149,9 @@ describe('Enricher', () => {
       ]),
     );
     expect(result.dead.map((d) => d.reason)).toEqual([
-      'inode 99 no longer exists and no DELETE for it is pending',
+      expect.stringMatching(
+        /^inode 99 no longer exists and no DELETE for it is pending \(read again for \d+ ms, enrich\.orphanWaitMs 2\)$/,
+      ),
       'xattr huge of inode 40 is 500 bytes, over the 100-byte limit',
     ]);
     expect(result.events.map((e) => e.xattrName)).toEqual(['small']);
@@ -172,7 +174,7 @@ describe('Enricher', () => {
           states.filter((s) => s.inodeId !== 80).map((s) => ({ ...s, logicalTime: 0, size: 0 })),
         );
     };
-    const result = await new Enricher({ ...config, stateRetryDelaysMs: [1, 1] }, lagging).enrich(
+    const result = await new Enricher({ ...config, orphanWaitMs: 2 }, lagging).enrich(
       batch([row('CREATE', 80, 4, 'new'), row('APPEND', 81, 4, 'grown', { logicalTime: 1 })]),
     );
     expect(result.dead).toEqual([]);
@@ -224,8 +226,8 @@ describe('Enricher', () => {
     db.addInode({ inodeId: 4, parentId: 3, name: 'data', isDir: true, xattrs: { epipe: 'off' } });
     db.addInode({ inodeId: 70, parentId: 4, name: 'quiet' });
     db.addInode({ inodeId: 71, parentId: 3, name: 'loud' });
-    const filter = new RuleFilter({
-      ...DEFAULT_FILTER,
+    const filter = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'on' },
     });
     const result = await new Enricher(config, db, filter).enrich(
@@ -248,5 +250,106 @@ describe('Enricher', () => {
     await enricher.enrich(batch(rows.slice(100)));
     // Second batch: parents and names are cached; only the states of the new inodes are read.
     expect(db.calls - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('rereadDelays', () => {
+  it('starts short, doubles up to a second, and adds up to the configured wait', () => {
+    expect(rereadDelays(1_935)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 660]);
+    expect(rereadDelays(5_000).reduce((a, b) => a + b, 0)).toBe(5_000);
+    expect(Math.max(...rereadDelays(60_000))).toBe(1_000);
+    expect(rereadDelays(0)).toEqual([]);
+  });
+});
+
+describe('Enricher retried after a failed read', () => {
+  /** A reader whose `failAt`-th call (counting every method) fails once, as a reset connection would. */
+  function failingOnce(
+    db: MemoryMetadataReader,
+    failAt: number,
+  ): { reader: MetadataReader; calls: () => number } {
+    let calls = 0;
+    const reader = new Proxy(db, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls++;
+          if (calls === failAt)
+            return Promise.reject(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { reader, calls: () => calls };
+  }
+
+  /** /Projects/p/data/{a,b}; D was created in a, got a file F, and moved to b (the current state). */
+  function movedWorld(): MemoryMetadataReader {
+    const db = world();
+    db.addInode({ inodeId: 20, parentId: 4, name: 'a', isDir: true });
+    db.addInode({ inodeId: 21, parentId: 4, name: 'b', isDir: true });
+    db.addInode({ inodeId: 22, parentId: 21, name: 'D', isDir: true, logicalTime: 2 });
+    db.addInode({ inodeId: 23, parentId: 22, name: 'F', logicalTime: 2 });
+    db.apps.set('application_1_0002', {
+      appId: 'application_1_0002',
+      jobName: 'etl',
+      jobExecutionId: 4,
+      pipelineName: null,
+      pipelineRun: null,
+    });
+    return db;
+  }
+
+  /** D made in one batch; a file written in it and D moved in the next, as one transaction would. */
+  function batches(): Batch[] {
+    return [
+      batch([row('CREATE', 22, 20, 'D', { isDir: true })], 0),
+      batch(
+        [
+          row('CREATE', 23, 22, 'F', { appId: 'application_1_0002' }),
+          row('RENAME', 22, 21, 'D', { isDir: true, logicalTime: 2 }),
+          row('ACCESS', 23, 22, 'F'),
+        ],
+        1,
+      ),
+      batch([row('APPEND', 23, 22, 'F', { logicalTime: 2 })], 2),
+    ];
+  }
+
+  async function runAll(reader: MetadataReader, input: Batch[]): Promise<unknown[]> {
+    const enricher = new Enricher(
+      config,
+      reader,
+      createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/p/data/a/**'] }),
+    );
+    const out: unknown[] = [];
+    for (const b of input) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await enricher.enrich(b);
+          out.push({ ...r, events: r.events.map(({ eventId: _id, ...e }) => e) });
+          break;
+        } catch (err) {
+          if (attempt > 0) throw err;
+        }
+      }
+    }
+    return out;
+  }
+
+  it('gives the same events, documents and moves whichever read fails', async () => {
+    const input = batches();
+    const clean = failingOnce(movedWorld(), 0);
+    const expected = await runAll(clean.reader, input);
+    // The clean run's paths: the CREATEs under a (where D was), the RENAME with its old path.
+    expect(JSON.stringify(expected)).toContain('/Projects/p/data/a/D/F');
+    const reads = clean.calls();
+    expect(reads).toBeGreaterThan(4);
+    for (let failAt = 1; failAt <= reads; failAt++) {
+      const run = failingOnce(movedWorld(), failAt);
+      const got = await runAll(run.reader, input);
+      expect({ failAt, result: got }).toEqual({ failAt, result: expected });
+    }
   });
 });

@@ -1,5 +1,5 @@
-export * from './enricher';
-export * from './lru';
-export * from './path-tree';
-export * from './reader';
-export * from './sql-reader';
+export { createEnricher, createSqlMetadataReader, type BatchEnricher } from './create';
+export type { EnrichDeps, EnrichMetrics } from './deps';
+export { DEFAULT_ENRICH_CONFIG, type EnrichConfig } from './config';
+export type { DocView, EnrichResult, EventFilter, MoveView } from './enricher';
+export type { Edge, MetadataReader } from './reader';

@@ -5,7 +5,7 @@ import type { Edge, MetadataReader } from './reader';
 /** Names of the xattr namespaces as HopsFS numbers them; user xattrs keep their bare name. */
 const NAMESPACES = ['user', 'trusted', 'security', 'system', 'raw', 'provenance'];
 
-export function xattrKey(namespace: number, name: string): string {
+function xattrKey(namespace: number, name: string): string {
   return namespace === 0 ? name : `${NAMESPACES[namespace] ?? `ns${namespace}`}.${name}`;
 }
 

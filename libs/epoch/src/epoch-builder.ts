@@ -1,4 +1,5 @@
 import { type Batch, type BinlogPosition, type LogRow, type PoisonRow, assert } from '@epipe/core';
+import type { EpochConfig } from './config';
 import { reorderByInode } from './reorder';
 
 /** What the builder needs of a source chunk (structurally the source's TransactionChunk). */
@@ -10,25 +11,14 @@ export interface ChunkLike {
   bytes: number;
 }
 
-export interface EpochConfig {
-  /** Close an epoch this long after it opened (an idle source closes empty epochs too). */
-  maxEpochMs: number;
-  /** Close an epoch at a transaction boundary once it holds this many rows... */
-  maxEpochRows: number;
-  /** ...or this many bytes. */
-  maxEpochBytes: number;
-  /** A single transaction bigger than this is cut into several batches of one epoch. */
-  maxBatchRows: number;
-  maxBatchBytes: number;
+/** `now` and `firstEpoch` are for tests (a fake clock, fixed ids). */
+export function createEpochBuilder(
+  config: EpochConfig,
+  now: () => number = Date.now,
+  firstEpoch?: number,
+): EpochBuilder {
+  return new EpochBuilder(config, now, firstEpoch);
 }
-
-export const DEFAULT_EPOCH_CONFIG: EpochConfig = {
-  maxEpochMs: 50,
-  maxEpochRows: 5_000,
-  maxEpochBytes: 4 * 1024 * 1024,
-  maxBatchRows: 20_000,
-  maxBatchBytes: 16 * 1024 * 1024,
-};
 
 /**
  * Groups committed transactions into totally ordered epochs (P1) without ever splitting a

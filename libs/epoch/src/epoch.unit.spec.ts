@@ -1,5 +1,6 @@
 import type { Batch, LogRow } from '@epipe/core';
-import { EpochBuilder, type ChunkLike, type EpochConfig } from './epoch-builder';
+import type { EpochConfig } from './config';
+import { EpochBuilder, type ChunkLike } from './epoch-builder';
 import { reorderByInode } from './reorder';
 import { makeRow, prng, shuffle } from './testing';
 

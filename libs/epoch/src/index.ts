@@ -1,2 +1,2 @@
-export * from './epoch-builder';
-export * from './reorder';
+export { createEpochBuilder, type ChunkLike, type EpochBuilder } from './epoch-builder';
+export { DEFAULT_EPOCH_CONFIG, type EpochConfig } from './config';

@@ -1,6 +1,7 @@
 import type { FileEvent, OperationName } from '@epipe/core';
 import { compileGlob } from './glob';
-import { RuleFilter, DEFAULT_FILTER } from './rules';
+import { DEFAULT_FILTER_CONFIG } from './config';
+import { createFilter } from './rules';
 
 function event(path: string | null, operation: OperationName = 'CREATE'): FileEvent {
   return { path, operation } as FileEvent;
@@ -29,13 +30,13 @@ describe('compileGlob', () => {
   });
 });
 
-describe('RuleFilter', () => {
+describe('createFilter', () => {
   it('keeps everything by default', () => {
-    expect(new RuleFilter(DEFAULT_FILTER).keep(event('/x'), null)).toBe(true);
+    expect(createFilter(DEFAULT_FILTER_CONFIG).keep(event('/x'), null)).toBe(true);
   });
 
   it('applies include, then exclude, then operations', () => {
-    const filter = new RuleFilter({
+    const filter = createFilter({
       include: ['/Projects/**'],
       exclude: ['/Projects/*/Logs/**'],
       operations: ['CREATE', 'DELETE'],
@@ -48,20 +49,20 @@ describe('RuleFilter', () => {
   });
 
   it('keeps events with unknown paths rather than lose them', () => {
-    const filter = new RuleFilter({ ...DEFAULT_FILTER, include: ['/Projects/**'] });
+    const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/**'] });
     expect(filter.keep(event(null), null)).toBe(true);
   });
 
   it('switches logging with an xattr tag, default on or off', () => {
-    const optOut = new RuleFilter({
-      ...DEFAULT_FILTER,
+    const optOut = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'on' },
     });
     expect(optOut.keep(event('/a'), null)).toBe(true);
     expect(optOut.keep(event('/a'), 'OFF')).toBe(false);
     expect(optOut.keep(event('/a'), 'on')).toBe(true);
-    const optIn = new RuleFilter({
-      ...DEFAULT_FILTER,
+    const optIn = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'off' },
     });
     expect(optIn.keep(event('/a'), null)).toBe(false);
@@ -69,10 +70,10 @@ describe('RuleFilter', () => {
   });
 
   it('names the bad field in configuration errors', () => {
-    expect(() => new RuleFilter({ ...DEFAULT_FILTER, exclude: ['/ok', 'bad'] })).toThrow(
+    expect(() => createFilter({ ...DEFAULT_FILTER_CONFIG, exclude: ['/ok', 'bad'] })).toThrow(
       /filter\.exclude\[1\]/,
     );
-    expect(() => new RuleFilter({ ...DEFAULT_FILTER, operations: ['NOPE' as OperationName] })).toThrow(
+    expect(() => createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['NOPE' as OperationName] })).toThrow(
       /filter\.operations/,
     );
   });

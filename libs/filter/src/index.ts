@@ -1,2 +1,2 @@
-export * from './glob';
-export * from './rules';
+export { createFilter, type EventFilter } from './rules';
+export { DEFAULT_FILTER_CONFIG, type FilterConfig, type TagRule } from './config';

@@ -1,31 +1,25 @@
 import { type FileEvent, type OperationName, OPERATION_NAMES, EpipeError } from '@epipe/core';
+import type { FilterConfig } from './config';
 import { compileGlob } from './glob';
 
-export interface TagRule {
-  /** The xattr that switches logging for an inode and everything below it. */
-  xattr: string;
-  /** Values that switch logging off (case-insensitive); any other value switches it on. */
-  offValues: string[];
-  /** Whether untagged inodes are logged. */
-  default: 'on' | 'off';
+/** The filter stage as the enricher sees it (structurally the enricher's EventFilter). */
+export interface EventFilter {
+  /** The xattr whose value, on the inode or its nearest tagged ancestor, feeds keep(); or null. */
+  readonly tagName: string | null;
+  keep(event: FileEvent, tag: string | null): boolean;
 }
 
-export interface FilterConfig {
-  include: string[];
-  exclude: string[];
-  /** Operations to publish; null publishes all. */
-  operations: OperationName[] | null;
-  tag: TagRule | null;
+/** Fails with CONFIG_INVALID, naming the field, when a glob or an operation is wrong. */
+export function createFilter(config: FilterConfig): EventFilter {
+  return new RuleFilter(config);
 }
-
-export const DEFAULT_FILTER: FilterConfig = { include: ['/**'], exclude: [], operations: null, tag: null };
 
 /**
  * Path, operation and xattr-tag rules. Filtered rows are still acknowledged and deleted by the
  * pipeline; this only decides what is published. An event whose path is unknown is kept:
  * delivering one event too many is safer than losing one.
  */
-export class RuleFilter {
+class RuleFilter implements EventFilter {
   readonly tagName: string | null;
   private readonly include: RegExp[];
   private readonly exclude: RegExp[];

@@ -22,3 +22,14 @@ export interface ElasticSinkConfig {
   refreshInterval: string;
   replicas: number;
 }
+
+export const DEFAULT_ELASTIC_SINK_CONFIG = {
+  index: 'epipe-inodes',
+  requestTimeoutMs: 30_000,
+  maxRetries: 5,
+  bulkMaxBytes: 5 * 1024 * 1024,
+  bulkMaxDocs: 5_000,
+  concurrency: 2,
+  refreshInterval: '1s',
+  replicas: 0,
+} satisfies Partial<ElasticSinkConfig>;

@@ -1,5 +1,5 @@
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { EpipeError, retry, type Logger, type Metrics } from '@epipe/core';
+import { EpipeError, retry, type Logger } from '@epipe/core';
 import PQueue from 'p-queue';
 import { splitBulks, writeOp } from './bulk';
 import {
@@ -29,14 +29,12 @@ export interface ElasticSink {
    * it and is visible to everything after it.
    */
   apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult>;
-  healthy(): boolean;
   close(): Promise<void>;
 }
 
+/** No metrics: deliveries, latency and errors are counted by the pipeline, per call. */
 export interface ElasticSinkDeps {
   logger: Logger;
-  /** Deliveries, latency and errors are counted by the caller, per call; the sink adds nothing. */
-  metrics: Metrics;
 }
 
 const REQUEST_RETRY_MIN_MS = 100;
@@ -64,7 +62,6 @@ class ElasticSinkImpl implements ElasticSink {
   private readonly ctx: SinkContext;
   private started = false;
   private closed = false;
-  private lastCallFailed = false;
   /** Documents written since the last refresh, which a move's search would not see. */
   private unrefreshed = true;
 
@@ -120,16 +117,11 @@ class ElasticSinkImpl implements ElasticSink {
       }
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      this.lastCallFailed = true;
       throw toSinkError(err, 'applying changes');
     }
     for (const r of rejected)
       this.logger.warn({ kind: r.change.kind, reason: r.reason }, 'elasticsearch refused a change');
     return { rejected };
-  }
-
-  healthy(): boolean {
-    return this.started && !this.closed && !this.lastCallFailed;
   }
 
   async close(): Promise<void> {
@@ -218,11 +210,9 @@ class ElasticSinkImpl implements ElasticSink {
             `${what} failed; retrying`,
           ),
       });
-      this.lastCallFailed = false;
       return value;
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      this.lastCallFailed = true;
       throw toSinkError(err, what);
     }
   }

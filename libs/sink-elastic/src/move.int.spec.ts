@@ -1,5 +1,5 @@
 import { Client } from '@elastic/elasticsearch';
-import { createMetrics, silentLogger } from '@epipe/core';
+import { silentLogger } from '@epipe/core';
 import PQueue from 'p-queue';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { writeOp } from './bulk';
@@ -78,7 +78,7 @@ async function stored(id: number): Promise<{ version: number; source: InodeSourc
 }
 
 beforeAll(async () => {
-  const sink = createElasticSink(config, { logger: silentLogger(), metrics: createMetrics() });
+  const sink = createElasticSink(config, { logger: silentLogger() });
   await sink.start();
   await sink.close();
   for (const doc of [file(11, '/old/a', 1), file(12, '/old/b', 1), file(13, '/old/c', 1)]) await write(doc);

@@ -28,3 +28,15 @@ export interface KafkaTls {
   cert?: string;
   key?: string;
 }
+
+export const DEFAULT_KAFKA_SINK_CONFIG = {
+  clientId: 'epipe',
+  topic: 'epipe.file-events',
+  deadLetterTopic: 'epipe.dead-letters',
+  createTopics: true,
+  partitions: 6,
+  replicationFactor: 1,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 5_000,
+  maxBatchBytes: 4 * 1024 * 1024,
+} satisfies Partial<KafkaSinkConfig>;

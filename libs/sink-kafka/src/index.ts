@@ -1,11 +1,2 @@
-export type { KafkaSinkConfig, KafkaTls } from './config';
+export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
 export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';
-export {
-  DEAD_LETTER_SCHEMA,
-  DEAD_LETTER_SCHEMA_VERSION,
-  HEADER_EVENT_ID,
-  HEADER_SCHEMA,
-  HEADER_SCHEMA_VERSION,
-  type DeadLetterRecordValue,
-} from './records';
-export { classifyKafkaError, type KafkaFailureKind } from './errors';

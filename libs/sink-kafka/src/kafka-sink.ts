@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { EpipeError, type DeadLetter, type FileEvent, type Logger, type Metrics } from '@epipe/core';
+import { EpipeError, type DeadLetter, type FileEvent, type Logger } from '@epipe/core';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -40,14 +40,12 @@ export interface KafkaSink {
   publish(events: FileEvent[], signal?: AbortSignal): Promise<PublishResult>;
   /** Resolves once every letter is acknowledged; a letter too large is sent without its row. */
   publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
-  healthy(): boolean;
   close(): Promise<void>;
 }
 
+/** No metrics: deliveries, latency and errors are counted by the pipeline, per call. */
 export interface KafkaSinkDeps {
   logger: Logger;
-  /** Deliveries, latency and errors are counted by the caller, per call; the sink adds nothing. */
-  metrics: Metrics;
 }
 
 interface Pending<T> {
@@ -102,7 +100,6 @@ class KafkaSinkImpl implements KafkaSink {
   private producerBroken = false;
   private started = false;
   private closed = false;
-  private lastCallFailed = false;
 
   constructor(
     private readonly config: KafkaSinkConfig,
@@ -183,10 +180,6 @@ class KafkaSinkImpl implements KafkaSink {
     }
   }
 
-  healthy(): boolean {
-    return this.started && !this.closed && !this.lastCallFailed;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -222,12 +215,10 @@ class KafkaSinkImpl implements KafkaSink {
       if (failure) throw failure.reason;
     } catch (err) {
       this.producerBroken = true;
-      this.lastCallFailed = true;
       this.metadata.delete(topic);
       if (signal?.aborted && err === signal.reason) throw err;
       throw toSinkError(err, `producing to ${topic}`);
     }
-    this.lastCallFailed = false;
     return rejected.sort((a, b) => a.index - b.index);
   }
 

@@ -1,9 +1,10 @@
-import { type BinlogPosition, EpipeError, type Logger, type Metrics } from '@epipe/core';
+import { type BinlogPosition, EpipeError } from '@epipe/core';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import { TransactionAssembler } from './assembler';
 import type { TransactionChunk } from './chunk';
 import type { SourceConfig } from './config';
 import { connectionError, connectionOptions } from './db';
+import type { SourceDeps } from './deps';
 import { BinlogEventRouter } from './event-router';
 import type { FlowControl } from './queue';
 
@@ -57,7 +58,7 @@ export class BinlogTail implements FlowControl {
     private readonly config: SourceConfig,
     private readonly from: BinlogPosition,
     private readonly handlers: TailHandlers,
-    private readonly deps: { logger: Logger; metrics: Metrics },
+    private readonly deps: SourceDeps,
   ) {
     const warn = (message: string): void => deps.logger.warn(message);
     const assembler = new TransactionAssembler(config, (chunk) => handlers.chunk(chunk), warn);
@@ -125,14 +126,14 @@ export class BinlogTail implements FlowControl {
   pause(): void {
     if (this.paused || this.done) return;
     this.paused = true;
-    this.deps.metrics.sourcePaused.set(1);
+    this.deps.metrics.setSourcePaused('source_queue', true);
     this.socket?.pause();
   }
 
   resume(): void {
     if (!this.paused || this.done) return;
     this.paused = false;
-    this.deps.metrics.sourcePaused.set(0);
+    this.deps.metrics.setSourcePaused('source_queue', false);
     // Not from inside the consumer's take(): resuming may deliver buffered packets synchronously.
     setImmediate(() => {
       if (!this.paused && !this.done) this.socket?.resume();
@@ -147,7 +148,7 @@ export class BinlogTail implements FlowControl {
     this.zongji = undefined;
     this.socket = undefined;
     this.deps.metrics.sourceConnected.set(0);
-    this.deps.metrics.sourcePaused.set(0);
+    this.deps.metrics.setSourcePaused('source_queue', false);
     if (!zongji) return;
     zongji.removeAllListeners('binlog');
     zongji.removeAllListeners('error');

@@ -68,10 +68,10 @@ export function parseRaw(raw: RawLogRow): ParsedRow {
   }
 }
 
-export function chunkOf(raws: RawLogRow[], origin: ChunkOrigin): TransactionChunk {
+export function chunkOf(raws: RawLogRow[], origin: ChunkOrigin, final = true): TransactionChunk {
   const buffer = new ChunkBuffer();
   for (const raw of raws) buffer.add(parseRaw(raw));
-  return buffer.take(origin, true);
+  return buffer.take(origin, final);
 }
 
 /** Same scale as estimateRowBytes, for rows that did not parse (JSON.stringify fails on bigint). */

@@ -120,6 +120,115 @@ describe('recovery and hand-over', () => {
   });
 });
 
+describe('recovery keeps transactions whole and holds no lock while the consumer is slow', () => {
+  let db: TestDatabase;
+  const conns: Connection[] = [];
+  const connect = async (): Promise<Connection> => {
+    const c = await createConnection({ ...testEnv().mysql, database: db.database });
+    conns.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('source_recovery_tx');
+  });
+  afterAll(async () => {
+    for (const c of conns) await c.end();
+    await db.drop();
+  });
+
+  const insert = (c: Connection, txId: number | null, n: number): Promise<unknown> =>
+    c.query(
+      'INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms, tx_id) VALUES ' +
+        Array.from(
+          { length: n },
+          (_, i) => `(${100 + i}, 1, 'f${i}', 0, 1, 1, 1, 0, ${txId ?? 'NULL'})`,
+        ).join(','),
+    );
+
+  it('never ends an epoch-closing page inside a transaction, interleaved or 3 rows long', async () => {
+    const [a, b, c] = [await connect(), await connect(), await connect()];
+    // Two transactions whose log ids interleave, then 3-row transactions and single rows.
+    await a.beginTransaction();
+    await b.beginTransaction();
+    for (let i = 0; i < 3; i++) {
+      await insert(a, 1, 1);
+      await insert(b, 2, 1);
+    }
+    await a.commit();
+    await b.commit();
+    for (let tx = 3; tx < 9; tx++) {
+      await c.beginTransaction();
+      await insert(c, tx, 3);
+      await c.commit();
+      await insert(c, null, 1);
+    }
+    const expected = new Map<string, number>([
+      ['1', 3],
+      ['2', 3],
+      ...Array.from({ length: 6 }, (_, i) => [String(i + 3), 3] as [string, number]),
+    ]);
+    const [[{ n }]] = (await c.query('SELECT COUNT(*) AS n FROM fs_log')) as unknown as [[{ n: number }]];
+    const txOf = new Map<number, string | null>(
+      (
+        (await c.query('SELECT log_id, tx_id FROM fs_log')) as unknown as [
+          { log_id: number; tx_id: number | null }[],
+        ]
+      )[0].map((r) => [Number(r.log_id), r.tx_id === null ? null : String(r.tx_id)]),
+    );
+
+    for (const pageRows of [2, 4, 5]) {
+      const { source } = testSource(sourceConfig(testEnv().mysql, db.database, { scanPageRows: pageRows }));
+      const run = new SourceRun(source);
+      try {
+        await run.waitFor((r) => r.ids('scan').length === Number(n), `the scan in pages of ${pageRows}`);
+        // Rows of each transaction between two final pages (what one epoch at least holds).
+        let group = new Map<string, number>();
+        for (const chunk of run.chunks.filter((ch) => ch.origin === 'scan')) {
+          for (const row of chunk.rows) {
+            const tx = txOf.get(row.logId);
+            if (tx) group.set(tx, (group.get(tx) ?? 0) + 1);
+          }
+          if (chunk.final) {
+            for (const [tx, count] of group)
+              expect({ pageRows, tx, count }).toEqual({ pageRows, tx, count: expected.get(tx) });
+            group = new Map();
+          }
+        }
+        expect(group.size).toBe(0);
+        expect(run.chunks.filter((ch) => ch.origin === 'scan' && !ch.final).length).toBeGreaterThan(0);
+      } finally {
+        await run.stop();
+      }
+    }
+  });
+
+  it('lets an ALTER TABLE and the writers behind it through while the consumer of the scan is stalled', async () => {
+    const [w, ddl] = [await connect(), await connect()];
+    for (let i = 0; i < 10; i++) await insert(w, 1000 + i, 30);
+    const { source } = testSource(sourceConfig(testEnv().mysql, db.database, { scanPageRows: 50 }));
+    // The consumer takes a page every 12 s: as a pipeline waiting for its byte budget would.
+    const run = new SourceRun(source, { delayMs: 12_000 });
+    try {
+      await run.waitFor((r) => r.ids('scan').length > 0, 'the first page');
+      await ddl.query('SET SESSION lock_wait_timeout = 15');
+      const started = Date.now();
+      const altered = ddl.query('ALTER TABLE fs_log ADD COLUMN IF NOT EXISTS probe INT NULL').then(
+        () => Date.now() - started,
+        (err: unknown) => err,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      await insert(w, 2000, 1);
+      const writerMs = Date.now() - started;
+      expect(await altered).toBeLessThan(10_000);
+      expect(writerMs).toBeLessThan(10_000);
+    } finally {
+      await run.stop();
+      await ddl.query('ALTER TABLE fs_log DROP COLUMN IF EXISTS probe');
+    }
+  });
+});
+
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

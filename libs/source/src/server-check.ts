@@ -1,4 +1,4 @@
-import { EpipeError, type Logger } from '@epipe/core';
+import { EpipeError, LOG_COLUMNS, type Logger } from '@epipe/core';
 import type { SourceConfig } from './config';
 import { hasDatabasePrivilege, hasGlobalPrivilege, hasTablePrivilege, parseGrants } from './grants';
 
@@ -9,6 +9,8 @@ export interface ServerFacts {
   /** The account the server authenticated us as, e.g. `'epipe'@'%'`. */
   currentUser: string;
   logTableExists: boolean;
+  /** The log table's column names, when it exists. */
+  logTableColumns?: string[];
   /** SHOW GRANTS lines. */
   grants: string[];
 }
@@ -17,6 +19,9 @@ export interface ServerVerdict {
   problems: string[];
   warnings: string[];
 }
+
+/** Every column the recovery scan reads (the binlog carries whatever the table has). */
+export const SCANNED_COLUMNS: readonly string[] = [...LOG_COLUMNS, 'tx_id'];
 
 type CheckTarget = Pick<SourceConfig, 'database' | 'logTable' | 'serverId'>;
 
@@ -61,6 +66,15 @@ export function evaluateServer(facts: ServerFacts, config: CheckTarget): ServerV
   if (!facts.logTableExists) {
     problems.push(
       `the log table ${table} does not exist or ${user} cannot see it: run the metastore migrations, or grant SELECT on it`,
+    );
+  }
+
+  const missingColumns = facts.logTableColumns
+    ? SCANNED_COLUMNS.filter((c) => !facts.logTableColumns!.includes(c))
+    : [];
+  if (facts.logTableExists && missingColumns.length > 0) {
+    problems.push(
+      `the log table ${table} lacks the column(s) ${missingColumns.join(', ')}: run the metastore migrations (tx_id keeps transactions whole in recovery)`,
     );
   }
 
@@ -115,8 +129,18 @@ export async function readServerFacts(db: QueryRunner, config: CheckTarget): Pro
     'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [config.database, config.logTable],
   );
+  const columns = await db.query(
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [config.database, config.logTable],
+  );
   const grants = (await db.query('SHOW GRANTS')).map((row) => String(Object.values(row)[0]));
-  return { variables, currentUser, logTableExists: tables.length > 0, grants };
+  return {
+    variables,
+    currentUser,
+    logTableExists: tables.length > 0,
+    logTableColumns: columns.map((c) => String(c.name).toLowerCase()),
+    grants,
+  };
 }
 
 /** Refuses a server epipe cannot read correctly, naming each thing to fix. */

@@ -1,4 +1,4 @@
-import { type ServerFacts, evaluateServer } from './server-check';
+import { SCANNED_COLUMNS, type ServerFacts, evaluateServer } from './server-check';
 
 const config = { database: 'meta', logTable: 'fs_log', serverId: 4242 };
 
@@ -14,6 +14,7 @@ function goodFacts(): ServerFacts {
     },
     currentUser: "'epipe'@'%'",
     logTableExists: true,
+    logTableColumns: [...SCANNED_COLUMNS],
     grants: [
       'GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `epipe`@`%`',
       'GRANT SELECT ON `meta`.* TO `epipe`@`%`',
@@ -76,6 +77,12 @@ describe('evaluateServer', () => {
     });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('names the columns a log table from before the transaction id lacks', () => {
+    expect(problemsWith((f) => (f.logTableColumns = SCANNED_COLUMNS.filter((c) => c !== 'tx_id')))).toEqual([
+      expect.stringMatching(/meta\.fs_log lacks the column\(s\) tx_id: run the metastore migrations/),
+    ]);
   });
 
   it('accepts REPLICATION CLIENT for BINLOG MONITOR, and refuses neither', () => {

@@ -1,8 +1,8 @@
-import { type Logger, type Metrics } from '@epipe/core';
 import { BinlogTail } from './binlog-tail';
 import type { TransactionChunk } from './chunk';
 import type { SourceConfig } from './config';
 import { openConnection } from './db';
+import type { SourceDeps } from './deps';
 import { ChunkQueue } from './queue';
 import { openSnapshot, scanLogTable } from './recovery';
 import { checkServer } from './server-check';
@@ -17,7 +17,7 @@ export interface LogSource {
   read(signal: AbortSignal): AsyncIterable<TransactionChunk>;
 }
 
-export function createLogSource(config: SourceConfig, deps: { logger: Logger; metrics: Metrics }): LogSource {
+export function createLogSource(config: SourceConfig, deps: SourceDeps): LogSource {
   const { logger, metrics } = deps;
 
   const count = (chunk: TransactionChunk): TransactionChunk => {
@@ -33,17 +33,16 @@ export function createLogSource(config: SourceConfig, deps: { logger: Logger; me
     let from;
     try {
       await checkServer(db, config, logger);
-      const snapshot = await openSnapshot(db);
+      const snapshot = await openSnapshot(db, config);
       from = snapshot.position;
       logger.info(
-        { position: from.toString(), gtidBinlogPos: snapshot.gtidBinlogPos },
+        { position: from.toString(), gtidBinlogPos: snapshot.gtidBinlogPos, upToLogId: snapshot.maxLogId },
         'recovery scan of the log table started',
       );
-      for await (const page of scanLogTable(db, config, signal)) {
+      for await (const page of scanLogTable(db, config, snapshot.maxLogId, signal)) {
         snapshotRows += page.rows.length + page.poison.length;
         yield count(page);
       }
-      await db.query('COMMIT');
     } finally {
       await db.close();
     }

@@ -1,2 +1,8 @@
-export * from './mix';
-export * from './workload';
+export { HOPSFS_MIX, parseMix, prng, type Mix } from './mix';
+export {
+  runWorkload,
+  setupWorkload,
+  type WorkloadOptions,
+  type WorkloadSetup,
+  type WorkloadStats,
+} from './workload';

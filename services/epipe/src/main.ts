@@ -10,8 +10,11 @@ import {
 } from '@epipe/core';
 import { FIELDS } from './config/schema';
 import { type EpipeConfig, loadConfig, redactConfig, secretValues } from './config/load';
+import { daemonHealth } from './runtime/health';
 import { startHttpServer } from './runtime/http';
-import { type DaemonState, exitCodeOf, supervise } from './runtime/supervisor';
+import { ProgressWatch } from './runtime/progress';
+import { createDaemonState, exitCodeOf, supervise } from './runtime/supervisor';
+import { VERSION } from './version';
 
 const USAGE = `usage: epipe <command> [--config <file.json>]
 
@@ -57,12 +60,14 @@ async function run(config: EpipeConfig): Promise<number> {
   const scrub = secretScrubber(secretValues(config));
   const logger = createLogger({ level: config.log.level, scrub });
   const metrics = createMetrics();
-  enableProcessMetrics(metrics);
-  const state: DaemonState = { phase: 'starting', ready: false, restarts: 0, lastError: null };
+  enableProcessMetrics(metrics, { version: VERSION });
+  const state = createDaemonState();
+  const progress = new ProgressWatch(config.health.stuckAfterMs);
+  const health = daemonHealth(state, progress);
   const http = await startHttpServer(config.http, metrics, {
-    live: () => state.phase !== 'stopped',
-    ready: () => state.ready,
-    status: () => ({ ...state, lastError: state.lastError === null ? null : scrub(state.lastError) }),
+    ...health,
+    // The last error may quote a client's message; no secret in it may leave through /status.
+    status: () => JSON.parse(scrub(JSON.stringify(health.status()))) as Record<string, unknown>,
   });
   logger.info({ config: redactConfig(config), httpPort: http.port }, 'epipe starting');
   const controller = new AbortController();
@@ -86,14 +91,14 @@ async function run(config: EpipeConfig): Promise<number> {
   process.on('SIGINT', onSignal('SIGINT'));
   let code = 0;
   try {
-    await supervise(config, { logger, metrics, state }, controller.signal);
+    await supervise(config, { logger, metrics, state, progress }, controller.signal);
     logger.info('epipe stopped cleanly');
   } catch (err) {
     if (needsOperator(err)) {
       // One line that names the system and the reason; restarting cannot help.
       logger.fatal({ code: err.code }, `${err.message}; not retrying, exiting`);
     } else {
-      logger.error({ err: errorMessage(err) }, 'epipe stopped with an error');
+      logger.error({ err }, 'epipe stopped with an error');
     }
     code = exitCodeOf(err);
   } finally {

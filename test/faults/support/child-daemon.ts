@@ -96,12 +96,19 @@ export class ChildDaemon {
     }
   }
 
-  /** Sum of a metric's samples whose labels include `labels` (Prometheus text format). */
+  /**
+   * Sum of a metric's samples whose labels include `labels` (Prometheus text format). A metric
+   * the daemon does not declare at all is an error, not 0: a renamed or missing metric must
+   * fail the check that reads it instead of passing it.
+   */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
     const res = await fetch(`http://127.0.0.1:${this.httpPort}/metrics`, {
       signal: AbortSignal.timeout(5_000),
     });
     const text = await res.text();
+    if (!text.split('\n').some((line) => line.startsWith(`# TYPE ${name} `))) {
+      throw new Error(`the daemon exposes no metric ${name}`);
+    }
     let sum = 0;
     for (const line of text.split('\n')) {
       const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);

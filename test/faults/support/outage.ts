@@ -17,6 +17,10 @@ export interface OutageResult {
   readiness: string;
   outageS: number;
   operations: number;
+  /** Operations the writers completed while the service was stopped. */
+  operationsWhileDown: number;
+  /** Operations completed from the service's restart until the daemon was ready again. */
+  operationsWhileRecovering: number;
 }
 
 /**
@@ -33,14 +37,19 @@ export async function runOutage(
   const readiness = watchReadiness(s.daemon);
   const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: options.seed });
   let outageS = 0;
+  let opsAtDown = 0;
+  let opsAtRestart = 0;
+  let opsAtReady = 0;
   try {
     await sleepMs(4_000);
     const downAt = Date.now();
     try {
       await stack('down', options.service);
+      opsAtDown = load.operations;
       readiness.mark('down');
       await sleepMs(options.downMs);
     } finally {
+      opsAtRestart = load.operations;
       readiness.mark('starting');
       await stack('up', options.service);
       readiness.mark('up');
@@ -49,6 +58,7 @@ export async function runOutage(
     // Back to ready, then a little more load on the recovered stack.
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && !readiness.answered(200, 'up')) await sleepMs(200);
+    opsAtReady = load.operations;
     await sleepMs(3_000);
   } catch (err) {
     readiness.stop();
@@ -65,5 +75,7 @@ export async function runOutage(
     readiness: readiness.summary(),
     outageS,
     operations: stats.operations,
+    operationsWhileDown: opsAtRestart - opsAtDown,
+    operationsWhileRecovering: opsAtReady - opsAtRestart,
   };
 }

@@ -35,6 +35,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { EPIPE_ES_URL: 'not a url' } })).toThrow(/elastic\.url/);
   });
 
+  it('refuses bad filter rules when the configuration loads, naming the field', () => {
+    expect(() => loadConfig({ env: { EPIPE_FILTER_INCLUDE: 'Projects/**' } })).toThrow(
+      /config filter\.include \(env EPIPE_FILTER_INCLUDE\) \[0\]: path glob must be absolute/,
+    );
+    expect(() => loadConfig({ file: file({ filter: { exclude: ['/ok/**', 'tmp'] } }), env: {} })).toThrow(
+      /config filter\.exclude .*\[1\]: path glob must be absolute: "tmp"/,
+    );
+    expect(() => loadConfig({ env: { EPIPE_FILTER_OPERATIONS: 'CREATE,EXPLODE' } })).toThrow(
+      /config filter\.operations .*unknown operation "EXPLODE"/,
+    );
+  });
+
   it('refuses unknown fields and bad JSON', () => {
     expect(() => loadConfig({ file: file({ mysql: { prot: 1 } }), env: {} })).toThrow(
       /mysql\.prot: unknown field/,

@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EpipeError } from '@epipe/core';
+import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
+import { type FilterConfig, createFilter } from '@epipe/filter';
 import { FIELDS, type FieldSpec } from './schema';
 
 export interface EpipeConfig {
@@ -30,7 +31,7 @@ export interface EpipeConfig {
   };
   epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
   pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number };
-  enrich: { pathCacheSize: number; nameCacheSize: number; contextCacheSize: number; maxXattrBytes: number };
+  enrich: { cacheMaxBytes: number; orphanWaitMs: number; maxXattrBytes: number };
   filter: {
     include: string[];
     exclude: string[];
@@ -78,6 +79,7 @@ export interface EpipeConfig {
     replicas: number;
   };
   http: { port: number; host: string };
+  health: { stuckAfterMs: number; logTablePollMs: number };
   log: { level: string };
   leader: { lockName: string; waitMs: number };
 }
@@ -158,6 +160,27 @@ function validate(c: EpipeConfig): void {
   validateTls(c.mysql.tls, 'mysql', c.mysql);
   validateTls(c.kafka.ssl, 'kafka', c.kafka, 'kafka.ssl');
   if (c.elastic.caFile) readable('elastic.caFile', c.elastic.caFile);
+  // Bad rules fail here, once, with the field named: not in every pipeline lifetime's start-up,
+  // which the supervisor would retry forever.
+  try {
+    createFilter(filterConfig(c));
+  } catch (err) {
+    const message = errorMessage(err);
+    const path = /^filter\.\w+/.exec(message)?.[0] ?? 'filter';
+    invalid(path, message.slice(path.length).replace(/^:\s*/, ''));
+  }
+}
+
+/** The filter stage's rules, from the configuration. */
+export function filterConfig(c: EpipeConfig): FilterConfig {
+  return {
+    include: c.filter.include,
+    exclude: c.filter.exclude,
+    operations: c.filter.operations.length > 0 ? (c.filter.operations as OperationName[]) : null,
+    tag: c.filter.tagXattr
+      ? { xattr: c.filter.tagXattr, offValues: c.filter.tagOffValues, default: c.filter.tagDefault }
+      : null,
+  };
 }
 
 /** TLS files are read at start, so a wrong path fails here, naming the field, not at connect. */
@@ -245,8 +268,6 @@ function coerce(field: FieldSpec, raw: unknown, where: string): unknown {
       }
       return fail('a list of strings (or a comma-separated string)');
     }
-    case 'json':
-      return raw;
   }
 }
 

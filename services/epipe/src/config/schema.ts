@@ -2,7 +2,7 @@
  * Every configuration field, declared once: where it lives in the file, its environment
  * variable, type, default and meaning. `epipe config` prints this table.
  */
-export type FieldType = 'string' | 'int' | 'bool' | 'list' | 'json';
+export type FieldType = 'string' | 'int' | 'bool' | 'list';
 
 export interface FieldSpec {
   path: string;
@@ -211,28 +211,20 @@ export const FIELDS: FieldSpec[] = [
   },
   // Enrichment and filters.
   {
-    path: 'enrich.pathCacheSize',
-    env: 'EPIPE_PATH_CACHE',
+    path: 'enrich.cacheMaxBytes',
+    env: 'EPIPE_CACHE_BYTES',
     type: 'int',
-    default: 1_000_000,
-    min: 16,
-    doc: 'Inode edges cached',
+    default: 32 * MiB,
+    min: 64 * 1024,
+    doc: 'Estimated bytes all enrichment caches (tree edges, tags, names, execution contexts) may hold together; a miss costs one batched query',
   },
   {
-    path: 'enrich.nameCacheSize',
-    env: 'EPIPE_NAME_CACHE',
+    path: 'enrich.orphanWaitMs',
+    env: 'EPIPE_ORPHAN_WAIT_MS',
     type: 'int',
-    default: 100_000,
-    min: 16,
-    doc: 'User/project/dataset names cached',
-  },
-  {
-    path: 'enrich.contextCacheSize',
-    env: 'EPIPE_CONTEXT_CACHE',
-    type: 'int',
-    default: 100_000,
-    min: 16,
-    doc: 'App contexts cached',
+    default: 2_000,
+    min: 0,
+    doc: 'How long an inode missing from the database (its commit not yet visible, or gone without a DELETE) is read again before its row is dead-lettered',
   },
   {
     path: 'enrich.maxXattrBytes',
@@ -530,6 +522,22 @@ export const FIELDS: FieldSpec[] = [
     type: 'string',
     default: '0.0.0.0',
     doc: 'Metrics and health bind address',
+  },
+  {
+    path: 'health.stuckAfterMs',
+    env: 'EPIPE_STUCK_AFTER_MS',
+    type: 'int',
+    default: 180_000,
+    min: 1_000,
+    doc: 'The leader reports not live (/healthz 503) when log rows wait and none was acknowledged, nor a failing call retried, for this long (keep it above the longest restart delay, 60 s)',
+  },
+  {
+    path: 'health.logTablePollMs',
+    env: 'EPIPE_LOG_TABLE_POLL_MS',
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    doc: 'How often the leader counts the rows waiting in the log table (metrics, /status, stuck detection)',
   },
   {
     path: 'log.level',

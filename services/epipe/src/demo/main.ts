@@ -193,9 +193,9 @@ async function printStageTimes(url: string): Promise<void> {
       `${`${sink} per batch`.padEnd(26)}: ${((1000 * sum) / count).toFixed(1)}ms average over ${count} batches`,
     );
   }
-  const cpu = value('epipe_process_process_cpu_seconds_total');
-  const uptime = Date.now() / 1000 - value('epipe_process_process_start_time_seconds');
-  const rss = value('epipe_process_process_resident_memory_bytes');
+  const cpu = value('epipe_process_cpu_seconds_total');
+  const uptime = Date.now() / 1000 - value('epipe_process_start_time_seconds');
+  const rss = value('epipe_process_resident_memory_bytes');
   console.log(
     `daemon CPU and memory     : ${((100 * cpu) / uptime).toFixed(0)}% of one core, RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
   );

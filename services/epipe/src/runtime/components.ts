@@ -1,22 +1,21 @@
 import { randomInt } from 'node:crypto';
-import { SqlLogAcknowledger } from '@epipe/ack';
 import type { Logger, Metrics } from '@epipe/core';
-import { Enricher, SqlMetadataReader } from '@epipe/enrich';
-import { RuleFilter } from '@epipe/filter';
+import { type BatchEnricher, createEnricher, createSqlMetadataReader } from '@epipe/enrich';
+import { createFilter } from '@epipe/filter';
+import { type LogAcknowledger, createLogAcknowledger } from '@epipe/pipeline';
 import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
 import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
-import type { OperationName } from '@epipe/core';
-import type { EpipeConfig } from '../config/load';
+import { type EpipeConfig, filterConfig } from '../config/load';
 import { elasticTls, kafkaTls, mysqlTls } from './tls';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
   pool: Pool;
   source: LogSource;
-  enricher: Enricher;
-  acker: SqlLogAcknowledger;
+  enricher: BatchEnricher;
+  acker: LogAcknowledger;
   kafka: KafkaSink | null;
   elastic: ElasticSink | null;
   close(): Promise<void>;
@@ -68,31 +67,22 @@ export function createComponents(
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
-  const filter = new RuleFilter({
-    include: config.filter.include,
-    exclude: config.filter.exclude,
-    operations: config.filter.operations.length > 0 ? (config.filter.operations as OperationName[]) : null,
-    tag: config.filter.tagXattr
-      ? {
-          xattr: config.filter.tagXattr,
-          offValues: config.filter.tagOffValues,
-          default: config.filter.tagDefault,
-        }
-      : null,
-  });
-  const enricher = new Enricher(
+  const filter = createFilter(filterConfig(config));
+  const enricher = createEnricher(
     {
       sourceName: mysql.database,
-      pathCacheSize: config.enrich.pathCacheSize,
-      nameCacheSize: config.enrich.nameCacheSize,
-      contextCacheSize: config.enrich.contextCacheSize,
+      cacheMaxBytes: config.enrich.cacheMaxBytes,
+      orphanWaitMs: config.enrich.orphanWaitMs,
       maxXattrBytes: config.enrich.maxXattrBytes,
     },
-    new SqlMetadataReader(pool, mysql.logTable),
-    filter,
-    deps.metrics,
+    {
+      reader: createSqlMetadataReader({ logTable: mysql.logTable }, { pool }),
+      filter,
+      logger: deps.logger.child({ stage: 'enrich' }),
+      metrics: deps.metrics,
+    },
   );
-  const acker = new SqlLogAcknowledger(pool, mysql.logTable);
+  const acker = createLogAcknowledger({ logTable: mysql.logTable }, { pool });
   const k = config.kafka;
   const kafka = k.enabled
     ? createKafkaSink(
@@ -113,7 +103,7 @@ export function createComponents(
             ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
             : {}),
         },
-        { logger: deps.logger.child({ stage: 'kafka' }), metrics: deps.metrics },
+        { logger: deps.logger.child({ stage: 'kafka' }) },
       )
     : null;
   const e = config.elastic;
@@ -134,7 +124,7 @@ export function createComponents(
           refreshInterval: e.refreshInterval,
           replicas: e.replicas,
         },
-        { logger: deps.logger.child({ stage: 'elasticsearch' }), metrics: deps.metrics },
+        { logger: deps.logger.child({ stage: 'elasticsearch' }) },
       )
     : null;
   return {

@@ -23,8 +23,12 @@ export class LeaderLock {
     return this.held;
   }
 
-  /** Waits until the lock is ours (or the signal aborts). */
-  async acquire(signal: AbortSignal): Promise<void> {
+  /**
+   * Waits until the lock is ours (or the signal aborts). `onStandby` hears after each attempt
+   * whether this instance is a healthy standby: the server answered and another instance holds
+   * the lock (true), or the attempt failed (false).
+   */
+  async acquire(signal: AbortSignal, onStandby?: (healthy: boolean) => void): Promise<void> {
     let announced = false;
     while (!signal.aborted) {
       try {
@@ -38,9 +42,11 @@ export class LeaderLock {
           this.logger.info({ lock: this.lockName }, 'leader lock taken: this instance is active');
           return;
         }
+        onStandby?.(true);
         if (!announced) this.logger.info({ lock: this.lockName }, 'another instance is active; standing by');
         announced = true;
       } catch (err) {
+        onStandby?.(false);
         await this.release();
         const classified = mariadbConnectionError(err, 'leader lock connection');
         if (needsOperator(classified)) throw classified;

@@ -1,5 +1,6 @@
 import { EpipeError } from '@epipe/core';
 import type { Pool } from 'mysql2/promise';
+import type { AckConfig } from './config';
 
 export interface LogAcknowledger {
   /** Deletes these log rows in one transaction. Rows already gone are fine (replays). */
@@ -11,15 +12,19 @@ const IDS_PER_STATEMENT = 5_000;
 /**
  * Deletes acknowledged rows from the log table. One transaction per batch keeps the queue's
  * state simple to reason about: after a crash, either all of a batch's rows are there or none.
+ * The pool's user needs DELETE on the log table only.
  */
-export class SqlLogAcknowledger implements LogAcknowledger {
+export function createLogAcknowledger(config: AckConfig, deps: { pool: Pool }): LogAcknowledger {
+  if (!/^[A-Za-z0-9_]+$/.test(config.logTable))
+    throw new EpipeError('CONFIG_INVALID', `log table name ${JSON.stringify(config.logTable)}`);
+  return new SqlLogAcknowledger(deps.pool, config.logTable);
+}
+
+class SqlLogAcknowledger implements LogAcknowledger {
   constructor(
     private readonly pool: Pool,
     private readonly table: string,
-  ) {
-    if (!/^[A-Za-z0-9_]+$/.test(table))
-      throw new EpipeError('CONFIG_INVALID', `log table name ${JSON.stringify(table)}`);
-  }
+  ) {}
 
   async deleteRows(logIds: readonly number[]): Promise<number> {
     if (logIds.length === 0) return 0;

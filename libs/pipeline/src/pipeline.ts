@@ -1,35 +1,10 @@
-import type { LogAcknowledger } from '@epipe/ack';
-import {
-  type Batch,
-  ByteBudget,
-  type DeadLetter,
-  EpipeError,
-  type Logger,
-  type Metrics,
-  errorMessage,
-  isRetriable,
-  retry,
-} from '@epipe/core';
+import { type Batch, ByteBudget, type DeadLetter, EpipeError, isRetriable, retry } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
-import { type ChunkLike, type EpochConfig, EpochBuilder } from '@epipe/epoch';
+import { createEpochBuilder } from '@epipe/epoch';
 import { admit } from './admission';
-import type { EventPublisher, SearchIndexer } from './ports';
+import type { PipelineConfig } from './config';
+import type { PipelineDeps } from './deps';
 import { searchChanges } from './search-changes';
-
-export interface PipelineDeps {
-  source: { read(signal: AbortSignal): AsyncIterable<ChunkLike> };
-  enricher: { enrich(batch: Batch): Promise<EnrichResult> };
-  kafka: EventPublisher | null;
-  elastic: SearchIndexer | null;
-  acker: LogAcknowledger;
-  metrics: Metrics;
-  logger: Logger;
-  epoch: EpochConfig;
-  maxInflightBytes: number;
-  shutdownTimeoutMs: number;
-  /** Told false while a sink call is being retried, true when calls succeed again. */
-  onReady?: (ready: boolean) => void;
-}
 
 /**
  * One lifetime of the pipeline: source -> epochs -> enrich -> (Kafka || Elasticsearch) -> ack.
@@ -40,10 +15,14 @@ export interface PipelineDeps {
  * reports not-ready); anything else ends this lifetime with the error, and the supervisor starts
  * a fresh one, which recovers from the log table.
  */
-export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Promise<void> {
+export async function runPipeline(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+): Promise<void> {
   const { metrics, logger } = deps;
-  const budget = new ByteBudget(deps.maxInflightBytes);
-  const builder = new EpochBuilder(deps.epoch);
+  const budget = new ByteBudget(config.maxInflightBytes);
+  const builder = createEpochBuilder(config.epoch);
   // Two signals: `reading` stops the source (a clean stop then drains what is in flight);
   // `stop` also abandons in-flight calls (on failure, or when the drain deadline passes).
   const reading = new AbortController();
@@ -67,8 +46,9 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
   // Ready only while no system is failing: a lookup in MariaDB succeeding must not declare the
   // daemon ready while every Kafka publish is still being retried (readiness would flap).
   const failing = new Set<string>();
-  const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> =>
-    retry(fn, {
+  const call = <T>(what: string, sink: string, fn: () => Promise<T>): Promise<T> => {
+    metrics.sinkInflight.inc({ sink });
+    return retry(fn, {
       attempts: Number.POSITIVE_INFINITY,
       minDelayMs: 100,
       maxDelayMs: 5_000,
@@ -78,18 +58,38 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         metrics.sinkErrors.inc({ sink });
         failing.add(sink);
         deps.onReady?.(false);
-        logger.warn({ err: errorMessage(err), attempt, delayMs: delay }, `${what} failed; retrying`);
+        deps.onProgress?.();
+        logger.warn({ err, attempt, delayMs: delay }, `${what} failed; retrying`);
       },
-    }).then((value) => {
-      failing.delete(sink);
-      // A call that completes after this lifetime failed says nothing about the next one.
-      if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
-      return value;
-    });
+    })
+      .then((value) => {
+        failing.delete(sink);
+        // A call that completes after this lifetime failed says nothing about the next one.
+        if (!stop.signal.aborted) deps.onReady?.(failing.size === 0);
+        return value;
+      })
+      .finally(() => metrics.sinkInflight.dec({ sink }));
+  };
+
+  // Epoch size and duration, over the parts of an epoch; an epoch opens when the previous closes.
+  let epochRows = 0;
+  let previousClose: number | undefined;
+  const observeEpoch = (batch: Batch): void => {
+    epochRows += batch.rows.length + batch.poison.length;
+    if (!batch.last) return;
+    if (epochRows > 0) {
+      metrics.epochRows.observe(epochRows);
+      if (previousClose !== undefined)
+        metrics.epochDuration.observe((batch.closedAtMs - previousClose) / 1000);
+    }
+    previousClose = batch.closedAtMs;
+    epochRows = 0;
+  };
 
   const dispatch = (batch: Batch): void => {
     metrics.epochs.inc(batch.last ? 1 : 0);
     metrics.currentEpoch.set(batch.epoch);
+    observeEpoch(batch);
     // An empty epoch only shows progress. Behind a slow sink, queueing one every few
     // milliseconds would grow memory without bound, so it is dropped while work is in flight.
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
@@ -112,14 +112,15 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
             ? 0
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
+        if (ids.length > 0) deps.onProgress?.();
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
         let newest = 0;
         for (const r of batch.rows) {
-          metrics.lagMs.observe(now - r.commitTsMs);
+          metrics.lag.observe((now - r.commitTsMs) / 1000);
           newest = Math.max(newest, r.commitTsMs);
         }
-        if (newest > 0) metrics.lastAckedCommitMs.set(newest);
+        if (newest > 0) metrics.lastAckedCommit.set(newest / 1000);
       },
     );
     lastAck = acked;
@@ -204,16 +205,17 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
         fail(err);
       }
     },
-    Math.max(1, Math.floor(deps.epoch.maxEpochMs / 2)),
+    Math.max(1, Math.floor(config.epoch.maxEpochMs / 2)),
   );
 
   try {
     for await (const chunk of deps.source.read(reading.signal)) {
       metrics.inflightBytes.set(budget.inUse);
       if (!budget.fits(chunk.bytes)) {
-        metrics.sourcePaused.set(1);
-        if (!(await admit(budget, chunk.bytes, reading.signal))) break;
-        metrics.sourcePaused.set(0);
+        metrics.setSourcePaused('inflight_budget', true);
+        const admitted = await admit(budget, chunk.bytes, reading.signal);
+        metrics.setSourcePaused('inflight_budget', false);
+        if (!admitted) break;
       } else {
         budget.tryAcquire(chunk.bytes);
       }
@@ -236,14 +238,14 @@ export async function runPipeline(deps: PipelineDeps, signal: AbortSignal): Prom
       () => true,
       () => false,
     ),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.shutdownTimeoutMs).unref()),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), config.shutdownTimeoutMs).unref()),
   ]);
   // `fail` may have run during the drain (TypeScript cannot see the closure's assignment).
   const lateFailure = failure as Error | undefined;
   if (lateFailure) throw lateFailure;
   if (!drained) {
     stop.abort(new EpipeError('SHUTDOWN', 'drain deadline passed'));
-    throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${deps.shutdownTimeoutMs} ms`);
+    throw new EpipeError('SHUTDOWN', `in-flight batches did not drain within ${config.shutdownTimeoutMs} ms`);
   }
 }
 

@@ -1,0 +1,21 @@
+import type { Batch } from '@epipe/core';
+import type { Pool } from 'mysql2/promise';
+import type { EnrichConfig } from './config';
+import type { EnrichDeps } from './deps';
+import { type EnrichResult, Enricher } from './enricher';
+import type { MetadataReader } from './reader';
+import { SqlMetadataReader } from './sql-reader';
+
+/** The enrich stage as the pipeline sees it. */
+export interface BatchEnricher {
+  enrich(batch: Batch): Promise<EnrichResult>;
+}
+
+export function createEnricher(config: EnrichConfig, deps: EnrichDeps): BatchEnricher {
+  return new Enricher(config, deps.reader, deps.filter, deps.metrics);
+}
+
+/** Reads the metadata database through `pool`; `logTable` holds rows not yet acknowledged. */
+export function createSqlMetadataReader(config: { logTable: string }, deps: { pool: Pool }): MetadataReader {
+  return new SqlMetadataReader(deps.pool, config.logTable);
+}

@@ -1,0 +1,51 @@
+import type { Logger } from '@epipe/core';
+import type { BatchEnricher } from '@epipe/enrich';
+import type { ChunkLike } from '@epipe/epoch';
+import type { LogAcknowledger } from './ack';
+import type { EventPublisher, SearchIndexer } from './ports';
+
+/** 'mysql' (lookups and the DELETE), 'kafka' or 'elasticsearch'. */
+type Sink = string;
+
+/**
+ * What the pipeline reports. The service's central metrics fit this shape as they are; a test can
+ * pass a hand-written fake. Names of the exported series live in one place, not here.
+ */
+export interface PipelineMetrics {
+  epochs: { inc(value: number): void };
+  currentEpoch: { set(value: number): void };
+  inflightBatches: { set(value: number): void };
+  inflightBytes: { set(value: number): void };
+  /** Whether the source is not read, and why (e.g. 'inflight_budget': the byte budget is spent). */
+  setSourcePaused(reason: string, paused: boolean): void;
+  /** Calls in flight per system (retries included). */
+  sinkInflight: { inc(labels: { sink: Sink }): void; dec(labels: { sink: Sink }): void };
+  /** Rows of each closed epoch, and seconds between two epochs' closes. */
+  epochRows: { observe(value: number): void };
+  epochDuration: { observe(value: number): void };
+  sinkErrors: { inc(labels: { sink: Sink }): void };
+  sinkLatency: { startTimer(labels: { sink: Sink }): () => unknown };
+  eventsDelivered: { inc(labels: { sink: Sink }, value: number): void };
+  deadLetters: { inc(labels: { stage: string }): void };
+  rowsAcked: { inc(value: number): void };
+  filtered: { inc(value: number): void };
+  /** Writer commit to acknowledgement by every sink, in seconds. */
+  lag: { observe(value: number): void };
+  /** Writer commit time of the newest acknowledged row, in seconds since the Unix epoch. */
+  lastAckedCommit: { set(value: number): void };
+}
+
+/** The stages one lifetime runs, and where it reports. */
+export interface PipelineDeps {
+  source: { read(signal: AbortSignal): AsyncIterable<ChunkLike> };
+  enricher: BatchEnricher;
+  kafka: EventPublisher | null;
+  elastic: SearchIndexer | null;
+  acker: LogAcknowledger;
+  logger: Logger;
+  metrics: PipelineMetrics;
+  /** Told false while a call is being retried, true when calls succeed again. */
+  onReady?: (ready: boolean) => void;
+  /** Told when rows are acknowledged or a failing call is retried: the liveness check's evidence. */
+  onProgress?: () => void;
+}
