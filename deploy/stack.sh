@@ -3,6 +3,10 @@
 #   * MariaDB       private instance of the Debian package (binlog ROW/FULL, GTID)
 #   * Kafka 3.9.1   single-node KRaft, jars fetched with Maven
 #   * Elasticsearch 8.19.7 integ-test-zip, fetched with Maven, run as an unprivileged user
+# and, unless EPIPE_STACK_SECURE=0, the secured parts (certificates made with openssl):
+#   * MariaDB with TLS on (the same instance; accounts choose REQUIRE SSL/X509)
+#   * a SASL_SSL listener (SCRAM-SHA-512/256, PLAIN) on the same Kafka broker
+#   * elasticsearch-secure: a second, small Elasticsearch node with security on (TLS, API key)
 #
 # Usage: deploy/stack.sh up|down|status|logs <svc> [-f|LINES]
 # All state lives in <repo>/.stack/, downloads in ${EPIPE_CACHE_DIR:-$HOME/.cache/epipe}.
@@ -16,13 +20,22 @@ REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 : "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
 STACK_DIR="${EPIPE_STACK_DIR:-$REPO_DIR/.stack}"
 CACHE_DIR="${EPIPE_CACHE_DIR:-$HOME/.cache/epipe}"
-SERVICES="${EPIPE_STACK_SERVICES:-mariadb kafka elasticsearch}"
+SECURE="${EPIPE_STACK_SECURE:-1}"
+if [[ "$SECURE" == 0 ]]; then
+  SERVICES="${EPIPE_STACK_SERVICES:-mariadb kafka elasticsearch}"
+else
+  SERVICES="${EPIPE_STACK_SERVICES:-mariadb kafka elasticsearch elasticsearch-secure}"
+fi
 
 MYSQL_PORT="${EPIPE_MYSQL_PORT:-3307}"
 KAFKA_PORT="${EPIPE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${EPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 ES_PORT="${EPIPE_ES_PORT:-9200}"
 ES_TRANSPORT_PORT="${EPIPE_ES_TRANSPORT_PORT:-9301}"
+KAFKA_SASL_PORT="${EPIPE_KAFKA_SASL_PORT:-9094}"
+ESS_PORT="${EPIPE_ES_SECURE_PORT:-9201}"
+ESS_TRANSPORT_PORT="${EPIPE_ES_SECURE_TRANSPORT_PORT:-9302}"
+ESS_HEAP="${EPIPE_ES_SECURE_HEAP:-320m}"
 
 KAFKA_VERSION=3.9.1
 KAFKA_SCALA=2.13
@@ -39,11 +52,18 @@ KAFKA_TIMEOUT="${EPIPE_KAFKA_TIMEOUT:-120}"
 ES_TIMEOUT="${EPIPE_ES_TIMEOUT:-180}"
 STOP_TIMEOUT="${EPIPE_STOP_TIMEOUT:-30}"
 
-ALL_SERVICES="mariadb kafka elasticsearch"
+ALL_SERVICES="mariadb kafka elasticsearch elasticsearch-secure"
 RUN_DIR="$STACK_DIR/run"            # pid files (one per service = its process group id)
 MDB_DIR="$STACK_DIR/mariadb"
 KAFKA_DIR="$STACK_DIR/kafka"
 ES_LINK="$STACK_DIR/elasticsearch"  # a directory, or a symlink when the ES user cannot reach .stack
+ESS_LINK="$STACK_DIR/elasticsearch-secure"
+ES_SECURE=0                         # set by with_ess while the secured node's functions run
+ES_SVC=elasticsearch                # likewise
+ESS_USER=epipe                      # file-realm account of the secured node
+TLS_DIR="$STACK_DIR/tls"            # CA, server and client certificates (made by openssl)
+SECRETS_DIR="$STACK_DIR/secrets"    # generated passwords and the API key, mode 600
+KAFKA_SASL_USER=epipe
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 ES_CACHE_HOME="$CACHE_DIR/elasticsearch-$ES_VERSION"
 
@@ -104,6 +124,18 @@ tail_log() { # file [lines] [byte offset] - prints the tail of a log for error m
 
 svc_valid() { [[ " $ALL_SERVICES " == *" $1 "* ]]; }
 
+secure_on() { [[ "$SECURE" != 0 ]]; }
+
+svc_selected() { [[ " $(selected_services | paste -sd' ') " == *" $1 "* ]]; }
+
+# with_ess CMD...: run an Elasticsearch function for the secured node. Bash locals are
+# dynamically scoped, so every es_* function called from here sees the secured node's settings.
+with_ess() {
+  local ES_LINK="$ESS_LINK" ES_PORT="$ESS_PORT" ES_TRANSPORT_PORT="$ESS_TRANSPORT_PORT"
+  local ES_HEAP="$ESS_HEAP" ES_SECURE=1 ES_SVC=elasticsearch-secure
+  "$@"
+}
+
 selected_services() {
   local s
   for s in $SERVICES; do
@@ -122,6 +154,7 @@ svc_marker() { # a string present in the command line of every process of the se
     mariadb) printf '%s\n' "$MDB_DIR/my.cnf" ;;
     kafka) printf '%s\n' "$KAFKA_DIR/server.properties" ;;
     elasticsearch) printf '%s\n' "$(es_dir)/" ;; # launcher: -Des.path.conf=, node: -Djava.io.tmpdir=
+    elasticsearch-secure) with_ess svc_marker elasticsearch ;;
   esac
 }
 
@@ -130,14 +163,16 @@ svc_port() {
     mariadb) echo "$MYSQL_PORT" ;;
     kafka) echo "$KAFKA_PORT" ;;
     elasticsearch) echo "$ES_PORT" ;;
+    elasticsearch-secure) echo "$ESS_PORT" ;;
   esac
 }
 
 svc_all_ports() {
   case "$1" in
     mariadb) echo "$MYSQL_PORT" ;;
-    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
+    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT$(secure_on && echo " $KAFKA_SASL_PORT")" ;;
     elasticsearch) echo "$ES_PORT $ES_TRANSPORT_PORT" ;;
+    elasticsearch-secure) echo "$ESS_PORT $ESS_TRANSPORT_PORT" ;;
   esac
 }
 
@@ -145,7 +180,8 @@ svc_log() { # main log file
   case "$1" in
     mariadb) echo "$MDB_DIR/mariadb.log" ;;
     kafka) echo "$KAFKA_DIR/kafka.log" ;;
-    elasticsearch) echo "$(es_dir)/logs/epipe-local.log" ;;
+    elasticsearch) echo "$(es_dir)/logs/$(es_cluster).log" ;;
+    elasticsearch-secure) with_ess svc_log elasticsearch ;;
   esac
 }
 
@@ -154,6 +190,7 @@ svc_out() { # stdout/stderr capture of the launched process (JVM crashes, CLI er
     mariadb) echo "$MDB_DIR/mariadb.out" ;;
     kafka) echo "$KAFKA_DIR/kafka.out" ;;
     elasticsearch) echo "$(es_dir)/elasticsearch.out" ;;
+    elasticsearch-secure) with_ess svc_out elasticsearch ;;
   esac
 }
 
@@ -166,7 +203,7 @@ svc_pids() {
   [[ "$pgid" =~ ^[0-9]+$ ]] || return 0
   marker="$(svc_marker "$svc")"
   for p in $(pgrep -g "$pgid" 2>/dev/null || true); do
-    cmd="$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true)"
+    cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" || true)"
     [[ "$cmd" == *"$marker"* ]] && printf '%s\n' "$p"
   done
   return 0
@@ -278,6 +315,7 @@ ensure_tools() {
   command -v curl >/dev/null 2>&1 || need+=(curl)
   command -v setsid >/dev/null 2>&1 || need+=(util-linux)
   command -v pgrep >/dev/null 2>&1 || need+=(procps)
+  secure_on && ! command -v openssl >/dev/null 2>&1 && need+=(openssl)
   for svc in $(selected_services); do
     case "$svc" in
       mariadb)
@@ -320,6 +358,68 @@ with_cache_lock() { # run a command while holding the cache lock (shared by all 
     flock -w 900 9 || die "timed out waiting for the cache lock $CACHE_DIR/.lock"
     "$@"
   ) 9>"$CACHE_DIR/.lock"
+}
+
+# ---------------------------------------------------------------------------
+# Certificates and secrets of the secured services (nothing of it is committed)
+# ---------------------------------------------------------------------------
+# One local CA signs a server certificate (127.0.0.1 and localhost, used by MariaDB, the Kafka
+# SASL_SSL listener and the secured Elasticsearch node) and a client certificate (CN=epipe, for
+# REQUIRE X509 accounts and Kafka mutual TLS). A second CA that signed nothing lets tests check
+# that an untrusted server is refused. They are remade when missing or about to expire.
+tls_valid() {
+  local f
+  for f in ca.pem server.pem server.key client.pem client.key untrusted-ca.pem server-keystore.pem; do
+    [[ -s "$TLS_DIR/$f" ]] || return 1
+  done
+  for f in ca.pem server.pem client.pem; do
+    openssl x509 -checkend 86400 -noout -in "$TLS_DIR/$f" >/dev/null 2>&1 || return 1
+  done
+}
+
+tls_cert() { # name subject extensions: a key and a certificate signed by the local CA
+  local name="$1" subject="$2" ext="$3"
+  openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "$subject" 2>/dev/null
+  printf '%b' "$ext" >"$name.ext"
+  openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+    -extfile "$name.ext" -out "$name.pem" 2>/dev/null
+  rm -f "$name.csr" "$name.ext"
+}
+
+tls_prepare() {
+  mkdir -p "$TLS_DIR" "$SECRETS_DIR"
+  chmod 700 "$SECRETS_DIR"
+  tls_valid && return 0
+  say "tls: making a local CA, server and client certificates with openssl"
+  (
+    set -e
+    cd "$TLS_DIR"
+    rm -f ./*.pem ./*.key ./*.srl
+    ca_ext=(-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign")
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 -subj "/CN=epipe local test CA" \
+      "${ca_ext[@]}" -keyout ca.key -out ca.pem 2>/dev/null
+    tls_cert server "/CN=localhost" \
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n'
+    tls_cert client "/CN=epipe" \
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 -subj "/CN=epipe untrusted CA" \
+      "${ca_ext[@]}" -keyout untrusted-ca.key -out untrusted-ca.pem 2>/dev/null
+    # Kafka's PEM key store: the private key (PKCS#8) and its certificate in one file
+    cat server.key server.pem >server-keystore.pem
+    chmod 600 ./*.key server-keystore.pem
+  ) || die "tls: openssl could not make the certificates in $TLS_DIR"
+}
+
+# Written into each secured service's generated configuration: remade certificates change the
+# configuration, so 'up' restarts the services that hold the old ones.
+tls_stamp() { printf '# certificates: %s\n' "$(sha256sum "$TLS_DIR/server.pem" "$TLS_DIR/ca.pem" | sha256sum | cut -c1-16)"; }
+
+secret() { # name -> path of a generated secret (made once, random, mode 600)
+  local f="$SECRETS_DIR/$1"
+  if [[ ! -s "$f" ]]; then
+    (umask 077 && openssl rand -hex 16 >"$f") || die "cannot write $f"
+  fi
+  printf '%s\n' "$f"
 }
 
 # ---------------------------------------------------------------------------
@@ -381,6 +481,7 @@ max_connections               = 500
 # Never use these two settings on a server whose data matters.
 innodb_flush_log_at_trx_commit = 2
 sync_binlog                   = 0
+$(mdb_tls_config)
 EOF
   if [[ ! -d "$MDB_DIR/data/mysql" ]]; then
     say "mariadb: initialising data directory"
@@ -394,6 +495,14 @@ EOF
       exit 1
     fi
   fi
+}
+
+mdb_tls_config() { # TLS offered to every client; an account decides whether it is required
+  secure_on || return 0
+  printf '%s\n' "" "# TLS (deploy/stack.sh secured parts): accounts opt in with REQUIRE SSL / X509" "$(tls_stamp)" \
+    "ssl_ca                        = $TLS_DIR/ca.pem" \
+    "ssl_cert                      = $TLS_DIR/server.pem" \
+    "ssl_key                       = $TLS_DIR/server.key"
 }
 
 mdb_start() {
@@ -479,8 +588,33 @@ kafka_java_opts() {
     -Djava.awt.headless=true "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties"
 }
 
+kafka_sasl_password() { cat "$(secret kafka-sasl-password)"; }
+
+kafka_sasl_config() { # the SASL_SSL listener: SCRAM users live in the cluster metadata, PLAIN here
+  secure_on || return 0
+  local l=listener.name.sasl_ssl
+  cat <<EOF
+
+# SASL_SSL listener (deploy/stack.sh secured parts); certificates in $TLS_DIR
+$(tls_stamp)
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+$l.ssl.keystore.type=PEM
+$l.ssl.keystore.location=$TLS_DIR/server-keystore.pem
+$l.ssl.truststore.type=PEM
+$l.ssl.truststore.location=$TLS_DIR/ca.pem
+$l.ssl.client.auth=requested
+$l.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$l.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USER="$(kafka_sasl_password)";
+EOF
+}
+
+kafka_scram_marker() { # what the SCRAM credentials were made from, without the password itself
+  printf '%s %s\n' "$KAFKA_SASL_USER" "$(kafka_sasl_password | sha256sum | cut -c1-16)"
+}
+
 kafka_prepare() {
-  local id
+  local id scram=()
   with_cache_lock kafka_fetch
   mkdir -p "$KAFKA_DIR/data"
   write_config "$KAFKA_DIR/server.properties" <<EOF
@@ -489,9 +623,9 @@ kafka_prepare() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT$(secure_on && echo ",SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT")
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT$(secure_on && echo ",SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$(secure_on && echo ",SASL_SSL:SASL_SSL")
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=$KAFKA_DIR/data
@@ -503,6 +637,7 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 num.network.threads=2
 num.io.threads=4
+$(kafka_sasl_config)
 EOF
   write_config "$KAFKA_DIR/log4j.properties" <<EOF
 # Generated by deploy/stack.sh
@@ -536,15 +671,40 @@ EOF
       printf '%s\n' "$id" >"$KAFKA_DIR/cluster.id"
     fi
     say "kafka: formatting KRaft storage (cluster id $(cat "$KAFKA_DIR/cluster.id"))"
+    # SCRAM credentials are part of the metadata: a fresh format writes them at no cost
+    if secure_on; then
+      scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SASL_USER,password=$(kafka_sasl_password)]"
+        --add-scram "SCRAM-SHA-256=[name=$KAFKA_SASL_USER,password=$(kafka_sasl_password)]")
+    fi
+    rm -f "$KAFKA_DIR/scram.done"
     if ! "$(java_home)/bin/java" -Xmx256m -cp "$KAFKA_HOME/libs/*" \
       "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties" kafka.tools.StorageTool format \
       -t "$(cat "$KAFKA_DIR/cluster.id")" -c "$KAFKA_DIR/server.properties" --ignore-formatted \
-      >"$KAFKA_DIR/format.log" 2>&1; then
+      ${scram[@]+"${scram[@]}"} >"$KAFKA_DIR/format.log" 2>&1; then
       printf '[stack] ERROR: kafka: storage format failed. Log file: %s\n' "$KAFKA_DIR/format.log" >&2
       tail_log "$KAFKA_DIR/format.log" 30
       exit 1
     fi
+    if secure_on; then kafka_scram_marker >"$KAFKA_DIR/scram.done"; fi
   fi
+}
+
+# A broker formatted before the secured parts existed (or with another password) gets its
+# SCRAM credentials through the admin API once it is up.
+kafka_secure_finish() {
+  secure_on || return 0
+  [[ "$(cat "$KAFKA_DIR/scram.done" 2>/dev/null)" == "$(kafka_scram_marker)" ]] && return 0
+  say "kafka: adding SCRAM credentials for user $KAFKA_SASL_USER"
+  local pw
+  pw="$(kafka_sasl_password)"
+  if ! "$(java_home)/bin/java" -Xmx128m -cp "$KAFKA_HOME/libs/*" \
+    "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties" kafka.admin.ConfigCommand \
+    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$KAFKA_SASL_USER" \
+    --add-config "SCRAM-SHA-512=[password=$pw],SCRAM-SHA-256=[password=$pw]" >"$KAFKA_DIR/scram.log" 2>&1; then
+    tail_log "$KAFKA_DIR/scram.log" 20
+    die "kafka: could not add the SCRAM credentials (log: $KAFKA_DIR/scram.log)"
+  fi
+  kafka_scram_marker >"$KAFKA_DIR/scram.done"
 }
 
 kafka_start() {
@@ -625,6 +785,8 @@ es_fetch() {
   echo "$ES_VERSION" >"$ES_CACHE_HOME/.complete"
 }
 
+es_cluster() { if ((ES_SECURE)); then echo epipe-local-secure; else echo epipe-local; fi; }
+
 es_run_user() { if ((IS_ROOT)); then echo "$ES_USER"; else id -un; fi; }
 
 as_es_user() { # run a command as the Elasticsearch user
@@ -653,7 +815,7 @@ es_setup_dir() {
     mkdir -p "$ES_LINK"
   else
     local ext
-    ext="/var/tmp/epipe-stack-$(printf '%s' "$STACK_DIR" | sha1sum | cut -c1-12)/elasticsearch"
+    ext="/var/tmp/epipe-stack-$(printf '%s' "$STACK_DIR" | sha1sum | cut -c1-12)/$(basename "$ES_LINK")"
     warn "user $(es_run_user) cannot reach $STACK_DIR; keeping Elasticsearch state in $ext"
     rm -rf "$ext"
     mkdir -p "$ext"
@@ -697,15 +859,15 @@ es_prepare() {
   fi
   write_config "$dir/config/elasticsearch.yml" <<EOF
 # Generated by deploy/stack.sh - do not edit (regenerated on every 'up').
-cluster.name: epipe-local
-node.name: epipe-es-1
+cluster.name: $(es_cluster)
+node.name: $(es_cluster)-1
 discovery.type: single-node
 network.host: 127.0.0.1
 http.port: $ES_PORT
 transport.port: $ES_TRANSPORT_PORT
 path.data: $dir/data
 path.logs: $dir/logs
-xpack.security.enabled: false
+$(es_security_config)
 cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
 EOF
@@ -724,10 +886,71 @@ ES_HOME=$home
 ES_JAVA_HOME=$jh
 ES_JAVA_OPTS=-Xms$ES_HEAP -Xmx$ES_HEAP
 EOF
+  if ((ES_SECURE)); then
+    mkdir -p "$dir/config/certs"
+    cp "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem" "$TLS_DIR/server.key" "$dir/config/certs/"
+    es_file_users "$dir"
+  fi
   if ((IS_ROOT)); then
     chown -R "$ES_USER:$ES_USER" "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
     chown "$ES_USER:$ES_USER" "$dir"
   fi
+}
+
+es_security_config() {
+  if ((ES_SECURE == 0)); then
+    echo "xpack.security.enabled: false"
+    return
+  fi
+  cat <<EOF
+# Security on: TLS on HTTP (certificates from deploy/stack.sh), users in the file realm.
+# Transport TLS is not needed: a single node bound to 127.0.0.1 has no peers.
+$(tls_stamp)
+xpack.security.enabled: true
+xpack.security.http.ssl.enabled: true
+xpack.security.http.ssl.key: certs/server.key
+xpack.security.http.ssl.certificate: certs/server.pem
+xpack.security.http.ssl.certificate_authorities: ["certs/ca.pem"]
+xpack.security.transport.ssl.enabled: false
+EOF
+}
+
+# The account epipe uses, in the file realm (config/users, users_roles, roles.yml): the file
+# realm needs no security index, which this distribution cannot create (its mapping uses the
+# pattern_capture filter of the analysis-common module, which the integ-test-zip lacks), so API
+# keys and native users are not available here. The password hash is PBKDF2 as Elasticsearch
+# writes it ({PBKDF2}<iterations>$<salt>$<key>, HMAC-SHA512, 32 bytes), made with openssl
+# instead of a 10 s JVM start of elasticsearch-users; the realm reloads the files by itself.
+hex_to_b64() { printf '%b' "$(sed 's/../\\x&/g' <<<"$1")" | base64 -w0; }
+
+es_file_users() {
+  local dir="$1" pw salt key
+  pw="$(cat "$(secret es-password)")"
+  if [[ -f "$dir/config/users" ]] && grep -q "^$ESS_USER:" "$dir/config/users" &&
+    [[ "$(cat "$dir/users.done" 2>/dev/null)" == "$(printf '%s' "$pw" | sha256sum | cut -c1-16)" ]]; then
+    return 0 # made for this password already
+  fi
+  salt="$(openssl rand -hex 32)"
+  key="$(openssl kdf -keylen 32 -kdfopt digest:SHA512 -kdfopt "pass:$pw" -kdfopt "hexsalt:$salt" \
+    -kdfopt iter:10000 PBKDF2 | tr -d ':\n')" || die "$ES_SVC: openssl cannot make a PBKDF2 hash"
+  printf '%s:{PBKDF2}10000$%s$%s\n' "$ESS_USER" "$(hex_to_b64 "$salt")" "$(hex_to_b64 "$key")" >"$dir/config/users"
+  printf 'epipe:%s\n' "$ESS_USER" >"$dir/config/users_roles"
+  cat >"$dir/config/roles.yml" <<EOF
+# Generated by deploy/stack.sh: what epipe needs, nothing more on the cluster.
+epipe:
+  cluster: ["monitor", "manage_index_templates"]
+  indices:
+    - names: ["*"]
+      privileges: ["all"]
+EOF
+  printf '%s' "$pw" | sha256sum | cut -c1-16 >"$dir/users.done"
+}
+
+# curl to the secured node as epipe's account: CA from the stack, credentials from a config on
+# stdin (so the password is on no command line)
+ess_curl() {
+  printf 'user = "%s:%s"\n' "$ESS_USER" "$(cat "$(secret es-password)")" |
+    curl -s -m 10 -K - --cacert "$TLS_DIR/ca.pem" "$@"
 }
 
 es_start() {
@@ -741,27 +964,70 @@ es_start() {
   # -d: the launcher returns once the node is up; the node stays in our process group
   local drop=()
   ((IS_ROOT)) && drop=(setpriv --reuid="$ES_USER" --regid="$ES_USER" --init-groups --)
-  launch elasticsearch "$dir/elasticsearch.out" ${drop[@]+"${drop[@]}"} \
+  launch "$ES_SVC" "$dir/elasticsearch.out" ${drop[@]+"${drop[@]}"} \
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$dir" LANG=C.UTF-8 \
     ES_JAVA_HOME="$jh" ES_PATH_CONF="$dir/config" ES_TMPDIR="$dir/tmp" ES_JAVA_OPTS="$opts" \
     "$home/bin/elasticsearch" -d -p "$dir/elasticsearch.pid"
 }
 
 es_healthy() {
-  local body
-  svc_running elasticsearch || return 1
-  body="$(curl -s -m 5 "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_status=yellow&timeout=2s" 2>/dev/null)" || return 1
+  local body path="_cluster/health?wait_for_status=yellow&timeout=2s"
+  svc_running "$ES_SVC" || return 1
+  if ((ES_SECURE)); then
+    body="$(ess_curl "https://127.0.0.1:$ES_PORT/$path" 2>/dev/null)" || return 1
+  else
+    body="$(curl -s -m 5 "http://127.0.0.1:$ES_PORT/$path" 2>/dev/null)" || return 1
+  fi
   [[ "$body" == *'"status":"green"'* || "$body" == *'"status":"yellow"'* ]]
 }
 
 es_wait() {
   local deadline="$1"
   while :; do
-    svc_running elasticsearch || fail_health elasticsearch "exited during start-up"
+    svc_running "$ES_SVC" || fail_health "$ES_SVC" "exited during start-up"
     es_healthy && return 0
-    (($(now_ms) < deadline)) || fail_health elasticsearch "did not become healthy within ${ES_TIMEOUT}s (http://127.0.0.1:$ES_PORT)"
+    (($(now_ms) < deadline)) || fail_health "$ES_SVC" "did not become healthy within ${ES_TIMEOUT}s (port $ES_PORT)"
     sleep 1
   done
+}
+
+ess_prepare() { with_ess es_prepare; }
+ess_start() { with_ess es_start; }
+ess_healthy() { with_ess es_healthy; }
+ess_wait() { with_ess es_wait "$@"; }
+
+# The secured services in the daemon's own variables (source it, or read it in a test).
+# MariaDB accounts opt in to TLS: create one with REQUIRE SSL or REQUIRE X509 and set
+# EPIPE_MYSQL_USER / EPIPE_MYSQL_PASSWORD; root over TLS works for a first look.
+write_secure_env() {
+  local f="$STACK_DIR/secure.env"
+  if ! secure_on; then
+    rm -f "$f"
+    return 0
+  fi
+  {
+    echo "# Generated by deploy/stack.sh up - the secured services; source it: . .stack/secure.env"
+    if svc_selected mariadb; then
+      echo "export EPIPE_MYSQL_HOST=127.0.0.1 EPIPE_MYSQL_PORT=$MYSQL_PORT EPIPE_MYSQL_USER=root EPIPE_MYSQL_PASSWORD="
+      echo "export EPIPE_MYSQL_TLS=true EPIPE_MYSQL_TLS_CA_FILE=$TLS_DIR/ca.pem"
+      echo "export EPIPE_MYSQL_TLS_CERT_FILE=$TLS_DIR/client.pem EPIPE_MYSQL_TLS_KEY_FILE=$TLS_DIR/client.key"
+    fi
+    if svc_selected kafka; then
+      echo "export EPIPE_KAFKA_BROKERS=127.0.0.1:$KAFKA_SASL_PORT EPIPE_KAFKA_SSL=true EPIPE_KAFKA_TLS_CA_FILE=$TLS_DIR/ca.pem"
+      echo "export EPIPE_KAFKA_SASL_MECHANISM=scram-sha-512 EPIPE_KAFKA_SASL_USERNAME=$KAFKA_SASL_USER"
+      echo "export EPIPE_KAFKA_SASL_PASSWORD_FILE=$SECRETS_DIR/kafka-sasl-password"
+    fi
+    if svc_selected elasticsearch-secure; then
+      echo "export EPIPE_ES_URL=https://127.0.0.1:$ESS_PORT EPIPE_ES_CA_FILE=$TLS_DIR/ca.pem"
+      echo "export EPIPE_ES_USERNAME=$ESS_USER EPIPE_ES_PASSWORD_FILE=$SECRETS_DIR/es-password"
+    fi
+  } | write_config "$f"
+}
+
+secure_finish() {
+  secure_on || return 0
+  if svc_selected kafka; then kafka_secure_finish; fi
+  write_secure_env
 }
 
 # ---------------------------------------------------------------------------
@@ -772,6 +1038,7 @@ svc_fn() { # svc action -> function name
     mariadb) echo "mdb_$2" ;;
     kafka) echo "kafka_$2" ;;
     elasticsearch) echo "es_$2" ;;
+    elasticsearch-secure) echo "ess_$2" ;;
   esac
 }
 
@@ -779,7 +1046,7 @@ svc_timeout() {
   case "$1" in
     mariadb) echo "$MYSQL_TIMEOUT" ;;
     kafka) echo "$KAFKA_TIMEOUT" ;;
-    elasticsearch) echo "$ES_TIMEOUT" ;;
+    elasticsearch | elasticsearch-secure) echo "$ES_TIMEOUT" ;;
   esac
 }
 
@@ -800,6 +1067,7 @@ cmd_up() {
   exec 8>"$STACK_DIR/.lock"
   flock -w 900 8 || die "another 'stack.sh' is holding $STACK_DIR/.lock"
   ensure_tools
+  if secure_on; then tls_prepare; fi
   # Phase 1: prepare and launch everything that is not already up (in parallel)
   for svc in $(selected_services); do
     CONFIG_CHANGED=0
@@ -830,6 +1098,7 @@ cmd_up() {
     "$(svc_fn "$svc" wait)" "$deadline"
     say "$svc: healthy (port $(svc_port "$svc"))"
   done
+  secure_finish
   write_env
   local ms=$(($(now_ms) - t0))
   say "stack up in $((ms / 1000)).$(printf '%03d' $((ms % 1000)) | cut -c1)s (services: $(selected_services | paste -sd' ')); env: $STACK_DIR/env"
@@ -886,8 +1155,9 @@ Usage: $0 <command>
   up              start the local stack (idempotent; services already healthy are skipped)
   down            stop the processes started by 'up' (by pid file; SIGTERM, then SIGKILL)
   status          one line per service: state, pid, port, RSS (exit 1 if any is not healthy)
-  logs <svc> [-f|LINES]   show the log of mariadb|kafka|elasticsearch
-Services: EPIPE_STACK_SERVICES="$ALL_SERVICES" (default). See deploy/README.md.
+  logs <svc> [-f|LINES]   show the log of mariadb|kafka|elasticsearch|elasticsearch-secure
+Services: EPIPE_STACK_SERVICES="$ALL_SERVICES" (default; EPIPE_STACK_SECURE=0 leaves out the
+secured parts: MariaDB TLS, the Kafka SASL_SSL listener and elasticsearch-secure). See deploy/README.md.
 EOF
 }
 

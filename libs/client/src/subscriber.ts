@@ -1,4 +1,5 @@
 import { FILE_EVENT_SCHEMA, type FileEvent } from '@epipe/core';
+import type { KafkaConfig } from 'kafkajs';
 import { DedupeWindow } from './dedupe';
 import { consumeTopic, type TopicConsumer } from './topic-consumer';
 
@@ -10,6 +11,13 @@ export interface SubscriberOptions {
   /** Skip events already seen (by event id). Default true. */
   dedupe?: boolean;
   clientId?: string;
+  /**
+   * TLS to the brokers: true for the system CAs, or PEM contents (a CA to trust; a client
+   * certificate and key for mutual TLS). Certificates are always verified.
+   */
+  ssl?: boolean | { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  /** SASL over the connection (use it with ssl: the PLAIN password travels as is). */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 export interface Delivery {
@@ -49,6 +57,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
           groupId: options.groupId,
           clientId: options.clientId ?? 'epipe-subscriber',
           fromBeginning: options.fromBeginning ?? true,
+          security: connectionSecurity(options),
         },
         async (batch) => {
           for (const message of batch.messages) {
@@ -73,4 +82,37 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       await consumer?.stop();
     },
   };
+}
+
+/** kafkajs' ssl and sasl options from the subscriber's. */
+export function connectionSecurity(
+  options: Pick<SubscriberOptions, 'ssl' | 'sasl'>,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (options.ssl === true) out.ssl = true;
+  else if (options.ssl) {
+    const { ca, cert, key } = options.ssl;
+    out.ssl = {
+      rejectUnauthorized: true,
+      ...(ca !== undefined ? { ca: [ca] } : {}),
+      ...(cert !== undefined ? { cert } : {}),
+      ...(key !== undefined ? { key } : {}),
+    };
+  }
+  if (options.sasl) {
+    const { mechanism, username, password } = options.sasl;
+    // A switch, not a spread: kafkajs types each mechanism separately.
+    switch (mechanism) {
+      case 'plain':
+        out.sasl = { mechanism, username, password };
+        break;
+      case 'scram-sha-256':
+        out.sasl = { mechanism, username, password };
+        break;
+      case 'scram-sha-512':
+        out.sasl = { mechanism, username, password };
+        break;
+    }
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 export interface TopicConsumerOptions {
   brokers: string[];
@@ -8,6 +8,8 @@ export interface TopicConsumerOptions {
   fromBeginning?: boolean;
   /** How long to wait for the topic to exist (the daemon creates it at start). Default 10 s. */
   topicWaitMs?: number;
+  /** TLS and SASL settings, as the brokers require them. */
+  security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
 /** One fetched batch of one partition, as the broker returned it. */
@@ -36,6 +38,7 @@ export async function consumeTopic(
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
+    ...options.security,
   });
   const consumer = kafka.consumer({
     groupId: options.groupId,

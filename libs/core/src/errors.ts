@@ -16,7 +16,11 @@ export type ErrorCode =
   | 'INVALID_OPERATION'
   | 'NOT_LEADER'
   | 'SHUTDOWN'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  /** Credentials refused (wrong password, unknown API key, missing client certificate). */
+  | 'AUTH_FAILED'
+  /** The TLS handshake failed: untrusted or mismatched certificate, unreadable key or CA file. */
+  | 'TLS_FAILED';
 
 export class EpipeError extends Error {
   readonly code: ErrorCode;
@@ -63,6 +67,16 @@ const RETRIABLE_NODE_CODES = new Set([
   'ER_LOCK_DEADLOCK',
   'ER_LOCK_WAIT_TIMEOUT',
 ]);
+
+/**
+ * Failures no restart can fix: the daemon reports them once and exits, so that the operator (or
+ * Kubernetes' CrashLoopBackOff) sees them instead of an endless retry loop.
+ */
+export const OPERATOR_ERRORS: ReadonlySet<ErrorCode> = new Set(['AUTH_FAILED', 'TLS_FAILED']);
+
+export function needsOperator(err: unknown): err is EpipeError {
+  return err instanceof EpipeError && OPERATOR_ERRORS.has(err.code);
+}
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

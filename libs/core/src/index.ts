@@ -1,4 +1,12 @@
-export { EpipeError, assert, errorMessage, isRetriable, type ErrorCode } from './errors';
+export {
+  EpipeError,
+  OPERATOR_ERRORS,
+  assert,
+  errorMessage,
+  isRetriable,
+  needsOperator,
+  type ErrorCode,
+} from './errors';
 export { backoffDelay, retry, sleep, type RetryOptions } from './retry';
 export { OPERATION_NAMES, Operation, type OperationCode, type OperationName } from './operation';
 export { BinlogPosition } from './position';
@@ -17,3 +25,5 @@ export {
 export { ByteBudget } from './budget';
 export { createMetrics, enableProcessMetrics, type Metrics } from './metrics';
 export { createLogger, silentLogger, type Logger } from './logger';
+export { tlsFailureReason } from './tls';
+export { SECRET_MASK, secretScrubber, type Scrubber } from './secrets';

@@ -19,14 +19,17 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger(
-  options: { level?: string; name?: string } = {},
+  options: { level?: string; name?: string; scrub?: (line: string) => string } = {},
   destination?: pino.DestinationStream,
 ): Logger {
+  const scrub = options.scrub;
   return pino(
     {
       name: options.name ?? 'epipe',
       level: options.level ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Paths catch the fields we know; the scrubber catches secret values anywhere else.
+      ...(scrub ? { hooks: { streamWrite: scrub } } : {}),
     },
     destination,
   );

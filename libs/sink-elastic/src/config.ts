@@ -1,5 +1,6 @@
 export interface ElasticSinkConfig {
-  url: string;
+  /** One node URL, or several: the client spreads requests over them and skips dead ones. */
+  url: string | string[];
   /** The inode index; its template is named `<index>-template`. */
   index: string;
   /** Empty strings count as unset, so a config file can leave them blank. */
@@ -8,7 +9,8 @@ export interface ElasticSinkConfig {
   password?: string;
   /** SHA-256 fingerprint of the CA that signed the server's certificate. */
   caFingerprint?: string;
-  tls?: { ca?: string; rejectUnauthorized?: boolean };
+  /** PEM contents of the CA(s) to trust for https nodes; certificates are always verified. */
+  tls?: { ca?: string };
   requestTimeoutMs: number;
   /** Retries of a failed request, and of failed bulk items, with backoff. */
   maxRetries: number;

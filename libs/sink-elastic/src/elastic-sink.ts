@@ -54,7 +54,7 @@ export function clientOptions(config: ElasticSinkConfig): ClientOptions {
   if (config.apiKey) options.auth = { apiKey: config.apiKey };
   else if (config.username) options.auth = { username: config.username, password: config.password ?? '' };
   if (config.caFingerprint) options.caFingerprint = config.caFingerprint;
-  if (config.tls) options.tls = { ...config.tls };
+  if (config.tls) options.tls = { ...config.tls, rejectUnauthorized: true };
   return options;
 }
 

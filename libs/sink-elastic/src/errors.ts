@@ -1,5 +1,5 @@
 import { errors } from '@elastic/elasticsearch';
-import { EpipeError, errorMessage } from '@epipe/core';
+import { EpipeError, errorMessage, tlsFailureReason } from '@epipe/core';
 
 /**
  * Whether a failed request may succeed when sent again: connection trouble, timeouts, an
@@ -8,6 +8,7 @@ import { EpipeError, errorMessage } from '@epipe/core';
  */
 export function isRetriableElasticError(err: unknown): boolean {
   if (err instanceof EpipeError) return err.retriable;
+  if (tlsFailureReason(err) !== undefined) return false;
   if (err instanceof errors.ResponseError) {
     const status = err.statusCode;
     return status === undefined || status === 408 || status === 429 || status >= 500;
@@ -31,8 +32,37 @@ export function describeElasticError(err: unknown): string {
   return errorMessage(err);
 }
 
+/**
+ * Refused credentials (401), missing privileges (403) or a failed TLS handshake, in words an
+ * operator can act on; undefined for anything else.
+ */
+export function accessError(err: unknown, what: string): EpipeError | undefined {
+  const tls = tlsFailureReason(err);
+  if (tls !== undefined)
+    return new EpipeError('TLS_FAILED', `elasticsearch: ${what}: TLS handshake failed: ${tls}`, {
+      cause: err,
+    });
+  const status = responseStatus(err);
+  if (status === 401)
+    return new EpipeError(
+      'AUTH_FAILED',
+      `elasticsearch: ${what}: credentials refused (${describeElasticError(err)}); check the API key or user and password`,
+      { cause: err },
+    );
+  if (status === 403)
+    return new EpipeError(
+      'AUTH_FAILED',
+      `elasticsearch: ${what}: not allowed (${describeElasticError(err)}); the API key or user lacks a privilege`,
+      { cause: err },
+    );
+  return undefined;
+}
+
 export function toSinkError(err: unknown, what: string): EpipeError {
-  if (err instanceof EpipeError && err.code === 'SINK_ELASTIC') return err;
+  if (err instanceof EpipeError && ['SINK_ELASTIC', 'AUTH_FAILED', 'TLS_FAILED'].includes(err.code))
+    return err;
+  const access = accessError(err, what);
+  if (access !== undefined) return access;
   return new EpipeError('SINK_ELASTIC', `${what}: ${describeElasticError(err)}`, {
     retriable: isRetriableElasticError(err),
     cause: err,

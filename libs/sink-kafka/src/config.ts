@@ -17,8 +17,16 @@ export interface KafkaSinkConfig {
   maxBatchBytes: number;
   /** Retries kafkajs makes inside one produce request before publish() fails (default 5). */
   retries?: number;
-  ssl?: boolean;
+  /** TLS to the brokers: true for the system CAs, or PEM contents (CA, client cert and key). */
+  ssl?: boolean | KafkaTls;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export interface KafkaTls {
+  ca?: string;
+  /** A client certificate and its key, for mutual TLS. */
+  cert?: string;
+  key?: string;
 }
 
 export const DEFAULT_KAFKA_SINK_CONFIG = {

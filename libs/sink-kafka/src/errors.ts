@@ -1,4 +1,4 @@
-import { EpipeError, errorMessage } from '@epipe/core';
+import { EpipeError, errorMessage, tlsFailureReason } from '@epipe/core';
 
 /**
  * What a failed produce means for the records in it:
@@ -87,6 +87,7 @@ export function protocolErrorType(err: unknown): string | undefined {
 }
 
 export function classifyKafkaError(err: unknown): KafkaFailureKind {
+  if (tlsFailureReason(err) !== undefined) return 'fatal';
   const type = protocolErrorType(err);
   if (type !== undefined) {
     if (RECORD_ERRORS.has(type)) return 'record';
@@ -107,8 +108,44 @@ export function classifyKafkaError(err: unknown): KafkaFailureKind {
   return 'fatal';
 }
 
+const AUTH_TYPES = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+]);
+
+/**
+ * Refused credentials or a failed TLS handshake, in words an operator can act on; undefined for
+ * anything else. kafkajs retries a failed handshake as a connection error, then gives up.
+ */
+export function accessError(err: unknown, what: string): EpipeError | undefined {
+  const chain = causeChain(err);
+  const broker = chain.map((e) => (e as { broker?: unknown }).broker).find((b) => typeof b === 'string');
+  const where = broker && !what.includes(String(broker)) ? ` (broker ${String(broker)})` : '';
+  const tls = tlsFailureReason(err);
+  if (tls !== undefined)
+    return new EpipeError('TLS_FAILED', `kafka${where}: ${what}: TLS handshake failed: ${tls}`, {
+      cause: err,
+    });
+  const type = protocolErrorType(err);
+  const sasl = chain.find((e) => e.name === 'KafkaJSSASLAuthenticationError');
+  if (sasl !== undefined || (type !== undefined && AUTH_TYPES.has(type))) {
+    const detail = errorMessage(sasl ?? err);
+    return new EpipeError('AUTH_FAILED', `kafka${where}: ${what}: SASL authentication failed: ${detail}`, {
+      cause: err,
+    });
+  }
+  return undefined;
+}
+
 export function toSinkError(err: unknown, what: string): EpipeError {
-  if (err instanceof EpipeError && err.code === 'SINK_KAFKA') return err;
+  if (
+    err instanceof EpipeError &&
+    (err.code === 'SINK_KAFKA' || err.code === 'AUTH_FAILED' || err.code === 'TLS_FAILED')
+  )
+    return err;
+  const access = accessError(err, what);
+  if (access !== undefined) return access;
   const kind = classifyKafkaError(err);
   const type = protocolErrorType(err);
   const detail = type ? `${type}: ${errorMessage(err)}` : errorMessage(err);

@@ -78,3 +78,32 @@ describe('toSinkError', () => {
     );
   });
 });
+
+describe('access failures', () => {
+  it('names refused SASL credentials and the broker, and does not retry them', () => {
+    const err = toSinkError(
+      wrapped(new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials')),
+      'starting the kafka sink',
+    );
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', retriable: false });
+    expect(err.message).toMatch(
+      /^kafka: starting the kafka sink: SASL authentication failed: .*invalid credentials/,
+    );
+  });
+
+  it('names an untrusted broker certificate, after kafkajs gave up retrying it', () => {
+    const tls = new KafkaJSConnectionError('Connection error: self-signed certificate in certificate chain', {
+      broker: '127.0.0.1:9094',
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+    });
+    const err = toSinkError(
+      new KafkaJSNumberOfRetriesExceeded(tls, { retryCount: 5, retryTime: 100 }),
+      'starting the kafka sink',
+    );
+    expect(err).toMatchObject({ code: 'TLS_FAILED', retriable: false });
+    expect(err.message).toMatch(
+      /^kafka \(broker 127\.0\.0\.1:9094\): starting the kafka sink: TLS handshake failed: .*not trusted/,
+    );
+    expect(classifyKafkaError(tls)).toBe('fatal');
+  });
+});

@@ -1,2 +1,2 @@
-export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig } from './config';
+export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
 export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';

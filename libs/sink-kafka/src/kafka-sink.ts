@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { EpipeError, type DeadLetter, type FileEvent, type Logger } from '@epipe/core';
 import {
   ConfigResourceTypes,
@@ -108,7 +109,7 @@ class KafkaSinkImpl implements KafkaSink {
     this.kafka = new Kafka({
       brokers: config.brokers,
       clientId: config.clientId,
-      ssl: config.ssl ?? false,
+      ssl: kafkaSslOption(config.ssl),
       ...(config.sasl ? { sasl: saslOptions(config.sasl) } : {}),
       requestTimeout: config.requestTimeoutMs,
       connectionTimeout: config.connectionTimeoutMs,
@@ -144,7 +145,7 @@ class KafkaSinkImpl implements KafkaSink {
       await this.ensureProducer();
     } catch (err) {
       if (signal?.aborted && err === signal.reason) throw err;
-      throw toSinkError(err, 'starting the kafka sink');
+      throw toSinkError(err, `starting the kafka sink (brokers ${this.config.brokers.join(',')})`);
     }
     this.started = true;
     this.logger.info({ brokers: this.config.brokers, topic: this.config.topic }, 'kafka sink started');
@@ -361,4 +362,15 @@ function saslOptions(sasl: NonNullable<KafkaSinkConfig['sasl']>): SASLOptions {
 
 function pendingOf<T>(item: T, index: number, record: OutgoingRecord): Pending<T> {
   return { item, index, record, bytes: estimateRecordBytes(record) };
+}
+
+/** kafkajs' `ssl`: certificates are always verified; only the CA set and client identity vary. */
+export function kafkaSslOption(ssl: KafkaSinkConfig['ssl']): boolean | ConnectionOptions {
+  if (ssl === undefined || typeof ssl === 'boolean') return ssl ?? false;
+  return {
+    rejectUnauthorized: true,
+    ...(ssl.ca !== undefined ? { ca: [ssl.ca] } : {}),
+    ...(ssl.cert !== undefined ? { cert: ssl.cert } : {}),
+    ...(ssl.key !== undefined ? { key: ssl.key } : {}),
+  };
 }

@@ -15,6 +15,11 @@ interface SocketLike {
   resume(): unknown;
 }
 
+interface ConnectionLike {
+  stream: SocketLike;
+  once(event: 'connect', listener: () => void): unknown;
+}
+
 const EVENTS = [
   'rotate',
   'mariadbgtid',
@@ -90,14 +95,27 @@ export class BinlogTail implements FlowControl {
         if (err) this.fail(err);
       },
     );
-    this.socket = (connection as unknown as { stream: SocketLike }).stream;
-    this.socket.on('data', () => {
-      this.lastDataAt = Date.now();
-      // zongji resumes the socket after its own metadata pauses; re-assert ours.
-      if (this.paused) this.socket?.pause();
+    // With TLS, mysql2 replaces the TCP socket by a TLS socket during the handshake (and drops
+    // the TCP socket's data listeners): watch and pause whichever socket carries the packets once
+    // the connection is up, or a TLS stream would look silent and never pause.
+    const conn = connection as unknown as ConnectionLike;
+    this.watchSocket(conn.stream);
+    conn.once('connect', () => {
+      if (conn.stream !== this.socket && !this.done) this.watchSocket(conn.stream);
     });
     this.lastDataAt = this.lastCheckAt = Date.now();
     this.watchdog = setInterval(() => this.checkLiveness(), Math.max(10, this.config.heartbeatMs / 4));
+  }
+
+  private watchSocket(socket: SocketLike): void {
+    this.socket = socket;
+    socket.on('data', () => {
+      if (this.socket !== socket) return;
+      this.lastDataAt = Date.now();
+      // zongji resumes the socket after its own metadata pauses; re-assert ours.
+      if (this.paused) socket.pause();
+    });
+    if (this.paused) socket.pause();
   }
 
   /**

@@ -22,6 +22,12 @@ export interface SourceConfig {
    */
   heartbeatMs: number;
   connectTimeoutMs: number;
+  /**
+   * TLS for every connection (the binlog dump, zongji's control connection, checks and scans):
+   * PEM contents, not paths. The server's certificate is always checked against `ca` (or the
+   * system CAs); `verifyIdentity` also checks that it names `host`.
+   */
+  tls?: MysqlTls;
   /** Upper bound for each check/scan query, so a dead connection cannot hang recovery. */
   queryTimeoutMs: number;
 }
@@ -36,3 +42,11 @@ export const DEFAULT_SOURCE_CONFIG = {
   connectTimeoutMs: 10_000,
   queryTimeoutMs: 60_000,
 } satisfies Partial<SourceConfig>;
+
+export interface MysqlTls {
+  ca?: string;
+  /** A client certificate and its key, for accounts that REQUIRE X509. */
+  cert?: string;
+  key?: string;
+  verifyIdentity: boolean;
+}

@@ -1,11 +1,11 @@
-import { EpipeError, errorMessage } from '@epipe/core';
+import { EpipeError, errorMessage, tlsFailureReason } from '@epipe/core';
 import mysql from 'mysql2/promise';
-import type { SourceConfig } from './config';
+import type { MysqlTls, SourceConfig } from './config';
 import type { QueryRunner } from './server-check';
 
 type ConnectionSettings = Pick<
   SourceConfig,
-  'host' | 'port' | 'user' | 'password' | 'connectTimeoutMs' | 'heartbeatMs'
+  'host' | 'port' | 'user' | 'password' | 'connectTimeoutMs' | 'heartbeatMs' | 'tls'
 >;
 
 /** mysql2 settings shared by the snapshot connection and zongji's two connections. */
@@ -22,6 +22,18 @@ export function connectionOptions(config: ConnectionSettings): mysql.ConnectionO
     // Log ids are BIGINT: exact numbers while safe, strings (then poison) beyond 2^53.
     supportBigNumbers: true,
     bigNumberStrings: false,
+    ...(config.tls ? { ssl: mysqlSslOptions(config.tls) } : {}),
+  };
+}
+
+/** mysql2's `ssl` option; the same for every connection epipe makes to the database. */
+export function mysqlSslOptions(tls: MysqlTls): mysql.SslOptions {
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    rejectUnauthorized: true,
+    verifyIdentity: tls.verifyIdentity,
   };
 }
 
@@ -71,10 +83,26 @@ const CONFIGURATION_ERRORS = new Set([
   'ER_BAD_DB_ERROR',
 ]);
 
-/** Access and schema errors need an operator; everything else is worth a fresh connection. */
+const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
+
+/**
+ * Access and schema errors need an operator; everything else is worth a fresh connection.
+ * Refused credentials and failed TLS handshakes say so in words an operator can act on.
+ */
 export function connectionError(err: unknown, what: string): EpipeError {
   if (err instanceof EpipeError) return err;
   const code = (err as { code?: unknown } | null)?.code;
+  const tls = tlsFailureReason(err);
+  if (tls !== undefined) {
+    return new EpipeError('TLS_FAILED', `mariadb: ${what}: TLS handshake failed: ${tls}`, { cause: err });
+  }
+  if (typeof code === 'string' && AUTH_ERRORS.has(code)) {
+    return new EpipeError(
+      'AUTH_FAILED',
+      `mariadb: ${what}: ${errorMessage(err)} (wrong user or password, or the account requires TLS or a client certificate)`,
+      { cause: err },
+    );
+  }
   if (typeof code === 'string' && CONFIGURATION_ERRORS.has(code)) {
     return new EpipeError('SERVER_MISCONFIGURED', `${what}: ${errorMessage(err)}`, { cause: err });
   }

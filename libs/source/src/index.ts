@@ -1,4 +1,5 @@
 export { createLogSource, type LogSource } from './source';
 export type { SourceDeps, SourceMetrics } from './deps';
 export type { TransactionChunk } from './chunk';
-export { DEFAULT_SOURCE_CONFIG, type SourceConfig } from './config';
+export { DEFAULT_SOURCE_CONFIG, type MysqlTls, type SourceConfig } from './config';
+export { connectionError as mariadbConnectionError, mysqlSslOptions } from './db';

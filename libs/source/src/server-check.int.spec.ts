@@ -88,6 +88,7 @@ describe('server check', () => {
   it('fails without retry on a wrong password', async () => {
     const config = sourceConfig({ ...testEnv().mysql, user, password: 'wrong' }, db.database);
     const error = await new SourceRun(testSource(config).source).ended();
-    expect(error).toMatchObject({ code: 'SERVER_MISCONFIGURED', retriable: false });
+    expect(error).toMatchObject({ code: 'AUTH_FAILED', retriable: false });
+    expect((error as Error).message).toMatch(/^mariadb: .*Access denied for user/);
   });
 });

@@ -93,10 +93,13 @@ describe('epipe CLI', () => {
   });
 
   it('warns about EPIPE_* variables no field declares, with the likely intended one', async () => {
+    // A secret's _FILE variable is known (and read): it must not be warned about.
+    const passwordFile = join(mkdtempSync(join(tmpdir(), 'epipe-cli-')), 'password');
+    writeFileSync(passwordFile, 'not-a-real-password\n');
     const io = memoryIo({
       EPIPE_KAFKA_BROKER: 'k:9092',
       EPIPE_STACK_DIR: '/x',
-      EPIPE_MYSQL_PASSWORD_FILE: '/s/p',
+      EPIPE_MYSQL_PASSWORD_FILE: passwordFile,
     });
     expect(await dispatch(['config'], io)).toBe(0);
     expect(io.stderr).toBe(

@@ -30,7 +30,9 @@ export const fields: Command = async (args, io) => {
   );
   if (typeof parsed === 'number') return parsed;
   for (const f of FIELDS) {
-    io.out(`${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}\n`);
+    io.out(
+      `${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}${f.secret ? ` (secret; or ${f.env}_FILE)` : ''}\n`,
+    );
   }
   return Promise.resolve(EXIT.ok);
 };

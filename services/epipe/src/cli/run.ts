@@ -1,10 +1,17 @@
-import { EpipeError, createLogger, createMetrics, enableProcessMetrics } from '@epipe/core';
+import {
+  EpipeError,
+  createLogger,
+  createMetrics,
+  enableProcessMetrics,
+  needsOperator,
+  secretScrubber,
+} from '@epipe/core';
 import type { EpipeConfig } from '../config/load';
-import { redactConfig } from '../config/load';
+import { redactConfig, secretValues } from '../config/load';
 import { daemonHealth } from '../runtime/health';
 import { startHttpServer } from '../runtime/http';
 import { ProgressWatch } from '../runtime/progress';
-import { createDaemonState, supervise } from '../runtime/supervisor';
+import { createDaemonState, exitCodeOf, supervise } from '../runtime/supervisor';
 import { VERSION } from '../version';
 import { CONFIG_OPTION, loadCommandConfig, parseCommand } from './args';
 import { type Command, EXIT } from './io';
@@ -23,12 +30,19 @@ export const run: Command = async (args, io) => {
 };
 
 async function runDaemon(config: EpipeConfig): Promise<number> {
-  const logger = createLogger({ level: config.log.level });
+  // No secret value leaves the process, whatever carries it (an error message, a URL).
+  const scrub = secretScrubber(secretValues(config));
+  const logger = createLogger({ level: config.log.level, scrub });
   const metrics = createMetrics();
   enableProcessMetrics(metrics, { version: VERSION });
   const state = createDaemonState();
   const progress = new ProgressWatch(config.health.stuckAfterMs);
-  const http = await startHttpServer(config.http, metrics, daemonHealth(state, progress));
+  const health = daemonHealth(state, progress);
+  const http = await startHttpServer(config.http, metrics, {
+    ...health,
+    // The last error may quote a client's message; no secret in it may leave through /status.
+    status: () => JSON.parse(scrub(JSON.stringify(health.status()))) as Record<string, unknown>,
+  });
   logger.info({ config: redactConfig(config), httpPort: http.port, version: VERSION }, 'epipe starting');
   const controller = new AbortController();
   let signals = 0;
@@ -54,8 +68,13 @@ async function runDaemon(config: EpipeConfig): Promise<number> {
     await supervise(config, { logger, metrics, state, progress }, controller.signal);
     logger.info('epipe stopped cleanly');
   } catch (err) {
-    logger.error({ err }, 'epipe stopped with an error');
-    code = EXIT.failed;
+    if (needsOperator(err)) {
+      // One line that names the system and the reason; restarting cannot help.
+      logger.fatal({ code: err.code }, `${err.message}; not retrying, exiting`);
+    } else {
+      logger.error({ err }, 'epipe stopped with an error');
+    }
+    code = exitCodeOf(err);
   } finally {
     await http.close();
   }

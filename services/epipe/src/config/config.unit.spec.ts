@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, redactConfig } from './load';
+import { loadConfig, redactConfig, secretValues } from './load';
 
 function file(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'epipe-config-'));
@@ -64,5 +64,96 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: { EPIPE_MYSQL_PASSWORD: 's3cret', EPIPE_ES_API_KEY: 'k3y' } });
     expect(JSON.stringify(redactConfig(config))).not.toMatch(/s3cret|k3y/);
     expect(() => loadConfig({ file: file({ mysql: { password: 42 } }), env: {} })).toThrow(/\[redacted\]/);
+  });
+});
+
+describe('secrets and TLS settings', () => {
+  const dir = (files: Record<string, string>): string => {
+    const d = mkdtempSync(join(tmpdir(), 'epipe-secrets-'));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(d, name), content);
+    return d;
+  };
+
+  it('reads a secret from <VAR>_FILE, less one trailing newline', () => {
+    const d = dir({ pw: 'from-file-pw\n', key: 'api-key-value' });
+    const config = loadConfig({
+      env: { EPIPE_MYSQL_PASSWORD_FILE: join(d, 'pw'), EPIPE_ES_API_KEY_FILE: join(d, 'key') },
+    });
+    expect(config.mysql.password).toBe('from-file-pw');
+    expect(config.elastic.apiKey).toBe('api-key-value');
+  });
+
+  it('reads secrets from secrets.dir by field path; the environment still wins', () => {
+    const d = dir({ 'mysql.password': 'dir-pw\n', 'kafka.saslPassword': 'dir-sasl' });
+    const config = loadConfig({ env: { EPIPE_SECRETS_DIR: d, EPIPE_KAFKA_SASL_PASSWORD: 'env-sasl' } });
+    expect(config.mysql.password).toBe('dir-pw');
+    expect(config.kafka.saslPassword).toBe('env-sasl');
+    expect(config.elastic.password).toBe('');
+  });
+
+  it('only secret fields come from files', () => {
+    const d = dir({ 'mysql.user': 'intruder' });
+    expect(loadConfig({ env: { EPIPE_SECRETS_DIR: d } }).mysql.user).toBe('epipe');
+    expect(loadConfig({ env: { EPIPE_MYSQL_USER_FILE: join(d, 'mysql.user') } }).mysql.user).toBe('epipe');
+  });
+
+  it('refuses a secret given twice or a file that cannot be read, naming the field but not the value', () => {
+    const d = dir({ pw: 'twice-pw' });
+    expect(() =>
+      loadConfig({ env: { EPIPE_MYSQL_PASSWORD: 'x', EPIPE_MYSQL_PASSWORD_FILE: join(d, 'pw') } }),
+    ).toThrow(/mysql\.password: set EPIPE_MYSQL_PASSWORD or EPIPE_MYSQL_PASSWORD_FILE, not both/);
+    expect(() => loadConfig({ env: { EPIPE_ES_PASSWORD_FILE: join(d, 'missing') } })).toThrow(
+      /elastic\.password \(env EPIPE_ES_PASSWORD_FILE\): cannot read .*missing \(ENOENT\)/,
+    );
+  });
+
+  it('checks TLS files at start and names the field', () => {
+    const d = dir({ 'ca.pem': 'ca', 'cert.pem': 'cert', 'key.pem': 'key' });
+    expect(() => loadConfig({ env: { EPIPE_MYSQL_TLS_CA_FILE: join(d, 'ca.pem') } })).toThrow(
+      /mysql\.tlsCaFile .* is set but mysql\.tls is false/,
+    );
+    expect(() =>
+      loadConfig({ env: { EPIPE_KAFKA_SSL: 'true', EPIPE_KAFKA_TLS_CA_FILE: join(d, 'nope.pem') } }),
+    ).toThrow(/kafka\.tlsCaFile .*cannot be read.*ENOENT/);
+    expect(() =>
+      loadConfig({ env: { EPIPE_MYSQL_TLS: 'true', EPIPE_MYSQL_TLS_CERT_FILE: join(d, 'cert.pem') } }),
+    ).toThrow(/mysql\.tlsKeyFile .*is required/);
+    const config = loadConfig({
+      env: {
+        EPIPE_MYSQL_TLS: 'true',
+        EPIPE_MYSQL_TLS_CA_FILE: join(d, 'ca.pem'),
+        EPIPE_MYSQL_TLS_CERT_FILE: join(d, 'cert.pem'),
+        EPIPE_MYSQL_TLS_KEY_FILE: join(d, 'key.pem'),
+        EPIPE_ES_CA_FILE: join(d, 'ca.pem'),
+      },
+    });
+    expect(config.mysql.tlsVerifyIdentity).toBe(true);
+    expect(config.elastic.caFile).toBe(join(d, 'ca.pem'));
+  });
+
+  it('takes several Elasticsearch nodes and refuses a password inside a URL without showing it', () => {
+    const config = loadConfig({ env: { EPIPE_ES_URL: 'https://es-1:9200, https://es-2:9200' } });
+    expect(config.elastic.url).toEqual(['https://es-1:9200', 'https://es-2:9200']);
+    expect(loadConfig({ file: file({ elastic: { url: 'http://one:9200' } }), env: {} }).elastic.url).toEqual([
+      'http://one:9200',
+    ]);
+    let message = '';
+    try {
+      loadConfig({ env: { EPIPE_ES_URL: 'https://u:hunter22@es-1:9200' } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/elastic\.url .*must not carry a password/);
+    expect(message).not.toContain('hunter22');
+  });
+
+  it('lists every secret value for the scrubber, and redactConfig shows none of them', () => {
+    const d = dir({ 'elastic.password': 'es-basic-pw' });
+    const config = loadConfig({
+      env: { EPIPE_SECRETS_DIR: d, EPIPE_MYSQL_PASSWORD: 'db-pw-1', EPIPE_KAFKA_SASL_PASSWORD: 'sasl-pw-1' },
+    });
+    expect(secretValues(config).sort()).toEqual(['db-pw-1', 'es-basic-pw', 'sasl-pw-1']);
+    const shown = JSON.stringify(redactConfig(config));
+    for (const secret of secretValues(config)) expect(shown).not.toContain(secret);
   });
 });

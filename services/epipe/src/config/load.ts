@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
 import { type FilterConfig, createFilter } from '@epipe/filter';
 import { FIELDS, type FieldSpec } from './schema';
 
 export interface EpipeConfig {
+  secrets: { dir: string };
   mysql: {
     host: string;
     port: number;
@@ -15,6 +17,11 @@ export interface EpipeConfig {
     poolSize: number;
     connectTimeoutMs: number;
     queryTimeoutMs: number;
+    tls: boolean;
+    tlsCaFile: string;
+    tlsCertFile: string;
+    tlsKeyFile: string;
+    tlsVerifyIdentity: boolean;
   };
   source: {
     scanPageRows: number;
@@ -50,15 +57,20 @@ export interface EpipeConfig {
     saslMechanism: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
     saslUsername: string;
     saslPassword: string;
+    tlsCaFile: string;
+    tlsCertFile: string;
+    tlsKeyFile: string;
   };
   elastic: {
     enabled: boolean;
-    url: string;
+    /** One or more node URLs. */
+    url: string[];
     index: string;
     apiKey: string;
     username: string;
     password: string;
     caFingerprint: string;
+    caFile: string;
     requestTimeoutMs: number;
     maxRetries: number;
     bulkMaxBytes: number;
@@ -76,8 +88,10 @@ export interface EpipeConfig {
 const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 
 /**
- * Defaults, then the JSON file, then the environment. Any wrong value stops the start with a
- * message naming the field (its file path and its environment variable).
+ * Defaults, then the secrets directory (secret fields only), then the JSON file, then the
+ * environment, where a secret may be given as `<VAR>_FILE` instead. Any wrong value stops the
+ * start with a message naming the field (its file path and its environment variable), never
+ * showing a secret.
  */
 export function loadConfig(
   options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: object } = {},
@@ -87,13 +101,29 @@ export function loadConfig(
   const merged = mergeDeep(fromFile, options.overrides ?? {});
   rejectUnknown(merged, '');
   const out: Record<string, unknown> = {};
+  let secretsDir = '';
   for (const field of FIELDS) {
     let value: unknown = field.default;
+    if (field.secret && secretsDir) {
+      const fromDir = readSecretFile(join(secretsDir, field.path), `${field.path} (secrets.dir)`, true);
+      if (fromDir !== undefined) value = fromDir;
+    }
     const inFile = getPath(merged, field.path);
     if (inFile !== undefined) value = coerce(field, inFile, `${field.path} (config file)`);
     const inEnv = env[field.env];
     if (inEnv !== undefined && inEnv !== '') value = coerce(field, inEnv, `${field.path} (env ${field.env})`);
+    const fileEnv = `${field.env}_FILE`;
+    const secretFile = field.secret ? env[fileEnv] : undefined;
+    if (secretFile !== undefined && secretFile !== '') {
+      if (inEnv !== undefined && inEnv !== '')
+        throw new EpipeError(
+          'CONFIG_INVALID',
+          `config ${field.path}: set ${field.env} or ${fileEnv}, not both`,
+        );
+      value = readSecretFile(secretFile, `${field.path} (env ${fileEnv})`, false);
+    }
     setPath(out, field.path, value);
+    if (field.path === 'secrets.dir') secretsDir = value as string;
   }
   const config = out as unknown as EpipeConfig;
   validate(config);
@@ -123,11 +153,19 @@ function validate(c: EpipeConfig): void {
     );
   if (c.kafka.saslMechanism && !c.kafka.saslUsername)
     invalid('kafka.saslUsername', 'is required with a SASL mechanism');
-  try {
-    new URL(c.elastic.url);
-  } catch {
-    invalid('elastic.url', `is not a URL: ${JSON.stringify(c.elastic.url)}`);
+  if (c.elastic.url.length === 0) invalid('elastic.url', 'needs at least one URL');
+  for (const url of c.elastic.url) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      invalid('elastic.url', `is not a URL: ${JSON.stringify(redactUrl(url))}`);
+    }
+    if (parsed.password) invalid('elastic.url', 'must not carry a password; use elastic.password');
   }
+  validateTls(c.mysql.tls, 'mysql', c.mysql);
+  validateTls(c.kafka.ssl, 'kafka', c.kafka, 'kafka.ssl');
+  if (c.elastic.caFile) readable('elastic.caFile', c.elastic.caFile);
   // Bad rules fail here, once, with the field named: not in every pipeline lifetime's start-up,
   // which the supervisor would retry forever.
   try {
@@ -149,6 +187,51 @@ export function filterConfig(c: EpipeConfig): FilterConfig {
       ? { xattr: c.filter.tagXattr, offValues: c.filter.tagOffValues, default: c.filter.tagDefault }
       : null,
   };
+}
+
+/** TLS files are read at start, so a wrong path fails here, naming the field, not at connect. */
+function validateTls(
+  enabled: boolean,
+  prefix: 'mysql' | 'kafka',
+  files: { tlsCaFile: string; tlsCertFile: string; tlsKeyFile: string },
+  switchPath = `${prefix}.tls`,
+): void {
+  const given = (['tlsCaFile', 'tlsCertFile', 'tlsKeyFile'] as const).filter((k) => files[k]);
+  if (!enabled && given.length > 0)
+    invalid(`${prefix}.${given[0]!}`, `is set but ${switchPath} is false; set ${switchPath} to true`);
+  if (Boolean(files.tlsCertFile) !== Boolean(files.tlsKeyFile))
+    invalid(
+      `${prefix}.${files.tlsCertFile ? 'tlsKeyFile' : 'tlsCertFile'}`,
+      'is required with the other (a client certificate needs its key)',
+    );
+  for (const k of given) readable(`${prefix}.${k}`, files[k]);
+}
+
+function readable(path: string, file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    invalid(
+      path,
+      `names a file that cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
+/**
+ * A secret from a file (a mounted Secret, a Docker secret): the whole content, less one trailing
+ * newline, which editors and `echo` add and no password means.
+ */
+function readSecretFile(file: string, where: string, optional: boolean): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (optional && code === 'ENOENT') return undefined;
+    throw new EpipeError('CONFIG_INVALID', `config ${where}: cannot read ${file} (${code ?? 'error'})`);
+  }
+  return text.replace(/\r?\n$/, '');
 }
 
 function invalid(path: string, message: string): never {
@@ -264,5 +347,28 @@ function mergeDeep(a: object, b: object): Record<string, unknown> {
 export function redactConfig(config: EpipeConfig): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
   for (const f of FIELDS) if (f.secret && getPath(copy, f.path)) setPath(copy, f.path, '[redacted]');
+  const elastic = copy.elastic as { url: string[] };
+  elastic.url = elastic.url.map(redactUrl);
   return copy;
+}
+
+/** Every secret value of the configuration, for the log and status scrubber. */
+export function secretValues(config: EpipeConfig): string[] {
+  const values: string[] = [];
+  for (const f of FIELDS) {
+    const value = getPath(config as unknown as Record<string, unknown>, f.path);
+    if (f.secret && typeof value === 'string' && value) values.push(value);
+  }
+  return values;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '[redacted]';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//[redacted]@');
+  }
 }

@@ -11,6 +11,7 @@ export interface FieldSpec {
   default: unknown;
   doc: string;
   min?: number;
+  /** Never shown; may also come from a file: `<env>_FILE` or `<secrets.dir>/<path>`. */
   secret?: boolean;
   oneOf?: string[];
 }
@@ -18,6 +19,13 @@ export interface FieldSpec {
 const MiB = 1024 * 1024;
 
 export const FIELDS: FieldSpec[] = [
+  {
+    path: 'secrets.dir',
+    env: 'EPIPE_SECRETS_DIR',
+    type: 'string',
+    default: '',
+    doc: 'Directory of secret files named after their field (e.g. mysql.password), such as a mounted Secret',
+  },
   // The metadata database.
   {
     path: 'mysql.host',
@@ -82,6 +90,41 @@ export const FIELDS: FieldSpec[] = [
     default: 30_000,
     min: 100,
     doc: 'Every query of the pool (lookups, acknowledgement deletes) fails after this long instead of hanging on a dead connection',
+  },
+  {
+    path: 'mysql.tls',
+    env: 'EPIPE_MYSQL_TLS',
+    type: 'bool',
+    default: false,
+    doc: 'TLS to MariaDB for the binlog, pool and lock connections',
+  },
+  {
+    path: 'mysql.tlsCaFile',
+    env: 'EPIPE_MYSQL_TLS_CA_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM file of the CA(s) to trust (empty: the system CAs)',
+  },
+  {
+    path: 'mysql.tlsCertFile',
+    env: 'EPIPE_MYSQL_TLS_CERT_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM client certificate, for accounts that REQUIRE X509 (empty: none)',
+  },
+  {
+    path: 'mysql.tlsKeyFile',
+    env: 'EPIPE_MYSQL_TLS_KEY_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM private key of the client certificate',
+  },
+  {
+    path: 'mysql.tlsVerifyIdentity',
+    env: 'EPIPE_MYSQL_TLS_VERIFY_IDENTITY',
+    type: 'bool',
+    default: true,
+    doc: 'Check that the server certificate names mysql.host (the CA is always checked)',
   },
   // Source.
   {
@@ -351,6 +394,27 @@ export const FIELDS: FieldSpec[] = [
     secret: true,
     doc: 'SASL password',
   },
+  {
+    path: 'kafka.tlsCaFile',
+    env: 'EPIPE_KAFKA_TLS_CA_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM file of the CA(s) to trust with kafka.ssl (empty: the system CAs)',
+  },
+  {
+    path: 'kafka.tlsCertFile',
+    env: 'EPIPE_KAFKA_TLS_CERT_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM client certificate for mutual TLS (empty: none)',
+  },
+  {
+    path: 'kafka.tlsKeyFile',
+    env: 'EPIPE_KAFKA_TLS_KEY_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM private key of the client certificate',
+  },
   // Elasticsearch.
   {
     path: 'elastic.enabled',
@@ -362,9 +426,9 @@ export const FIELDS: FieldSpec[] = [
   {
     path: 'elastic.url',
     env: 'EPIPE_ES_URL',
-    type: 'string',
-    default: 'http://127.0.0.1:9200',
-    doc: 'Elasticsearch URL',
+    type: 'list',
+    default: ['http://127.0.0.1:9200'],
+    doc: 'Elasticsearch node URL(s), comma-separated; requests are spread over them',
   },
   {
     path: 'elastic.index',
@@ -396,6 +460,13 @@ export const FIELDS: FieldSpec[] = [
     type: 'string',
     default: '',
     doc: 'CA certificate fingerprint for TLS',
+  },
+  {
+    path: 'elastic.caFile',
+    env: 'EPIPE_ES_CA_FILE',
+    type: 'string',
+    default: '',
+    doc: 'PEM file of the CA(s) to trust for https nodes (empty: the system CAs)',
   },
   {
     path: 'elastic.requestTimeoutMs',

@@ -5,10 +5,11 @@ import { createFilter } from '@epipe/filter';
 import { type LogAcknowledger, createLogAcknowledger } from '@epipe/pipeline';
 import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
-import { type LogSource, createLogSource } from '@epipe/source';
+import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
 import { type EpipeConfig, filterConfig } from '../config/load';
 import { endPool, withQueryTimeout } from './db';
+import { elasticTls, kafkaTls, mysqlTls } from './tls';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -34,6 +35,7 @@ export function createComponents(
   deps: { logger: Logger; metrics: Metrics },
 ): Components {
   const { mysql } = config;
+  const tls = mysqlTls(mysql);
   const rawPool = createPool({
     host: mysql.host,
     port: mysql.port,
@@ -44,6 +46,7 @@ export function createComponents(
     connectTimeout: mysql.connectTimeoutMs,
     supportBigNumbers: true,
     enableKeepAlive: true,
+    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
   });
   const pool = withQueryTimeout(rawPool, mysql.queryTimeoutMs);
   const source = createLogSource(
@@ -62,6 +65,7 @@ export function createComponents(
       heartbeatMs: config.source.heartbeatMs,
       connectTimeoutMs: mysql.connectTimeoutMs,
       queryTimeoutMs: mysql.queryTimeoutMs,
+      ...(tls ? { tls } : {}),
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
@@ -96,7 +100,7 @@ export function createComponents(
           requestTimeoutMs: k.requestTimeoutMs,
           connectionTimeoutMs: k.connectionTimeoutMs,
           maxBatchBytes: k.maxBatchBytes,
-          ssl: k.ssl,
+          ssl: kafkaTls(k),
           ...(k.saslMechanism
             ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
             : {}),
@@ -113,6 +117,7 @@ export function createComponents(
           ...(e.apiKey ? { apiKey: e.apiKey } : {}),
           ...(e.username ? { username: e.username, password: e.password } : {}),
           ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+          ...(e.caFile ? { tls: elasticTls(e)! } : {}),
           requestTimeoutMs: e.requestTimeoutMs,
           maxRetries: e.maxRetries,
           bulkMaxBytes: e.bulkMaxBytes,

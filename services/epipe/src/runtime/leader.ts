@@ -1,4 +1,5 @@
-import { EpipeError, type Logger, sleep } from '@epipe/core';
+import { EpipeError, type Logger, needsOperator, sleep } from '@epipe/core';
+import { mariadbConnectionError } from '@epipe/source';
 import type { Connection } from 'mysql2/promise';
 
 export interface LeaderLockOptions {
@@ -71,8 +72,10 @@ export class LeaderLock {
         announced = true;
       } catch (err) {
         onStandby?.(false);
-        this.logger.warn({ err }, 'leader lock attempt failed');
         await this.release();
+        const classified = mariadbConnectionError(err, 'leader lock connection');
+        if (needsOperator(classified)) throw classified;
+        this.logger.warn({ err }, 'leader lock attempt failed');
         await sleep(1_000, signal).catch(() => undefined);
       }
     }

@@ -5,15 +5,18 @@ import {
   backoffDelay,
   errorMessage,
   isRetriable,
+  needsOperator,
   sleep,
 } from '@epipe/core';
 import { runPipeline } from '@epipe/pipeline';
+import { mysqlSslOptions } from '@epipe/source';
 import { type RowDataPacket, createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
 import { type Components, createComponents } from './components';
 import { LeaderLock } from './leader';
 import { type LogBacklog, readLogBacklog } from './log-table';
 import { ProgressWatch } from './progress';
+import { mysqlTls } from './tls';
 
 export interface DaemonState {
   phase: 'starting' | 'standby' | 'running' | 'restarting' | 'stopping' | 'stopped';
@@ -77,15 +80,18 @@ export async function supervise(
     if (!leader) progress.pending(false);
   };
   const lock = new LeaderLock(
-    () =>
-      createConnection({
+    () => {
+      const tls = mysqlTls(config.mysql);
+      return createConnection({
         host: config.mysql.host,
         port: config.mysql.port,
         user: config.mysql.user,
         password: config.mysql.password,
         connectTimeout: config.mysql.connectTimeoutMs,
         enableKeepAlive: true,
-      }),
+        ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
+      });
+    },
     {
       lockName: config.leader.lockName || `epipe:${config.mysql.database}`,
       waitMs: config.leader.waitMs,
@@ -120,6 +126,9 @@ export async function supervise(
         if (signal.aborted) break;
       } catch (err) {
         if (signal.aborted && err instanceof EpipeError && err.code === 'SHUTDOWN') throw err;
+        // Refused credentials or an untrusted certificate: no restart can fix it. The caller
+        // reports it once and exits.
+        if (needsOperator(err)) throw err;
         setLeader(lock.isLeader);
         progress.progress();
         state.restarts++;
@@ -285,4 +294,12 @@ function restartDelay(err: unknown, failures: number): number {
   }
   if (isRetriable(err)) return backoffDelay(failures, 500, 30_000);
   return backoffDelay(failures, 2_000, 60_000);
+}
+
+/**
+ * The process exit code for an error that ended the supervisor: 2 for what an operator must fix
+ * (credentials, certificates), as for a wrong command line; 1 for anything else.
+ */
+export function exitCodeOf(err: unknown): number {
+  return needsOperator(err) ? 2 : 1;
 }
