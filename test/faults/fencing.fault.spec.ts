@@ -1,6 +1,5 @@
 import { setupWorkload } from '@epipe/workload';
 import { SilenceableProxy } from '../../libs/source/src/testing/proxy';
-import { daemonEnv } from '../support/daemon';
 import { testEnv } from '../support/env';
 import { ChildDaemon, sleepMs } from './support/child-daemon';
 import { startLoad } from './support/load';
@@ -45,10 +44,7 @@ describe('fault: the leader loses its lock during load', () => {
     onClose: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
     const s = await FaultScenario.create(prefix, { daemonEnv: { ...FAST_LOCK, ...firstEnv } });
-    const second = await ChildDaemon.create(
-      daemonEnv(s.names, { ...FAST_LOCK, EPIPE_LOG_LEVEL: 'info' }),
-      s.daemon.logFile.replace(/\.log$/, '-standby.log'),
-    );
+    const second = await s.addDaemon(FAST_LOCK, 'standby');
     try {
       const setup = await setupWorkload(s.nameNode, prefix.replace(/[^a-z]/g, ''), 4);
       s.daemon.start();

@@ -44,6 +44,8 @@ export async function createTestDatabase(
 /** One fs_log row as mysql2 returns it: the table's column names. */
 export interface FsLogRow {
   log_id: number;
+  /** The writing transaction (null for writers that do not set it). */
+  tx_id: number | null;
   inode_id: number;
   parent_id: number;
   inode_name: string;

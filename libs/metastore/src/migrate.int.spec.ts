@@ -75,6 +75,7 @@ describe('migrate', () => {
       'user_id',
       'xattr_name',
       'commit_ts_ms',
+      'tx_id',
     ]);
     const root = await one(`SELECT i.*, u.name AS owner, g.name AS grp FROM \`${db}\`.inodes i
       JOIN \`${db}\`.fs_users u ON u.id = i.user_id JOIN \`${db}\`.fs_groups g ON g.id = i.group_id`);

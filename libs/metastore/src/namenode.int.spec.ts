@@ -34,8 +34,8 @@ async function userId(name: string): Promise<number> {
 }
 
 /** The full column set of one log row, minus log_id and commit_ts_ms (checked separately). */
-function logOf(r: FsLogRow): Omit<FsLogRow, 'log_id' | 'commit_ts_ms'> {
-  const { log_id: _id, commit_ts_ms: _ts, ...rest } = r;
+function logOf(r: FsLogRow): Omit<FsLogRow, 'log_id' | 'commit_ts_ms' | 'tx_id'> {
+  const { log_id: _id, commit_ts_ms: _ts, tx_id: _tx, ...rest } = r;
   return rest;
 }
 
@@ -163,6 +163,23 @@ describe('projects and datasets', () => {
     await refused(nn.mkdir('/Projects/rogue', alice), /createProject/);
     await refused(nn.mkdir('/Projects/rogue/x', alice, { parents: true }), /createProject/);
     await refused(nn.create('/Projects/rogue', alice), /createProject/);
+  });
+});
+
+describe('transaction ids', () => {
+  it('gives every row of one transaction the same id, and the next transaction another', async () => {
+    await nn.mkdir('/Projects/demo/Resources/tx', alice);
+    await nn.create('/Projects/demo/Resources/tx/a', alice);
+    await nn.create('/Projects/demo/Resources/tx/b', alice);
+    await tail.next();
+    await nn.delete('/Projects/demo/Resources/tx', alice, { recursive: true });
+    const deleted = await tail.next();
+    expect(deleted.length).toBe(3);
+    expect(new Set(deleted.map((r) => r.tx_id)).size).toBe(1);
+    expect(deleted[0]!.tx_id).toBeGreaterThan(0);
+    await nn.mkdir('/Projects/demo/Resources/tx2', alice);
+    const next = await tail.next();
+    expect(next[0]!.tx_id).not.toBe(deleted[0]!.tx_id);
   });
 });
 

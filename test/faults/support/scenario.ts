@@ -106,7 +106,23 @@ export class FaultScenario {
     });
   }
 
+  /**
+   * Another daemon process on the same database, topic and index (a standby, or a successor);
+   * `close()` kills it too.
+   */
+  async addDaemon(env: Record<string, string>, suffix: string): Promise<ChildDaemon> {
+    const daemon = await ChildDaemon.create(
+      daemonEnv(this.names, { EPIPE_LOG_LEVEL: 'info', ...env }),
+      this.daemon.logFile.replace(/\.log$/, `-${suffix}.log`),
+    );
+    this.others.push(daemon);
+    return daemon;
+  }
+
+  private readonly others: ChildDaemon[] = [];
+
   async close(): Promise<void> {
+    for (const other of this.others) await other.kill().catch(() => undefined);
     await this.daemon.kill().catch(() => undefined);
     await dropDaemonUser(this.names).catch(() => undefined);
     await this.dropSinks().catch(() => undefined);

@@ -1,0 +1,141 @@
+import { resolve } from 'node:path';
+import type { FileEvent } from '@epipe/core';
+import { readTopic } from '../support/checker';
+import { sleepMs } from './support/child-daemon';
+import { FaultScenario } from './support/scenario';
+
+const SKEW = resolve(__dirname, 'support/skew-clock.cjs');
+
+async function status(s: FaultScenario): Promise<{ lastError: string | null; leader: boolean }> {
+  const res = await fetch(`http://127.0.0.1:${s.daemon.httpPort}/status`, {
+    signal: AbortSignal.timeout(5_000),
+  });
+  return (await res.json()) as { lastError: string | null; leader: boolean };
+}
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleepMs(200);
+  }
+}
+
+async function logRows(s: FaultScenario): Promise<number> {
+  const [rows] = await s.pool.query('SELECT COUNT(*) AS n FROM fs_log');
+  return Number((rows as { n: number }[])[0]!.n);
+}
+
+describe('fault: safety nets', () => {
+  it('rows of an XA transaction, which the binlog tail never turns into events, are rescanned and delivered', async () => {
+    const s = await FaultScenario.create('fault_xa', { daemonEnv: { EPIPE_MISSED_ROW_AGE_MS: '3000' } });
+    try {
+      const ctx = { user: 'alice' };
+      await s.nameNode.createProject('xa', 'alice');
+      await s.nameNode.mkdir('/Projects/xa/data', ctx);
+      await s.nameNode.create('/Projects/xa/data/f', ctx);
+      s.daemon.start();
+      await s.daemon.waitReady();
+      await until('the daemon to drain the log', async () => (await logRows(s)) === 0, 60_000);
+      // A read of the file logged in an XA transaction, as a transaction manager would commit it.
+      const [inode] = await s.pool.query("SELECT id, parent_id, logical_time FROM inodes WHERE name = 'f'");
+      const f = (inode as { id: number; parent_id: number; logical_time: number }[])[0]!;
+      const conn = await s.pool.getConnection();
+      try {
+        await conn.query("XA START 'epipe-xa-1'");
+        await conn.query(
+          `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms, tx_id)
+           SELECT ?, ?, 'f', 0, op.code, ?, u.id, ?, 424242 FROM users u, (SELECT 6 AS code) op WHERE u.name = 'alice'`,
+          [f.id, f.parent_id, f.logical_time, Date.now()],
+        );
+        await conn.query("XA END 'epipe-xa-1'");
+        await conn.query("XA PREPARE 'epipe-xa-1'");
+        await conn.query("XA COMMIT 'epipe-xa-1'");
+      } finally {
+        conn.release();
+      }
+      expect(await logRows(s)).toBe(1);
+      const started = Date.now();
+      await until('the XA row to be delivered and deleted', async () => (await logRows(s)) === 0, 60_000);
+      const tookMs = Date.now() - started;
+      const rescans = await s.daemon.metric('epipe_restarts_total', { code: 'SOURCE_MISSED_ROWS' });
+      const { report, problems } = await s.check(
+        'an XA transaction committed while the daemon tails the binlog',
+      );
+      process.stdout.write(`[fault report]   XA row delivered after ${tookMs} ms by ${rescans} rescan(s)\n`);
+      expect(problems).toEqual([]);
+      expect(report.losses).toBe(0);
+      expect(rescans).toBeGreaterThanOrEqual(1);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+
+  it('a DELETE refused for good (grant revoked) is a clear error in /status and the log, and recovers once granted', async () => {
+    const s = await FaultScenario.create('fault_ackgrant');
+    try {
+      const ctx = { user: 'alice' };
+      await s.nameNode.createProject('ack', 'alice');
+      await s.nameNode.mkdir('/Projects/ack/data', ctx);
+      s.daemon.start();
+      await s.daemon.waitReady();
+      const table = `\`${s.names.database}\`.\`fs_log\``;
+      const account = `'${s.names.user}'@'%'`;
+      await s.pool.query(`REVOKE DELETE ON ${table} FROM ${account}`);
+      for (let i = 0; i < 5; i++) await s.nameNode.create(`/Projects/ack/data/f${i}`, ctx);
+      await until(
+        'the refusal in /status',
+        async () =>
+          /refuses to delete acknowledged rows.*GRANT DELETE/.test((await status(s)).lastError ?? ''),
+        60_000,
+      );
+      expect(await s.daemon.metric('epipe_restarts_total', { code: 'ACK_REFUSED' })).toBeGreaterThanOrEqual(
+        1,
+      );
+      await s.pool.query(`GRANT DELETE ON ${table} TO ${account}`);
+      const { report, problems } = await s.check('DELETE revoked, then granted again', {
+        timeoutMs: 180_000,
+      });
+      expect(problems).toEqual([]);
+      expect(report.losses).toBe(0);
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+
+  it('epochs keep increasing across a failover to a host whose clock is an hour behind (P1)', async () => {
+    const s = await FaultScenario.create('fault_skew');
+    try {
+      const ctx = { user: 'alice' };
+      await s.nameNode.createProject('skew', 'alice');
+      await s.nameNode.mkdir('/Projects/skew/data', ctx);
+      s.daemon.start();
+      await s.daemon.waitReady();
+      for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/a${i}`, ctx);
+      await s.quiesce(60_000);
+      expect(await s.daemon.stop()).toBe(0);
+      // The successor reads the same database, topic and index, with its clock an hour behind.
+      const second = await s.addDaemon({ NODE_OPTIONS: `--require ${SKEW}` }, 'skewed');
+      second.start();
+      await second.waitReady();
+      for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/b${i}`, ctx);
+      await until('the skewed daemon to drain the log', async () => (await logRows(s)) === 0, 60_000);
+      await second.stop();
+      const epochs = { a: [] as number[], b: [] as number[] };
+      await readTopic(s.env.kafkaBrokers, s.names.topic, ({ value }) => {
+        if (!value) return;
+        const e = JSON.parse(value.toString('utf8')) as FileEvent;
+        if (e.path?.includes('/data/a')) epochs.a.push(e.epoch);
+        if (e.path?.includes('/data/b')) epochs.b.push(e.epoch);
+      });
+      expect(epochs.a.length).toBeGreaterThan(0);
+      expect(epochs.b.length).toBeGreaterThan(0);
+      process.stdout.write(
+        `[fault report]   epochs before the failover up to ${Math.max(...epochs.a)}, after it from ${Math.min(...epochs.b)}\n`,
+      );
+      expect(Math.min(...epochs.b)).toBeGreaterThan(Math.max(...epochs.a));
+    } finally {
+      await s.close();
+    }
+  }, 300_000);
+});
