@@ -79,7 +79,7 @@ test: setup
 	exit $$status
 
 demo: build up
-	set -a; source .stack/env; set +a; node services/epipe/dist/demo/main.js
+	set -a; source .stack/env; set +a; node services/demo/dist/main.js
 
 # The memory fault scenarios at a million rows (one transaction, and a backlog) instead of
 # `make test`'s hundred thousand; prints peak RSS and durations. Leaves the stack up.
