@@ -1,7 +1,6 @@
 // Three tiers, chosen by file name: *.unit.spec.ts run without any server; *.int.spec.ts talk to
 // the real MariaDB, Kafka and Elasticsearch started by `make up`; *.fault.spec.ts break those
-// servers and the daemon for minutes each (test/faults). The memory scenarios are in the fault
-// tier by their folder until their file is renamed.
+// servers and the daemon for minutes each (test/faults).
 const esmPackages = ['@vlasky/zongji', 'p-queue', 'p-timeout', 'eventemitter3'].join('|');
 const common = {
   testEnvironment: 'node',
@@ -32,7 +31,7 @@ module.exports = {
     {
       ...common,
       displayName: 'faults',
-      testMatch: ['<rootDir>/**/*.fault.spec.ts', '<rootDir>/test/faults/**/*.int.spec.ts'],
+      testMatch: ['<rootDir>/**/*.fault.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
       setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
     },
