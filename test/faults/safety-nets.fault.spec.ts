@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { FileEvent } from '@epipe/core';
+import { type FileEvent, Operation } from '@epipe/core';
 import { readTopic } from '../support/checker';
 import { sleepMs } from './support/child-daemon';
 import { FaultScenario } from './support/scenario';
@@ -45,8 +45,8 @@ describe('fault: safety nets', () => {
         await conn.query("XA START 'epipe-xa-1'");
         await conn.query(
           `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms, tx_id)
-           SELECT ?, ?, 'f', 0, op.code, ?, u.id, ?, 424242 FROM users u, (SELECT 6 AS code) op WHERE u.name = 'alice'`,
-          [f.id, f.parent_id, f.logical_time, Date.now()],
+           SELECT ?, ?, 'f', 0, ?, ?, u.id, ?, 424242 FROM fs_users u WHERE u.name = 'alice'`,
+          [f.id, f.parent_id, Operation.ACCESS, f.logical_time, Date.now()],
         );
         await conn.query("XA END 'epipe-xa-1'");
         await conn.query("XA PREPARE 'epipe-xa-1'");

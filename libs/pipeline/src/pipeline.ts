@@ -50,6 +50,8 @@ export async function runPipeline(
   // missed-row check needs to tell a row that never came from one on its way.
   const pending = new Set<Batch>();
   let highestSeenLogId = 0;
+  let lastChunkAtMs = Date.now();
+  let waitingForBudget = false;
 
   // Ready only while no system is failing: a lookup in MariaDB succeeding must not declare the
   // daemon ready while every Kafka publish is still being retried (readiness would flap).
@@ -225,17 +227,20 @@ export async function runPipeline(
   missedRowCheck?.unref();
 
   /**
-   * A row committed long ago, below the highest log id received, and neither in flight nor
-   * received: the binlog will not bring it. Only a fresh lifetime's recovery scan will.
+   * A row committed long ago and neither in flight nor received, although the binlog has moved
+   * past it (a later log id came) or has nothing more to send (the source is idle, not paused):
+   * the binlog will not bring it. Only a fresh lifetime's recovery scan will.
    */
   const findMissedRow = async (): Promise<EpipeError | null> => {
     const oldest = await deps.acker.oldestRows(100);
-    const cutoff = Date.now() - config.missedRowAgeMs;
-    const candidates = oldest.filter((r) => r.logId <= highestSeenLogId && r.commitTsMs < cutoff);
+    const now = Date.now();
+    const cutoff = now - config.missedRowAgeMs;
+    const idle = !waitingForBudget && now - lastChunkAtMs >= Math.min(config.missedRowAgeMs / 2, 5_000);
+    const candidates = oldest.filter((r) => r.commitTsMs < cutoff && (idle || r.logId <= highestSeenLogId));
     if (candidates.length === 0) return null;
     const inFlight = new Set<number>();
     for (const b of pending) for (const r of b.rows) inFlight.add(r.logId);
-    const missed = candidates.find((r) => !inFlight.has(r.logId) && r.logId <= highestSeenLogId);
+    const missed = candidates.find((r) => !inFlight.has(r.logId));
     if (!missed) return null;
     logger.warn(
       { logId: missed.logId, ageMs: Date.now() - missed.commitTsMs },
@@ -261,10 +266,14 @@ export async function runPipeline(
 
   try {
     for await (const chunk of deps.source.read(reading.signal)) {
+      lastChunkAtMs = Date.now();
       metrics.inflightBytes.set(budget.inUse);
       if (!budget.fits(chunk.bytes)) {
         metrics.setSourcePaused('inflight_budget', true);
+        waitingForBudget = true;
         const admitted = await admit(budget, chunk.bytes, reading.signal);
+        waitingForBudget = false;
+        lastChunkAtMs = Date.now();
         metrics.setSourcePaused('inflight_budget', false);
         if (!admitted) break;
       } else {
