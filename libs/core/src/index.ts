@@ -8,3 +8,4 @@ export * from './event';
 export * from './budget';
 export * from './metrics';
 export * from './logger';
+export * from './provenance';
