@@ -129,3 +129,6 @@ export interface LineageEdge {
 export function lineageEdgeId(edge: Pick<LineageEdge, 'from' | 'to' | 'app'>): string {
   return `${edge.from.id}>${edge.to.id}@${edge.app.appId}`;
 }
+
+/** A provenance event as the operations index returns it (without its row ids). */
+export type ProvenanceOperationRecord = Omit<ProvenanceEvent, 'schema' | 'schemaVersion' | 'logIds'>;
