@@ -1,5 +1,12 @@
 export type { KafkaSinkConfig } from './config';
-export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';
+export {
+  createKafkaSink,
+  type KafkaSink,
+  type KafkaSinkDeps,
+  type ProvenancePublishResult,
+  type PublishResult,
+} from './kafka-sink';
+export { provenanceRecord, provenanceTopicOf, type ProvenanceTopics } from './provenance';
 export {
   DEAD_LETTER_SCHEMA,
   DEAD_LETTER_SCHEMA_VERSION,
