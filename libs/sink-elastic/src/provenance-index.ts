@@ -205,7 +205,11 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
   async refresh(signal?: AbortSignal): Promise<void> {
     const index = [this.names.artifacts, this.names.operations, this.names.edges];
     if (this.config.inodeIndex) index.push(this.config.inodeIndex);
-    await this.request('refreshing', (s) => this.client.indices.refresh({ index }, { signal: s }), signal);
+    await this.request(
+      'refreshing',
+      (s) => this.client.indices.refresh({ index, ignore_unavailable: true }, { signal: s }),
+      signal,
+    );
   }
 
   async artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]> {
