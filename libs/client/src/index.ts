@@ -1,2 +1,3 @@
 export * from './dedupe';
 export * from './subscriber';
+export * from './topic-reader';
