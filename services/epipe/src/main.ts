@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger, createMetrics, enableProcessMetrics, errorMessage, EpipeError } from '@epipe/core';
+import { cliCommand, CLI_USAGE, cliProcessIo } from './cli';
 import { FIELDS } from './config/schema';
 import { type EpipeConfig, loadConfig, redactConfig } from './config/load';
 import { startHttpServer } from './runtime/http';
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const configIndex = rest.indexOf('--config');
   const file = configIndex >= 0 ? rest[configIndex + 1] : process.env.EPIPE_CONFIG;
+  const readCommand = cliCommand(command);
+  if (readCommand) return readCommand(rest, cliProcessIo());
   if (command === 'fields') {
     for (const f of FIELDS) {
       console.log(
@@ -27,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'run' && command !== 'config') {
-    console.error(USAGE);
+    console.error(`${USAGE}\n\n${CLI_USAGE}`);
     return 2;
   }
   let config: EpipeConfig;
