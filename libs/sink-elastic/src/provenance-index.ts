@@ -162,7 +162,51 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
         signal,
       );
     }
+    await this.checkBuiltIns(signal);
     this.logger.info({ indices: this.names }, 'provenance indices ready');
+  }
+
+  /**
+   * The queries rely only on what every distribution has built in; a cluster that refuses one
+   * of them is refused here, at start, with the feature's name, not on a user's first query.
+   */
+  private async checkBuiltIns(signal?: AbortSignal): Promise<void> {
+    const probes: [string, object][] = [
+      [
+        'terms, range and bool queries',
+        {
+          query: { bool: { filter: [{ terms: { from_id: [0] } }, { range: { since: { lte: 0 } } }] } },
+          size: 0,
+        },
+      ],
+      [
+        'composite aggregations',
+        { size: 0, aggs: { c: { composite: { size: 1, sources: [{ a: { terms: { field: 'to_id' } } }] } } } },
+      ],
+      ['collapse', { size: 1, collapse: { field: 'to_id' } }],
+      ['search_after', { size: 1, sort: [{ since: 'asc' }, { from_id: 'asc' }], search_after: [0, 0] }],
+    ];
+    const res = await this.request(
+      'checking built-in query features',
+      (s) =>
+        this.client.msearch(
+          { searches: probes.flatMap(([, body]) => [{ index: this.names.edges }, body]) },
+          { signal: s },
+        ),
+      signal,
+    );
+    res.responses.forEach((r, i) => {
+      if ('error' in r)
+        throw new EpipeError(
+          'SERVER_MISCONFIGURED',
+          `Elasticsearch refuses ${probes[i]![0]}, which provenance queries need: ${r.error.type}: ${r.error.reason ?? ''}`,
+        );
+    });
+    await this.request(
+      'checking mget',
+      (s) => this.client.mget({ index: this.names.artifacts, ids: ['0'] }, { signal: s }),
+      signal,
+    );
   }
 
   writeArtifacts(artifacts: readonly ArtifactState[], signal?: AbortSignal): Promise<WriteOutcome> {
