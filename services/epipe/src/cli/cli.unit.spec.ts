@@ -162,6 +162,19 @@ describe('read commands', () => {
     expect(t.out[4]).toBe('4 artifact(s), 3 edge(s), upstream');
   });
 
+  it('flags deleted nodes, and nodes deleted only after --as-of', async () => {
+    const gone = {
+      ...td,
+      deleted: { atMs: 500, appId: null, jobName: null, pipelineRun: null, user: 'bob' },
+    };
+    const now = io(new MemoryReader([fraud, gone, fgA, fgB], edges, ops));
+    expect(await lineageCommand(['1', '--depth', '1'], now.io)).toBe(0);
+    expect(now.out[1]).toMatch(/td\/1 .* \[deleted\]/);
+    const then = io(new MemoryReader([fraud, gone, fgA, fgB], edges, ops));
+    expect(await lineageCommand(['1', '--depth', '1', '--as-of', '450'], then.io)).toBe(0);
+    expect(then.out[1]).toMatch(/td\/1 .* \[deleted later, 1970-01-01T00:00:00.500Z\]/);
+  });
+
   it('prints lineage as JSON with --json, and honours --as-of', async () => {
     const t = io();
     expect(await lineageCommand(['1', '--json', '--as-of', '350'], t.io)).toBe(0);

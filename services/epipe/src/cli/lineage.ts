@@ -19,7 +19,8 @@ What went into an artifact (--up, the default) or what it went into (--down), ho
 <artifact> is an id, a root path (/Projects/p/Models/fraud/1), or name/version in --project.
 
   --depth N       hops to follow (default 3)
-  --as-of TIME    only lineage that existed then; names resolve as they were (ISO-8601 or epoch ms)
+  --as-of TIME    only edges that existed then, and <artifact> named as it was then
+                  (nodes show their current names; ISO-8601 or epoch ms)
   --limit N       artifacts at most (default 200); the answer says when it was cut
   --project P     the project a name/version refers to
 ${CONNECTION_HELP}`;

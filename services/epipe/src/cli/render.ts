@@ -7,6 +7,7 @@ function label(node: LineageNode): string {
   let text = `${parts[0]}  (${parts[1]}, ${a ? `${a.project}, ` : ''}id ${node.id})`;
   if (parts[2]) text += `  ${parts[2]}`;
   if (node.deleted) text += '  [deleted]';
+  else if (a?.deleted) text += `  [deleted later, ${new Date(a.deleted.atMs).toISOString()}]`;
   if (node.producers.length > 0) {
     const who = node.producers.map((p) => {
       const bits = [p.jobName ?? p.appId];
