@@ -29,3 +29,4 @@ export {
   type EdgeBuilder,
   type EdgeBuilderOptions,
 } from './edges';
+export { nextArtifactState, type RootSnapshot } from './artifacts';

@@ -4,6 +4,7 @@ import type { ArtifactState, ExecutionContext, LineageEdge, ProvenanceEvent } fr
 import {
   createCoalescer,
   createEdgeBuilder,
+  nextArtifactState,
   type AppHistoryStore,
   type ProvenanceInput,
 } from '@epipe/provenance';
@@ -146,27 +147,14 @@ export class StoryWriter {
   }
 
   private track(e: ProvenanceEvent): void {
-    const prev = this.states.get(e.artifact.id);
-    const actor = {
-      atMs: e.firstCommitTsMs,
-      appId: e.app?.appId ?? null,
-      jobName: e.app?.jobName ?? null,
-      pipelineRun: e.app?.pipelineRun ?? null,
-      user: e.user.name,
-    };
-    this.states.set(e.artifact.id, {
-      id: e.artifact.id,
-      kind: e.artifact.kind,
-      project: e.artifact.project,
-      name: e.artifact.name,
-      version: e.artifact.version,
-      path: e.artifact.path,
+    const prev = this.states.get(e.artifact.id) ?? null;
+    // Every root change bumps the root's logical_time; the test stands in for the inode state.
+    const next = nextArtifactState(prev, e, {
+      logicalTime: (prev?.logicalTime ?? 0) + 1,
       ancestorIds: [],
       xattrs: {},
-      logicalTime: (prev?.logicalTime ?? 0) + 1,
-      created: prev?.created ?? (e.op === 'CREATE' ? actor : null),
-      deleted: e.op === 'DELETE' ? actor : (prev?.deleted ?? null),
     });
+    if (next) this.states.set(e.artifact.id, next);
   }
 
   now(): number {
