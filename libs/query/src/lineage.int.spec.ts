@@ -1,6 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { silentLogger } from '@epipe/core';
 import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import { provenanceTopicOf } from '@epipe/sink-kafka';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { lineage, parseSelector, activity, type LineageResult, type ProvenanceReader } from './index';
 import { ctx, StoryWriter } from './story.spec';
@@ -192,6 +193,25 @@ describe('lineage (real Elasticsearch, documents from the provenance chain)', ()
       limit: 10,
     });
     expect(today.nodes.find((n) => n.id === oldFraudId)!.deleted).toBe(true);
+  });
+
+  it("an app in p3 reading p1's fg_a_1 and a p2 dataset makes both edges; each ACCESS belongs to its data's owner", async () => {
+    const x = ctx('application_4_0001', 'make_td_x');
+    const SALES = '/Projects/p2/Sales';
+    const TD_X = '/Projects/p3/p3_Training_Datasets/td_x_1';
+    await story.createRoot(SALES, null);
+    await story.createRoot(TD_X, x);
+    await story.read(FG_A, 5, x);
+    await story.read(SALES, 5, x);
+    await story.write(TD_X, 1, x);
+    await story.idle();
+    await index.refresh();
+    const r = await lineage(reader, { artifact: { path: TD_X }, direction: 'up', depth: 1, limit: 10 });
+    expect(names(r)).toEqual(['Sales/-', 'fg_a/1', 'td_x/1']);
+    expect(r.edges.map((e) => `${e.from.project}>${e.to.project}`).sort()).toEqual(['p1>p3', 'p2>p3']);
+    const accesses = story.published.filter((e) => e.op === 'ACCESS' && e.app?.appId === x.appId);
+    const topics = accesses.map((e) => provenanceTopicOf({ topic: 'prov', topicPerProject: true }, e));
+    expect([...new Set(topics)].sort()).toEqual(['prov.p1', 'prov.p2']);
   });
 
   it('stops at the limit and says so', async () => {
