@@ -139,7 +139,8 @@ class WindowCoalescer implements Coalescer {
   private readonly batchIndex = new Map<number, BatchEntry>();
   private lastBatch: number | null = null;
   private watermark = -Infinity;
-  private lastAddAt: number;
+  /** Wall time of the last batch with rows: empty epochs of an idle source do not count. */
+  private lastRowsAt: number;
   private seq = 0;
   private readonly counters = {
     eventsIn: 0,
@@ -165,7 +166,7 @@ class WindowCoalescer implements Coalescer {
     this.now = options.now ?? Date.now;
     if (!(this.windowMs > 0) || !(this.graceMs >= 0) || !(this.maxDeferredRows > 0) || !(this.maxOpenMs > 0))
       throw new RangeError('coalescer: windowMs, maxDeferredRows and maxOpenMs must be > 0, graceMs >= 0');
-    this.lastAddAt = this.now();
+    this.lastRowsAt = this.now();
   }
 
   add(batch: number, events: readonly ProvenanceInput[], rowCount = events.length): ProvenanceEvent[] {
@@ -173,7 +174,7 @@ class WindowCoalescer implements Coalescer {
       throw new AssertionError(`coalescer: batch ${batch} added after batch ${this.lastBatch}`);
     this.lastBatch = batch;
     const now = this.now();
-    this.lastAddAt = now;
+    if (events.length > 0) this.lastRowsAt = now;
     const entry: BatchEntry = { batch, rows: rowCount, holders: 0, openHolders: 0 };
     this.batches.push(entry);
     this.batchIndex.set(batch, entry);
@@ -362,7 +363,7 @@ class WindowCoalescer implements Coalescer {
 
   private closeDue(now: number): Window[] {
     const due: { w: Window; reason: CloseReason }[] = [];
-    const idle = now - this.lastAddAt >= this.graceMs;
+    const idle = now - this.lastRowsAt >= this.graceMs;
     for (const list of this.open.values()) {
       for (const w of list) {
         const closeAt = w.end + this.graceMs;

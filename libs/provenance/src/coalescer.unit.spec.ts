@@ -97,6 +97,19 @@ describe('coalescer: windows', () => {
     expect(releasableBatches([1, 2, 3], null)).toEqual([1, 2, 3]);
   });
 
+  it('treats a source that only closes empty epochs as idle', () => {
+    const { clock, coalescer } = setup();
+    coalescer.add(1, reads(10, TD, 'a'));
+    let out: ProvenanceEvent[] = [];
+    for (let b = 2; out.length === 0 && b < 1_000; b++) {
+      clock.now += 50;
+      out = [...coalescer.add(b, []), ...coalescer.tick()];
+    }
+    expect(out.map((e) => e.count)).toEqual([10]);
+    expect(clock.now).toBe(T0 + W + GRACE);
+    expect(coalescer.stats().closedByIdle).toBe(1);
+  });
+
   it('closes a window by commit time when later rows pass its end plus grace, while busy', () => {
     const { clock, coalescer } = setup();
     coalescer.add(1, reads(10, TD, 'a'));
