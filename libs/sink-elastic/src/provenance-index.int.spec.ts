@@ -168,6 +168,14 @@ describe('provenance index (real Elasticsearch)', () => {
     expect((await index.edges([2], 'up', { size: 100 }))[0]).toEqual(edges[0]);
   });
 
+  it('splits a large write into bounded requests and loses nothing', async () => {
+    const many = Array.from({ length: 4_500 }, (_, i) => edge(100_000 + i, 200_000, 'bulk', 10));
+    expect(await index.writeEdges(many)).toEqual({ rejected: [] });
+    await index.refresh();
+    const { count } = await client.count({ index: index.names.edges, query: { term: { app_id: 'bulk' } } });
+    expect(count).toBe(4_500);
+  });
+
   it('resolves an artifact by path or name/version, as of a time', async () => {
     await index.writeOperations([
       op('CREATE', 30, 'model', 'app_m', 10_000),

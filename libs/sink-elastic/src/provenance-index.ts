@@ -127,6 +127,8 @@ export function createProvenanceIndex(
 }
 
 const MAX_TERMS = 10_000;
+/** Documents per bulk request; an operation document is under 1 KiB, an edge a few hundred bytes. */
+const BULK_MAX_DOCS = 2_000;
 
 class ElasticProvenanceIndex implements ProvenanceIndex {
   readonly names: ProvenanceIndexNames;
@@ -467,7 +469,18 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     await this.client.close();
   }
 
+  /** Bounded requests, one after the other: provenance writes are small beside inode writes. */
   private async bulk(
+    items: { action: estypes.BulkOperationContainer; doc: object }[],
+    signal?: AbortSignal,
+  ): Promise<WriteOutcome> {
+    const rejected: WriteOutcome['rejected'] = [];
+    for (let i = 0; i < items.length; i += BULK_MAX_DOCS)
+      rejected.push(...(await this.bulkOnce(items.slice(i, i + BULK_MAX_DOCS), signal)).rejected);
+    return { rejected };
+  }
+
+  private async bulkOnce(
     items: { action: estypes.BulkOperationContainer; doc: object }[],
     signal?: AbortSignal,
   ): Promise<WriteOutcome> {
