@@ -17,6 +17,8 @@ const LIBRARY_DEPS = {
   'sink-elastic': ['core'],
   pipeline: ['core', 'enrich', 'epoch', 'sink-elastic'],
   harness: [],
+  provenance: ['core'],
+  query: ['core'],
 };
 const CLIENT_OWNERS = {
   kafkajs: ['sink-kafka', 'client'],

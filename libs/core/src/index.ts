@@ -27,3 +27,21 @@ export { createMetrics, enableProcessMetrics, type Metrics } from './metrics';
 export { createLogger, silentLogger, type Logger } from './logger';
 export { tlsFailureReason } from './tls';
 export { SECRET_MASK, secretScrubber, type Scrubber } from './secrets';
+export {
+  ARTIFACT_KINDS,
+  ARTIFACT_OPS,
+  PROVENANCE_EVENT_SCHEMA,
+  PROVENANCE_EVENT_SCHEMA_VERSION,
+  isArtifactWrite,
+  lineageEdgeId,
+  provenanceEventId,
+  type ArtifactKind,
+  type ArtifactOp,
+  type ArtifactRef,
+  type ArtifactState,
+  type LineageEdge,
+  type LineageEnd,
+  type ProvenanceActor,
+  type ProvenanceEvent,
+  type ProvenanceOperationRecord,
+} from './provenance';

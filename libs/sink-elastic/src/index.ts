@@ -3,3 +3,10 @@ export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSink
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
 export { buildInodeSource, type InodeDoc } from './doc';
+export {
+  createProvenanceIndex,
+  type ProvenanceIndex,
+  type ProvenanceIndexConfig,
+  type ProvenanceIndexDeps,
+  type WriteOutcome,
+} from './provenance-index';

@@ -5,6 +5,10 @@ export interface KafkaSinkConfig {
   topic: string;
   /** Dead letters: key = log id (or 'unknown'), value = JSON dead-letter record. */
   deadLetterTopic: string;
+  /** Provenance events: key = artifact id, value = JSON ProvenanceEvent. Absent: none published. */
+  provenanceTopic?: string;
+  /** Publish provenance to `<provenanceTopic>.<project>` of the artifact's owning project. */
+  topicPerProject?: boolean;
   /** Names the source database in dead letters; the same name event ids start with. */
   source: string;
   /** Create both topics at start when missing (idempotent). */

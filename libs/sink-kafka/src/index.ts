@@ -1,2 +1,9 @@
 export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
-export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';
+export {
+  createKafkaSink,
+  type KafkaSink,
+  type KafkaSinkDeps,
+  type ProvenancePublishResult,
+  type PublishResult,
+} from './kafka-sink';
+export { provenanceTopicOf, type ProvenanceTopics } from './provenance';

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { EpipeError, type DeadLetter, type FileEvent, type Logger } from '@epipe/core';
+import { EpipeError, type DeadLetter, type FileEvent, type Logger, type ProvenanceEvent } from '@epipe/core';
 import {
   ConfigResourceTypes,
   Kafka,
@@ -12,6 +12,7 @@ import {
 import type { KafkaSinkConfig } from './config';
 import { classifyKafkaError, protocolErrorType, toSinkError } from './errors';
 import { kafkaLogCreator, kafkaLogLevel } from './log-creator';
+import { groupByTopic, provenanceRecord } from './provenance';
 import {
   chunkByBytes,
   deadLetterRecord,
@@ -38,9 +39,18 @@ export interface KafkaSink {
    * Per-key order holds across calls when the caller awaits each call before the next.
    */
   publish(events: FileEvent[], signal?: AbortSignal): Promise<PublishResult>;
+  /**
+   * Publishes provenance events to the provenance topic (or the owning project's), keyed by
+   * artifact id; a topic not seen before is created first when `createTopics` is on.
+   */
+  publishProvenance(events: ProvenanceEvent[], signal?: AbortSignal): Promise<ProvenancePublishResult>;
   /** Resolves once every letter is acknowledged; a letter too large is sent without its row. */
   publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ProvenancePublishResult {
+  rejected: { event: ProvenanceEvent; reason: string }[];
 }
 
 /** No metrics: deliveries, latency and errors are counted by the pipeline, per call. */
@@ -95,6 +105,8 @@ class KafkaSinkImpl implements KafkaSink {
   private readonly metadata = new Map<string, { partitions: PartitionMetadata[]; fetchedAtMs: number }>();
   /** Per topic: the largest produce request it accepts (its max.message.bytes, less headroom). */
   private readonly requestLimit = new Map<string, number>();
+  /** Provenance topics known to exist (created here or found), so each is created once. */
+  private readonly knownTopics = new Set<string>();
   private admin: Admin | undefined;
   private producer: Producer | undefined;
   private producerBroken = false;
@@ -158,6 +170,54 @@ class KafkaSinkImpl implements KafkaSink {
       this.logger.warn({ eventId: r.item.eventId, reason: r.reason }, 'kafka refused an event');
     }
     return { rejected: rejected.map(({ item, reason }) => ({ event: item, reason })) };
+  }
+
+  async publishProvenance(events: ProvenanceEvent[], signal?: AbortSignal): Promise<ProvenancePublishResult> {
+    const base = this.config.provenanceTopic;
+    if (!base) throw new EpipeError('CONFIG_INVALID', 'no provenance topic configured');
+    const groups = groupByTopic(
+      { topic: base, topicPerProject: this.config.topicPerProject ?? false },
+      events,
+    );
+    const rejected: ProvenancePublishResult['rejected'] = [];
+    for (const [topic, list] of groups) {
+      await this.ensureTopic(topic, signal);
+      const pending = list.map((event, index) => pendingOf(event, index, provenanceRecord(event)));
+      for (const r of await this.produce(topic, pending, signal)) {
+        this.logger.warn({ eventId: r.item.eventId, reason: r.reason }, 'kafka refused a provenance event');
+        rejected.push({ event: r.item, reason: r.reason });
+      }
+    }
+    return { rejected };
+  }
+
+  /** Creates a topic the first time it is used (idempotent: an existing topic is fine). */
+  private async ensureTopic(topic: string, signal?: AbortSignal): Promise<void> {
+    if (this.knownTopics.has(topic)) return;
+    if (this.config.createTopics) {
+      try {
+        signal?.throwIfAborted();
+        this.admin ??= this.kafka.admin();
+        await this.admin.connect();
+        const created = await this.admin.createTopics({
+          waitForLeaders: true,
+          timeout: this.config.requestTimeoutMs,
+          topics: [
+            {
+              topic,
+              numPartitions: this.config.partitions,
+              replicationFactor: this.config.replicationFactor,
+            },
+          ],
+        });
+        if (created) this.logger.info({ topic }, 'provenance topic created');
+        await this.readRequestLimits([topic]);
+      } catch (err) {
+        if (signal?.aborted && err === signal.reason) throw err;
+        throw toSinkError(err, `creating topic ${topic}`);
+      }
+    }
+    this.knownTopics.add(topic);
   }
 
   async publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void> {

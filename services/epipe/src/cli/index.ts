@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import { errorMessage } from '@epipe/core';
 import { VERSION } from '../version';
+import { activityCommand } from './activity';
 import { config, fields } from './config';
 import { type CliIo, type Command, EXIT } from './io';
+import { lineageCommand } from './lineage';
 import { run } from './run';
+import { searchCommand } from './search';
 import { status } from './status';
+import { subscribeCommand } from './subscribe';
 
 /** Every subcommand: adding one is one line here (a module exporting a Command). */
 export const COMMANDS: Record<string, { summary: string; command: Command }> = {
@@ -15,6 +19,13 @@ export const COMMANDS: Record<string, { summary: string; command: Command }> = {
   },
   config: { summary: 'print the effective configuration (secrets masked)', command: config },
   fields: { summary: 'list every configuration field with its variable and default', command: fields },
+  lineage: { summary: 'what went into an artifact, or what it went into', command: lineageCommand },
+  search: { summary: 'live files by name, path and xattrs', command: searchCommand },
+  activity: { summary: "an artifact's operations over time", command: activityCommand },
+  subscribe: {
+    summary: "print a topic's events as JSON lines",
+    command: (args, io) => subscribeCommand(args, io),
+  },
 };
 
 export function usage(): string {

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { ExecutionContext, NamedRef } from './event';
+
+/**
+ * Provenance: file operations turned into operations on ML artifacts (DESIGN.md, "Coalesce").
+ * The shapes here are shared by the coalescer (libs/provenance), the sinks that publish and
+ * index them, and the read side (libs/query).
+ */
+export const PROVENANCE_EVENT_SCHEMA = 'epipe.provenance-event';
+export const PROVENANCE_EVENT_SCHEMA_VERSION = 1;
+
+export const ARTIFACT_KINDS = [
+  'FEATURE_GROUP',
+  'TRAINING_DATASET',
+  'MODEL',
+  'EXPERIMENT',
+  'DATASET',
+] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+export const ARTIFACT_OPS = ['CREATE', 'DELETE', 'ACCESS', 'MUTATION', 'METADATA'] as const;
+export type ArtifactOp = (typeof ARTIFACT_OPS)[number];
+
+/** Operations that make their artifact an output of the app (the write side of a lineage edge). */
+export function isArtifactWrite(op: ArtifactOp): boolean {
+  return op === 'CREATE' || op === 'MUTATION';
+}
+
+/** Which artifact an event is about, as its path named it at the time. */
+export interface ArtifactRef {
+  /** The inode id of the artifact's root directory: a rename keeps it, delete and recreate do not. */
+  id: number;
+  kind: ArtifactKind;
+  /** The project that owns the artifact (the first path segment below /Projects). */
+  project: string;
+  name: string;
+  /** The version for versioned kinds (feature group, training dataset, model), otherwise null. */
+  version: number | null;
+  /** Root path at the time of the window's last row. */
+  path: string;
+}
+
+/** One artifact operation: a closed window of file operations, published to the provenance topic. */
+export interface ProvenanceEvent {
+  schema: typeof PROVENANCE_EVENT_SCHEMA;
+  schemaVersion: typeof PROVENANCE_EVENT_SCHEMA_VERSION;
+  /** A function of the window's rows (see provenanceEventId): a replay republishes the same id. */
+  eventId: string;
+  artifact: ArtifactRef;
+  op: ArtifactOp;
+  /**
+   * What kind of METADATA change: 'rename', or the sorted, comma-joined changes of the window
+   * ('permission', 'xattr:<name>'); null for other operations.
+   */
+  detail: string | null;
+  /** File operations the window holds. */
+  count: number;
+  firstCommitTsMs: number;
+  lastCommitTsMs: number;
+  /** The application of the window's first row; null when the rows carried no app id. */
+  app: ExecutionContext | null;
+  user: NamedRef;
+  /** The log rows the window covers, ascending. */
+  logIds: number[];
+}
+
+/**
+ * The id of a provenance event: a hash of what identifies its window (artifact, operation,
+ * actor) and of every log row it holds, so that the same rows always give the same id. Rows
+ * are sorted first: the order they arrived in does not matter.
+ */
+export function provenanceEventId(
+  source: string,
+  window: { artifactId: number; op: ArtifactOp; actor: string; logIds: readonly number[] },
+): string {
+  const hash = createHash('sha256');
+  hash.update(`${window.artifactId}\u0000${window.op}\u0000${window.actor}\u0000`);
+  const sorted = [...window.logIds].sort((a, b) => a - b);
+  hash.update(sorted.join(','));
+  return `prov/${source}/${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** Who did it, for artifact state and edges. */
+export interface ProvenanceActor {
+  atMs: number;
+  appId: string | null;
+  jobName: string | null;
+  pipelineRun: string | null;
+  user: string | null;
+}
+
+/** The state of one artifact, as the artifacts index holds it (never removed: deleted is set). */
+export interface ArtifactState {
+  id: number;
+  kind: ArtifactKind;
+  project: string;
+  name: string;
+  version: number | null;
+  path: string;
+  /** Ancestor inode ids, root first (as in the inode index). */
+  ancestorIds: number[];
+  /** Xattrs of the root directory. */
+  xattrs: Record<string, string>;
+  /** The root's logical_time: the document's external version. */
+  logicalTime: number;
+  created: ProvenanceActor | null;
+  deleted: ProvenanceActor | null;
+}
+
+/** One end of a lineage edge. */
+export interface LineageEnd {
+  id: number;
+  kind: ArtifactKind;
+  project: string;
+}
+
+/**
+ * App X accessed `from` and created or mutated `to` (to ≠ from): `from` went into `to`. One edge
+ * per (from, to, app), materialised when the later of the two operations is seen.
+ */
+export interface LineageEdge {
+  from: LineageEnd;
+  to: LineageEnd;
+  app: ExecutionContext;
+  /** The later of the access and the write, epoch milliseconds. */
+  sinceMs: number;
+}
+
+export function lineageEdgeId(edge: Pick<LineageEdge, 'from' | 'to' | 'app'>): string {
+  return `${edge.from.id}>${edge.to.id}@${edge.app.appId}`;
+}
+
+/** A provenance event as the operations index returns it (without its row ids). */
+export type ProvenanceOperationRecord = Omit<ProvenanceEvent, 'schema' | 'schemaVersion' | 'logIds'>;

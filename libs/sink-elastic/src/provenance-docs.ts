@@ -1,0 +1,299 @@
+import type {
+  ArtifactKind,
+  ArtifactOp,
+  ArtifactState,
+  ExecutionContext,
+  LineageEdge,
+  ProvenanceActor,
+  ProvenanceEvent,
+} from '@epipe/core';
+import { lineageEdgeId } from '@epipe/core';
+
+/**
+ * The provenance indices: artifacts (one document per artifact, never removed), operations
+ * (one per provenance event) and lineage edges (one per from → to and app). Only keyword, long,
+ * date and boolean fields, so every query is a term/terms/range/bool one.
+ */
+export interface ProvenanceIndexNames {
+  artifacts: string;
+  operations: string;
+  edges: string;
+}
+
+export function provenanceIndexNames(prefix: string): ProvenanceIndexNames {
+  return { artifacts: `${prefix}_artifacts`, operations: `${prefix}_operations`, edges: `${prefix}_edges` };
+}
+
+const keyword = { type: 'keyword' } as const;
+const long = { type: 'long' } as const;
+const date = { type: 'date', format: 'epoch_millis' } as const;
+
+export interface ArtifactSource {
+  artifact_id: number;
+  kind: ArtifactKind;
+  project: string;
+  name: string;
+  version: number | null;
+  path: string;
+  ancestor_ids: number[];
+  xattr_pairs: string[];
+  xattrs: Record<string, string>;
+  logical_time: number;
+  created_at: number | null;
+  created_app_id: string | null;
+  created_job: string | null;
+  created_run: string | null;
+  created_user: string | null;
+  deleted: boolean;
+  deleted_at: number | null;
+  deleted_app_id: string | null;
+  deleted_user: string | null;
+}
+
+export interface OperationSource {
+  event_id: string;
+  artifact_id: number;
+  kind: ArtifactKind;
+  project: string;
+  name: string;
+  version: number | null;
+  path: string;
+  op: ArtifactOp;
+  detail: string | null;
+  count: number;
+  first_commit_ts: number;
+  last_commit_ts: number;
+  app_id: string | null;
+  job_name: string | null;
+  job_execution_id: number | null;
+  pipeline_name: string | null;
+  pipeline_run: string | null;
+  user_id: number;
+  user: string | null;
+  first_log_id: number;
+  last_log_id: number;
+}
+
+export interface EdgeSource {
+  from_id: number;
+  from_kind: ArtifactKind;
+  from_project: string;
+  to_id: number;
+  to_kind: ArtifactKind;
+  to_project: string;
+  app_id: string;
+  job_name: string | null;
+  job_execution_id: number | null;
+  pipeline_name: string | null;
+  pipeline_run: string | null;
+  since: number;
+}
+
+export const ARTIFACT_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    artifact_id: long,
+    kind: keyword,
+    project: keyword,
+    name: keyword,
+    version: long,
+    path: keyword,
+    ancestor_ids: long,
+    xattr_pairs: keyword,
+    xattrs: { type: 'object', enabled: false },
+    logical_time: long,
+    created_at: date,
+    created_app_id: keyword,
+    created_job: keyword,
+    created_run: keyword,
+    created_user: keyword,
+    deleted: { type: 'boolean' },
+    deleted_at: date,
+    deleted_app_id: keyword,
+    deleted_user: keyword,
+  } satisfies Record<keyof ArtifactSource, object>,
+} as const;
+
+export const OPERATION_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    event_id: keyword,
+    artifact_id: long,
+    kind: keyword,
+    project: keyword,
+    name: keyword,
+    version: long,
+    path: keyword,
+    op: keyword,
+    detail: keyword,
+    count: long,
+    first_commit_ts: date,
+    last_commit_ts: date,
+    app_id: keyword,
+    job_name: keyword,
+    job_execution_id: long,
+    pipeline_name: keyword,
+    pipeline_run: keyword,
+    user_id: long,
+    user: keyword,
+    first_log_id: long,
+    last_log_id: long,
+  } satisfies Record<keyof OperationSource, object>,
+} as const;
+
+export const EDGE_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    from_id: long,
+    from_kind: keyword,
+    from_project: keyword,
+    to_id: long,
+    to_kind: keyword,
+    to_project: keyword,
+    app_id: keyword,
+    job_name: keyword,
+    job_execution_id: long,
+    pipeline_name: keyword,
+    pipeline_run: keyword,
+    since: date,
+  } satisfies Record<keyof EdgeSource, object>,
+} as const;
+
+/** Above the built-in templates, as the inode index template. */
+const TEMPLATE_PRIORITY = 500;
+
+export function provenanceTemplates(
+  names: ProvenanceIndexNames,
+  settings: { replicas: number; refreshInterval: string },
+): { name: string; index: string; body: object }[] {
+  const one = (index: string, mappings: object, description: string) => ({
+    name: `${index}-template`,
+    index,
+    body: {
+      index_patterns: [index],
+      priority: TEMPLATE_PRIORITY,
+      template: {
+        settings: {
+          number_of_shards: 1,
+          number_of_replicas: settings.replicas,
+          refresh_interval: settings.refreshInterval,
+        },
+        mappings,
+      },
+      _meta: { managed_by: 'epipe', description },
+    },
+  });
+  return [
+    one(names.artifacts, ARTIFACT_MAPPINGS, 'one document per ML artifact, kept after its deletion'),
+    one(names.operations, OPERATION_MAPPINGS, 'one document per provenance event'),
+    one(names.edges, EDGE_MAPPINGS, 'lineage edges, one per (from, to, app)'),
+  ];
+}
+
+export function artifactSource(a: ArtifactState): ArtifactSource {
+  return {
+    artifact_id: a.id,
+    kind: a.kind,
+    project: a.project,
+    name: a.name,
+    version: a.version,
+    path: a.path,
+    ancestor_ids: a.ancestorIds,
+    xattr_pairs: Object.entries(a.xattrs).map(([k, v]) => `${k}=${v.slice(0, 256)}`),
+    xattrs: a.xattrs,
+    logical_time: a.logicalTime,
+    created_at: a.created?.atMs ?? null,
+    created_app_id: a.created?.appId ?? null,
+    created_job: a.created?.jobName ?? null,
+    created_run: a.created?.pipelineRun ?? null,
+    created_user: a.created?.user ?? null,
+    deleted: a.deleted !== null,
+    deleted_at: a.deleted?.atMs ?? null,
+    deleted_app_id: a.deleted?.appId ?? null,
+    deleted_user: a.deleted?.user ?? null,
+  };
+}
+
+export function artifactFromSource(s: ArtifactSource): ArtifactState {
+  const actor = (
+    atMs: number | null,
+    appId: string | null,
+    jobName: string | null,
+    pipelineRun: string | null,
+    user: string | null,
+  ): ProvenanceActor | null => (atMs === null ? null : { atMs, appId, jobName, pipelineRun, user });
+  return {
+    id: s.artifact_id,
+    kind: s.kind,
+    project: s.project,
+    name: s.name,
+    version: s.version,
+    path: s.path,
+    ancestorIds: s.ancestor_ids,
+    xattrs: s.xattrs,
+    logicalTime: s.logical_time,
+    created: actor(s.created_at, s.created_app_id, s.created_job, s.created_run, s.created_user),
+    deleted: s.deleted ? actor(s.deleted_at ?? 0, s.deleted_app_id, null, null, s.deleted_user) : null,
+  };
+}
+
+export function operationSource(e: ProvenanceEvent): OperationSource {
+  return {
+    event_id: e.eventId,
+    artifact_id: e.artifact.id,
+    kind: e.artifact.kind,
+    project: e.artifact.project,
+    name: e.artifact.name,
+    version: e.artifact.version,
+    path: e.artifact.path,
+    op: e.op,
+    detail: e.detail,
+    count: e.count,
+    first_commit_ts: e.firstCommitTsMs,
+    last_commit_ts: e.lastCommitTsMs,
+    app_id: e.app?.appId ?? null,
+    job_name: e.app?.jobName ?? null,
+    job_execution_id: e.app?.jobExecutionId ?? null,
+    pipeline_name: e.app?.pipelineName ?? null,
+    pipeline_run: e.app?.pipelineRun ?? null,
+    user_id: e.user.id,
+    user: e.user.name,
+    first_log_id: e.logIds[0]!,
+    last_log_id: e.logIds[e.logIds.length - 1]!,
+  };
+}
+
+export function edgeSource(e: LineageEdge): EdgeSource {
+  return {
+    from_id: e.from.id,
+    from_kind: e.from.kind,
+    from_project: e.from.project,
+    to_id: e.to.id,
+    to_kind: e.to.kind,
+    to_project: e.to.project,
+    app_id: e.app.appId,
+    job_name: e.app.jobName,
+    job_execution_id: e.app.jobExecutionId,
+    pipeline_name: e.app.pipelineName,
+    pipeline_run: e.app.pipelineRun,
+    since: e.sinceMs,
+  };
+}
+
+export function edgeFromSource(s: EdgeSource): LineageEdge {
+  const app: ExecutionContext = {
+    appId: s.app_id,
+    jobName: s.job_name,
+    jobExecutionId: s.job_execution_id,
+    pipelineName: s.pipeline_name,
+    pipelineRun: s.pipeline_run,
+  };
+  return {
+    from: { id: s.from_id, kind: s.from_kind, project: s.from_project },
+    to: { id: s.to_id, kind: s.to_kind, project: s.to_project },
+    app,
+    sinceMs: s.since,
+  };
+}
+
+export { lineageEdgeId };

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import {
+  PROVENANCE_EVENT_SCHEMA,
+  PROVENANCE_EVENT_SCHEMA_VERSION,
+  silentLogger,
+  type ProvenanceEvent,
+} from '@epipe/core';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { testEnv, uniqueName } from '../../../test/support/env';
+import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from './index';
+import { HEADER_EVENT_ID, HEADER_SCHEMA } from './records';
+
+jest.setTimeout(120_000);
+
+const env = testEnv();
+const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'prov-test', logLevel: logLevel.NOTHING });
+const validate = new Ajv2020({ strict: true }).compile(
+  JSON.parse(
+    readFileSync(join(__dirname, '../../../schemas/provenance-event.schema.json'), 'utf8'),
+  ) as object,
+);
+const sinks: KafkaSink[] = [];
+const prefixes: string[] = [];
+let admin: Admin;
+
+async function startedSink(overrides: Partial<KafkaSinkConfig>): Promise<KafkaSink> {
+  const base = uniqueName('prov_kafka');
+  prefixes.push(base);
+  const sink = createKafkaSink(
+    {
+      brokers: env.kafkaBrokers,
+      clientId: 'prov-test',
+      topic: `${base}_events`,
+      deadLetterTopic: `${base}_dlq`,
+      provenanceTopic: `${base}_prov`,
+      source: 'testdb',
+      createTopics: true,
+      partitions: 3,
+      replicationFactor: 1,
+      requestTimeoutMs: 10_000,
+      connectionTimeoutMs: 3_000,
+      maxBatchBytes: 64 * 1024,
+      ...overrides,
+    },
+    { logger: silentLogger() },
+  );
+  sinks.push(sink);
+  await sink.start();
+  return sink;
+}
+
+let n = 0;
+function event(artifactId: number, project: string): ProvenanceEvent {
+  n++;
+  return {
+    schema: PROVENANCE_EVENT_SCHEMA,
+    schemaVersion: PROVENANCE_EVENT_SCHEMA_VERSION,
+    eventId: `prov/testdb/${n.toString(16).padStart(32, '0')}`,
+    artifact: {
+      id: artifactId,
+      kind: 'FEATURE_GROUP',
+      project,
+      name: 'fg',
+      version: 1,
+      path: `/Projects/${project}/x`,
+    },
+    op: 'ACCESS',
+    detail: null,
+    count: n,
+    firstCommitTsMs: 1_000,
+    lastCommitTsMs: 2_000,
+    app: { appId: 'app_1', jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null },
+    user: { id: 1, name: 'alice' },
+    logIds: [n],
+  };
+}
+
+interface Got {
+  topic: string;
+  partition: number;
+  key: string;
+  value: ProvenanceEvent;
+  headers: Record<string, string>;
+}
+
+async function consume(topics: string[], count: number): Promise<Got[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('prov_group'), maxWaitTimeInMs: 200 });
+  const got: Got[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count}`)), 60_000);
+      void consumer.run({
+        eachMessage: ({ topic, partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+          got.push({
+            topic,
+            partition,
+            key: message.key?.toString() ?? '',
+            value: JSON.parse(message.value!.toString()) as ProvenanceEvent,
+            headers,
+          });
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500)); // room for duplicates to show
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+beforeAll(async () => {
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(sinks.map((s) => s.close()));
+  const mine = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
+  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  await admin.disconnect();
+});
+
+describe('provenance publish (real Kafka)', () => {
+  it('publishes to the provenance topic keyed by artifact id, valid against the schema', async () => {
+    const sink = await startedSink({});
+    const events = [1, 2, 3, 1, 2, 1, 4].map((id) => event(id, 'p1'));
+    expect(await sink.publishProvenance(events)).toEqual({ rejected: [] });
+    const got = await consume([`${prefixes.at(-1)}_prov`], events.length);
+    expect(got).toHaveLength(events.length);
+    for (const g of got) {
+      expect(validate(g.value)).toBe(true);
+      expect(g.key).toBe(String(g.value.artifact.id));
+      expect(g.headers[HEADER_EVENT_ID]).toBe(g.value.eventId);
+      expect(g.headers[HEADER_SCHEMA]).toBe('epipe.provenance-event');
+    }
+    // One artifact, one partition, in publish order.
+    const ofOne = got.filter((g) => g.key === '1');
+    expect(new Set(ofOne.map((g) => g.partition)).size).toBe(1);
+    expect(ofOne.map((g) => g.value.count)).toEqual(
+      events.filter((e) => e.artifact.id === 1).map((e) => e.count),
+    );
+  });
+
+  it("with topicPerProject, creates each owner project's topic when first used", async () => {
+    const sink = await startedSink({ topicPerProject: true });
+    const base = `${prefixes.at(-1)}_prov`;
+    const before = await admin.listTopics();
+    expect(before.filter((t) => t.startsWith(base))).toEqual([]);
+    expect(await sink.publishProvenance([event(10, 'p1'), event(20, 'p2'), event(11, 'p1')])).toEqual({
+      rejected: [],
+    });
+    expect(await sink.publishProvenance([event(21, 'p2'), event(30, 'odd name')])).toEqual({ rejected: [] });
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(base)).sort();
+    expect(topics).toEqual([`${base}.odd_name`, `${base}.p1`, `${base}.p2`]);
+    const got = await consume(topics, 5);
+    const where = got.map((g) => `${g.topic.slice(base.length)}:${g.value.artifact.id}`).sort();
+    expect(where).toEqual(['.odd_name:30', '.p1:10', '.p1:11', '.p2:20', '.p2:21']);
+  });
+});

@@ -1,0 +1,46 @@
+import { PROVENANCE_EVENT_SCHEMA, PROVENANCE_EVENT_SCHEMA_VERSION, type ProvenanceEvent } from '@epipe/core';
+import { HEADER_EVENT_ID, HEADER_SCHEMA, HEADER_SCHEMA_VERSION, type OutgoingRecord } from './records';
+
+/** Where provenance events go: one topic, or one per project that owns the artifact. */
+export interface ProvenanceTopics {
+  topic: string;
+  /** `<topic>.<project>` of the artifact's owner: a cross-project read goes to the data owner's topic. */
+  topicPerProject: boolean;
+}
+
+/** Kafka topic names allow [a-zA-Z0-9._-], at most 249 characters. */
+const TOPIC_MAX_CHARS = 249;
+
+export function provenanceTopicOf(topics: ProvenanceTopics, event: ProvenanceEvent): string {
+  if (!topics.topicPerProject) return topics.topic;
+  const project = event.artifact.project.replace(/[^a-zA-Z0-9._-]/g, '_');
+  return `${topics.topic}.${project}`.slice(0, TOPIC_MAX_CHARS);
+}
+
+/** Key = artifact id, so one artifact's operations stay in order in one partition. */
+export function provenanceRecord(event: ProvenanceEvent): OutgoingRecord {
+  return {
+    key: String(event.artifact.id),
+    value: JSON.stringify(event),
+    headers: {
+      [HEADER_EVENT_ID]: event.eventId,
+      [HEADER_SCHEMA]: PROVENANCE_EVENT_SCHEMA,
+      [HEADER_SCHEMA_VERSION]: String(PROVENANCE_EVENT_SCHEMA_VERSION),
+    },
+  };
+}
+
+/** Events grouped by topic, each group in the caller's order. */
+export function groupByTopic(
+  topics: ProvenanceTopics,
+  events: readonly ProvenanceEvent[],
+): Map<string, ProvenanceEvent[]> {
+  const groups = new Map<string, ProvenanceEvent[]>();
+  for (const e of events) {
+    const topic = provenanceTopicOf(topics, e);
+    const list = groups.get(topic);
+    if (list) list.push(e);
+    else groups.set(topic, [e]);
+  }
+  return groups;
+}

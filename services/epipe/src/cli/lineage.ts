@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { lineage, parseSelector } from '@epipe/query';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  openReader,
+  parse,
+  parseCount,
+  parseTime,
+  runCommand,
+  UsageError,
+  type CliIo,
+  println,
+} from './common';
+import { renderLineage } from './render';
+
+export const LINEAGE_USAGE = `usage: epipe lineage <artifact> [--up|--down] [--depth N] [--as-of TIME] [--limit N] [--project P] [--json]
+
+What went into an artifact (--up, the default) or what it went into (--down), hop by hop.
+<artifact> is an id, a root path (/Projects/p/Models/fraud/1), or name/version in --project.
+
+  --depth N       hops to follow (default 3)
+  --as-of TIME    only edges that existed then, and <artifact> named as it was then
+                  (nodes show their current names; ISO-8601 or epoch ms)
+  --limit N       artifacts at most (default 200); the answer says when it was cut
+  --project P     the project a name/version refers to
+${CONNECTION_HELP}`;
+
+export async function lineageCommand(args: string[], io: CliIo): Promise<number> {
+  return runCommand('lineage', LINEAGE_USAGE, io, async () => {
+    const { values, positionals } = parse(
+      () =>
+        parseArgs({
+          args,
+          options: {
+            ...CONNECTION_OPTIONS,
+            up: { type: 'boolean', default: false },
+            down: { type: 'boolean', default: false },
+            depth: { type: 'string' },
+            'as-of': { type: 'string' },
+            limit: { type: 'string' },
+            project: { type: 'string' },
+          },
+          allowPositionals: true,
+          strict: true,
+        }),
+      { min: 1, max: 1 },
+    );
+    if (values.help) {
+      println(io, LINEAGE_USAGE);
+      return 0;
+    }
+    if (values.up && values.down) throw new UsageError('--up and --down exclude each other');
+    const depth = parseCount(values.depth, 3, '--depth');
+    const limit = parseCount(values.limit, 200, '--limit');
+    if (limit < 1) throw new UsageError('--limit must be at least 1');
+    const asOfMs = values['as-of'] === undefined ? undefined : parseTime(values['as-of'], '--as-of');
+    const artifact = parseSelector(positionals[0]!, values.project);
+    const { reader, close } = await openReader(
+      {
+        ...(values.config ? { config: values.config } : {}),
+        ...(values.prefix ? { prefix: values.prefix } : {}),
+      },
+      io,
+    );
+    try {
+      const result = await lineage(
+        reader,
+        {
+          artifact,
+          direction: values.down ? 'down' : 'up',
+          depth,
+          limit,
+          ...(asOfMs === undefined ? {} : { asOfMs }),
+        },
+        io.signal,
+      );
+      if (values.json) println(io, JSON.stringify(result, null, 2));
+      else for (const line of renderLineage(result)) println(io, line);
+      return 0;
+    } finally {
+      await close();
+    }
+  });
+}
