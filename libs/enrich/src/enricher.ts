@@ -98,6 +98,17 @@ export interface EnrichResult {
   deletes: { inodeId: number; logicalTime: number }[];
   moves: MoveView[];
   dead: DeadLetter[];
+  /**
+   * Per kept event (by log id), the inode ids from the root down to its parent, as the path
+   * cache knew them when the row was read; for a rename also those at the old place (null when
+   * unknown). The provenance stage finds an artifact's root directory in them without a lookup.
+   */
+  ancestors?: Map<number, EventAncestors>;
+}
+
+export interface EventAncestors {
+  ancestorIds: number[] | null;
+  oldAncestorIds: number[] | null;
 }
 
 const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
@@ -170,6 +181,7 @@ export class Enricher {
     const lastKept = new Map<number, FileEvent>();
     const moves: MoveView[] = [];
     const written = new Set<number>();
+    const ancestors = new Map<number, EventAncestors>();
     let filtered = 0;
     rows.forEach((row, index) => {
       const cached = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
@@ -179,6 +191,8 @@ export class Enricher {
       // database after the rename committed (a cold cache after a restart replays old rows):
       // then it shows the new place already, and the old one is unknown.
       const oldPath = cached !== path ? cached : null;
+      const oldParentId = oldPath === null ? undefined : this.tree.get(row.inodeId)?.parentId;
+      const oldAncestorIds = oldParentId === undefined ? null : this.tree.chain(oldParentId);
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
       const event = this.toEvent(row, batch.epoch, seqBase + index, path, oldPath);
@@ -187,6 +201,7 @@ export class Enricher {
         return;
       }
       events.push(event);
+      ancestors.set(row.logId, { ancestorIds: this.tree.chain(row.parentId), oldAncestorIds });
       lastKept.set(row.inodeId, event);
       if (row.operation !== 'ACCESS') written.add(row.inodeId);
       // Sent whether or not the old path is known: the search sink finds the descendants by the
@@ -221,6 +236,7 @@ export class Enricher {
       deletes,
       moves,
       dead,
+      ancestors,
     };
   }
 

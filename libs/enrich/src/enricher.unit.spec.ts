@@ -94,6 +94,27 @@ describe('Enricher', () => {
     expect(result.events.map((e) => e.seq)).toEqual([0, 1, 2]);
   });
 
+  it('gives each kept event its ancestors at the time of the row, and a move its old ones', async () => {
+    const db = world();
+    db.addInode({ inodeId: 12, parentId: 3, name: 'other', isDir: true });
+    db.addInode({ inodeId: 10, parentId: 12, name: 'd', isDir: true, logicalTime: 2 });
+    db.addInode({ inodeId: 11, parentId: 10, name: 'f' });
+    const enricher = new Enricher(config, db);
+    const create = row('CREATE', 10, 4, 'd', { isDir: true });
+    const read = row('ACCESS', 11, 10, 'f');
+    const move = row('RENAME', 10, 12, 'd', { isDir: true, logicalTime: 2 });
+    const result = await enricher.enrich(batch([create, read, move]));
+    expect(result.ancestors?.get(create.logId)).toEqual({ ancestorIds: [1, 2, 3, 4], oldAncestorIds: null });
+    expect(result.ancestors?.get(read.logId)).toEqual({
+      ancestorIds: [1, 2, 3, 4, 10],
+      oldAncestorIds: null,
+    });
+    expect(result.ancestors?.get(move.logId)).toEqual({
+      ancestorIds: [1, 2, 3, 12],
+      oldAncestorIds: [1, 2, 3, 4],
+    });
+  });
+
   it('still sends a directory move when a restart replays the rename with a cold cache', async () => {
     const db = world();
     // The rename committed before this process started: the database already shows the new name,
