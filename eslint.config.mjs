@@ -15,7 +15,7 @@ const LIBRARY_DEPS = {
   filter: ['core'],
   'sink-kafka': ['core'],
   'sink-elastic': ['core'],
-  pipeline: ['core', 'enrich', 'epoch', 'sink-elastic'],
+  pipeline: ['core', 'enrich', 'epoch', 'provenance', 'sink-elastic'],
   harness: [],
   provenance: ['core'],
   query: ['core'],

@@ -134,6 +134,22 @@ export function createMetrics(registry = new Registry()) {
       help: 'Writer commit time (Unix seconds) of the newest acknowledged row',
       registers: [registry],
     }),
+    rowsDeferred: new Gauge({
+      name: `${prefix}ack_rows_deferred`,
+      help: 'fs_log rows every sink acknowledged whose deletion waits for an open provenance window',
+      registers: [registry],
+    }),
+    provenanceWindowsOpen: new Gauge({
+      name: `${prefix}provenance_windows_open`,
+      help: 'Coalescing windows open (artifact, operation, app or user)',
+      registers: [registry],
+    }),
+    provenanceEvents: new Counter({
+      name: `${prefix}provenance_events_total`,
+      help: 'Provenance events published to Kafka and the provenance index, by artifact operation',
+      labelNames: ['op'] as const,
+      registers: [registry],
+    }),
     restarts: new Counter({
       name: `${prefix}restarts_total`,
       help: 'Pipeline restarts, by error code',

@@ -12,6 +12,21 @@ export interface PipelineConfig {
    * the lifetime, so the next one's recovery scan reads it. 0 turns the check off.
    */
   missedRowAgeMs: number;
+  /** The coalesce stage (provenance); absent or null: off, and rows are deleted once delivered. */
+  provenance?: ProvenanceConfig | null;
+}
+
+export interface ProvenanceConfig {
+  /** Prefix of provenance event ids: the source database's name, as in file event ids. */
+  source: string;
+  /** Tumbling windows on commit time. */
+  windowMs: number;
+  /** A window closes once commit time (or, with an idle source, wall time) passes end + grace. */
+  graceMs: number;
+  /** Rows whose deletion may wait behind open windows; past it the oldest window closes. */
+  maxDeferredRows: number;
+  /** Wall time a window may stay open before it is closed early. */
+  maxOpenMs: number;
 }
 
 export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
@@ -19,6 +34,13 @@ export const DEFAULT_PIPELINE_CONFIG: PipelineConfig = {
   maxInflightBytes: 64 * 1024 * 1024,
   shutdownTimeoutMs: 30_000,
   missedRowAgeMs: 60_000,
+};
+
+export const DEFAULT_PROVENANCE_CONFIG: Omit<ProvenanceConfig, 'source'> = {
+  windowMs: 10_000,
+  graceMs: 2_000,
+  maxDeferredRows: 100_000,
+  maxOpenMs: 60_000,
 };
 
 export interface AckConfig {

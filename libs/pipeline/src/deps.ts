@@ -2,7 +2,7 @@ import type { Batch, Logger } from '@epipe/core';
 import type { BatchEnricher } from '@epipe/enrich';
 import type { ChunkLike } from '@epipe/epoch';
 import type { LogAcknowledger } from './ack';
-import type { EventPublisher, SearchIndexer } from './ports';
+import type { EventPublisher, ProvenanceIndexWriter, ProvenancePublisher, SearchIndexer } from './ports';
 
 /** 'mysql' (lookups and the DELETE), 'kafka' or 'elasticsearch'. */
 type Sink = string;
@@ -33,6 +33,12 @@ export interface PipelineMetrics {
   lag: { observe(value: number): void };
   /** Writer commit time of the newest acknowledged row, in seconds since the Unix epoch. */
   lastAckedCommit: { set(value: number): void };
+  /** Coalescing windows open now. */
+  provenanceWindowsOpen: { set(value: number): void };
+  /** Provenance events published (Kafka and the provenance index acknowledged them), by op. */
+  provenanceEvents: { inc(labels: { op: string }, value: number): void };
+  /** Rows delivered to every sink whose deletion waits for an open provenance window. */
+  rowsDeferred: { set(value: number): void };
 }
 
 /** The stages one lifetime runs, and where it reports. */
@@ -42,6 +48,9 @@ export interface PipelineDeps {
   kafka: EventPublisher | null;
   elastic: SearchIndexer | null;
   acker: LogAcknowledger;
+  /** The coalesce stage's sinks (with config.provenance); either may be null. */
+  provenanceKafka?: ProvenancePublisher | null;
+  provenanceIndex?: ProvenanceIndexWriter | null;
   logger: Logger;
   metrics: PipelineMetrics;
   /** Told false while a call is being retried, true when calls succeed again; `failing` names them. */

@@ -1,5 +1,17 @@
 export { runPipeline } from './pipeline';
 export type { PipelineDeps, PipelineMetrics } from './deps';
-export { DEFAULT_PIPELINE_CONFIG, type AckConfig, type PipelineConfig } from './config';
-export type { EventPublisher, SearchIndexer } from './ports';
+export {
+  DEFAULT_PIPELINE_CONFIG,
+  DEFAULT_PROVENANCE_CONFIG,
+  type AckConfig,
+  type PipelineConfig,
+  type ProvenanceConfig,
+} from './config';
+export type {
+  EventPublisher,
+  ProvenanceIndexWriter,
+  ProvenancePublisher,
+  ProvenanceWriteOutcome,
+  SearchIndexer,
+} from './ports';
 export { createLogAcknowledger, type LogAcknowledger } from './ack';

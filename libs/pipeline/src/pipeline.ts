@@ -2,6 +2,7 @@ import { type Batch, ByteBudget, type DeadLetter, EpipeError, isRetriable, retry
 import type { EnrichResult } from '@epipe/enrich';
 import { createEpochBuilder } from '@epipe/epoch';
 import { admit } from './admission';
+import { ProvenanceStage } from './provenance-stage';
 import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { searchChanges } from './search-changes';
@@ -44,8 +45,13 @@ export async function runPipeline(
   let lastEnrich: Promise<unknown> = Promise.resolve();
   let lastKafka: Promise<unknown> = Promise.resolve();
   let lastElastic: Promise<unknown> = Promise.resolve();
+  let lastProvenance: Promise<unknown> = Promise.resolve();
   let lastAck: Promise<unknown> = Promise.resolve();
   let inflight = 0;
+  // Batches in dispatch order (the coalescer's batch numbers), and the delivered batches whose
+  // rows wait to be deleted, oldest first.
+  let batchSeq = 0;
+  const deferred: { seq: number; batch: Batch; ids: number[] }[] = [];
   // Batches dispatched and not yet acknowledged, and the highest log id received: what the
   // missed-row check needs to tell a row that never came from one on its way.
   const pending = new Set<Batch>();
@@ -81,6 +87,59 @@ export async function runPipeline(
       .finally(() => metrics.sinkInflight.dec({ sink }));
   };
 
+  const provenanceKafka = deps.provenanceKafka ?? null;
+  const provenanceIndex = deps.provenanceIndex ?? null;
+  const stage =
+    config.provenance && (provenanceKafka || provenanceIndex)
+      ? new ProvenanceStage(config.provenance, {
+          kafka: provenanceKafka,
+          index: provenanceIndex,
+          call,
+          deadLetter: (letters) => deadLetter(letters),
+          metrics,
+          logger,
+          signal: stop.signal,
+        })
+      : null;
+
+  /**
+   * Deletes, in batch order and one transaction per batch, the rows of the delivered batches
+   * older than the first batch an unpublished provenance window still holds (DESIGN.md, "Ack
+   * and delete"): deletion stays in log order, so recovery's checks stay valid.
+   */
+  const releaseDeferred = async (): Promise<void> => {
+    const firstHeld = stage?.firstHeldBatch() ?? null;
+    while (deferred.length > 0 && (firstHeld === null || deferred[0]!.seq < firstHeld)) {
+      const { ids } = deferred[0]!;
+      const deleted =
+        ids.length === 0
+          ? 0
+          : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
+      deferred.shift();
+      metrics.rowsAcked.inc(deleted);
+    }
+    metrics.rowsDeferred.set(deferred.reduce((sum, d) => sum + d.ids.length, 0));
+  };
+
+  /** Runs a provenance step on its chain, then lets the ack stage delete what it released. */
+  const provenanceStep = (step: (s: ProvenanceStage) => Promise<void>): void => {
+    if (!stage) return;
+    const done = lastProvenance.then(() => step(stage));
+    lastProvenance = done;
+    const released = Promise.all([lastAck, done]).then(() => releaseDeferred());
+    lastAck = released;
+    released.catch((err: unknown) => fail(err));
+  };
+  let lastTickAtMs = 0;
+  let ticking = false;
+  const tickEveryMs = config.provenance ? Math.max(50, Math.min(1_000, config.provenance.graceMs / 4)) : 0;
+  const tickProvenance = (): void => {
+    if (!stage || ticking || Date.now() - lastTickAtMs < tickEveryMs) return;
+    lastTickAtMs = Date.now();
+    ticking = true;
+    provenanceStep((s) => s.tick().finally(() => (ticking = false)));
+  };
+
   // Epoch size and duration, over the parts of an epoch; an epoch opens when the previous closes.
   let epochRows = 0;
   let previousClose: number | undefined;
@@ -106,6 +165,7 @@ export async function runPipeline(
     if (batch.rows.length === 0 && batch.poison.length === 0 && inflight > 0) return;
     inflight++;
     pending.add(batch);
+    const seq = batchSeq++;
     metrics.inflightBatches.set(inflight);
     const enriched = lastEnrich.then(() => call('enrich', 'mysql', () => deps.enricher.enrich(batch)));
     lastEnrich = enriched;
@@ -113,17 +173,19 @@ export async function runPipeline(
     lastKafka = kafka;
     const elastic = Promise.all([enriched, lastElastic]).then(([result]) => deliverElastic(result));
     lastElastic = elastic;
-    const acked = Promise.all([enriched, kafka, elastic, lastAck]).then(
+    // The coalesce stage: the windows this batch closes are published before its ack.
+    const provenance = stage
+      ? Promise.all([enriched, lastProvenance]).then(([result]) => stage.add(seq, batch, result))
+      : Promise.resolve();
+    if (stage) lastProvenance = provenance;
+    const acked = Promise.all([enriched, kafka, elastic, provenance, lastAck]).then(
       async ([result, kafkaDead, esDead]) => {
         const dead = [...poisonLetters(batch), ...result.dead, ...kafkaDead, ...esDead];
         if (dead.length > 0) await deadLetter(dead);
         const ids = batch.rows.map((r) => r.logId);
         for (const p of batch.poison) if (p.logId !== undefined) ids.push(p.logId);
-        const deleted =
-          ids.length === 0
-            ? 0
-            : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
-        metrics.rowsAcked.inc(deleted);
+        deferred.push({ seq, batch, ids });
+        await releaseDeferred();
         if (ids.length > 0) deps.onProgress?.(batch);
         metrics.filtered.inc(result.filtered);
         const now = Date.now();
@@ -240,6 +302,7 @@ export async function runPipeline(
     if (candidates.length === 0) return null;
     const inFlight = new Set<number>();
     for (const b of pending) for (const r of b.rows) inFlight.add(r.logId);
+    for (const d of deferred) for (const id of d.ids) inFlight.add(id);
     const missed = candidates.find((r) => !inFlight.has(r.logId));
     if (!missed) return null;
     logger.warn(
@@ -257,6 +320,7 @@ export async function runPipeline(
     () => {
       try {
         for (const batch of builder.tick()) dispatch(batch);
+        tickProvenance();
       } catch (err) {
         fail(err);
       }
@@ -295,6 +359,8 @@ export async function runPipeline(
   // Clean stop: close the open epoch (unless a transaction is half read: its rows stay in the
   // log table and are replayed next time), then drain what is in flight under a deadline.
   for (const batch of builder.tick(true)) dispatch(batch);
+  // Every window closes and is published, so every delivered row can be deleted.
+  provenanceStep((s) => s.flush());
   const drained = await Promise.race([
     lastAck.then(
       () => true,

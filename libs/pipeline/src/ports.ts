@@ -1,4 +1,5 @@
-import type { DeadLetter, FileEvent } from '@epipe/core';
+import type { ArtifactState, DeadLetter, FileEvent, LineageEdge, ProvenanceEvent } from '@epipe/core';
+import type { AppHistory } from '@epipe/provenance';
 import type { InodeChange } from '@epipe/sink-elastic';
 
 /** What the pipeline needs of each sink; the real sinks and the test fakes both fit. */
@@ -15,4 +16,28 @@ export interface SearchIndexer {
     changes: InodeChange[],
     signal?: AbortSignal,
   ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+}
+
+/** Kafka's part of the coalesce stage: provenance events, keyed by artifact id. */
+export interface ProvenancePublisher {
+  publishProvenance(
+    events: ProvenanceEvent[],
+    signal?: AbortSignal,
+  ): Promise<{ rejected: { event: ProvenanceEvent; reason: string }[] } | void>;
+}
+
+/** What a provenance index refused for what it is (a 400), by document id. */
+export interface ProvenanceWriteOutcome {
+  rejected: { id: string; reason: string }[];
+}
+
+/** Elasticsearch's part: operations, artifact documents and lineage edges, and the reads they need. */
+export interface ProvenanceIndexWriter {
+  writeOperations(events: readonly ProvenanceEvent[], signal?: AbortSignal): Promise<ProvenanceWriteOutcome>;
+  writeArtifacts(artifacts: readonly ArtifactState[], signal?: AbortSignal): Promise<ProvenanceWriteOutcome>;
+  writeEdges(edges: readonly LineageEdge[], signal?: AbortSignal): Promise<ProvenanceWriteOutcome>;
+  /** The current documents of these artifacts (missing ones left out). */
+  artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /** What an app read and wrote so far (the edge builder's cache miss). */
+  appHistory(appId: string, signal?: AbortSignal): Promise<AppHistory>;
 }
