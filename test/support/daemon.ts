@@ -64,6 +64,7 @@ export function daemonEnv(
     EPIPE_KAFKA_BROKERS: env.kafkaBrokers.join(','),
     EPIPE_KAFKA_TOPIC: names.topic,
     EPIPE_KAFKA_DLQ_TOPIC: deadLetterTopic(names),
+    EPIPE_PROVENANCE_TOPIC: provenanceTopic(names),
     EPIPE_KAFKA_PARTITIONS: '3',
     EPIPE_ES_URL: env.elasticUrl,
     EPIPE_ES_INDEX: names.index,
@@ -75,6 +76,11 @@ export function daemonEnv(
 
 export function deadLetterTopic(names: DaemonNames): string {
   return `${names.topic}.dlq`;
+}
+
+/** Provenance events of one test database (its indices are `<index>_prov_*`). */
+export function provenanceTopic(names: DaemonNames): string {
+  return `${names.topic}.prov`;
 }
 
 export function daemonConfig(names: DaemonNames, overrides: Record<string, string> = {}): EpipeConfig {

@@ -2,7 +2,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { EpipeError, errorMessage, silentLogger } from '@epipe/core';
 import { QueryInputError, type ProvenanceReader } from '@epipe/query';
 import { createProvenanceIndex } from '@epipe/sink-elastic';
-import { loadConfig } from '../config/load';
+import { type EpipeConfig, loadConfig, provenanceIndexPrefix } from '../config/load';
+import { elasticTls } from '../runtime/tls';
 import { type CliIo as BaseIo, EXIT } from './io';
 
 /**
@@ -90,12 +91,8 @@ export function parseCount(text: string | undefined, fallback: number, what: str
   return n;
 }
 
-export function provenancePrefix(
-  options: ConnectionOptions,
-  env: NodeJS.ProcessEnv,
-  elasticIndex: string,
-): string {
-  return options.prefix ?? (env.EPIPE_PROVENANCE_INDEX_PREFIX || `${elasticIndex}_prov`);
+export function provenancePrefix(options: ConnectionOptions, config: EpipeConfig): string {
+  return options.prefix ?? provenanceIndexPrefix(config);
 }
 
 export async function openReader(options: ConnectionOptions, io: CliIo): Promise<OpenReader> {
@@ -105,11 +102,12 @@ export async function openReader(options: ConnectionOptions, io: CliIo): Promise
   const index = createProvenanceIndex(
     {
       url: e.url,
-      indexPrefix: provenancePrefix(options, io.env, e.index),
+      indexPrefix: provenancePrefix(options, config),
       inodeIndex: e.index,
       ...(e.apiKey ? { apiKey: e.apiKey } : {}),
       ...(e.username ? { username: e.username, password: e.password } : {}),
       ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+      ...(e.caFile ? { tls: elasticTls(e)! } : {}),
       requestTimeoutMs: e.requestTimeoutMs,
       maxRetries: 1,
       refreshInterval: e.refreshInterval,

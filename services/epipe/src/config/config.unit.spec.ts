@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, redactConfig, secretValues } from './load';
+import { loadConfig, provenanceIndexPrefix, redactConfig, secretValues } from './load';
 
 function file(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'epipe-config-'));
@@ -21,6 +21,26 @@ describe('loadConfig', () => {
     expect(config.kafka.topic).toBe('from-env');
     expect(config.filter.exclude).toEqual(['/tmp/**', '/scratch/**']);
     expect(config.epoch.maxMs).toBe(50);
+  });
+
+  it('turns provenance on by default, with 10 s windows and 2 s of grace', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.provenance).toEqual({
+      enabled: true,
+      windowMs: 10_000,
+      graceMs: 2_000,
+      maxDeferredRows: 100_000,
+      maxOpenMs: 60_000,
+      topic: 'epipe.provenance',
+      topicPerProject: false,
+      indexPrefix: '',
+    });
+    expect(provenanceIndexPrefix(config)).toBe(`${config.elastic.index}_prov`);
+    const set = loadConfig({
+      env: { EPIPE_PROVENANCE_WINDOW_MS: '500', EPIPE_PROVENANCE_INDEX_PREFIX: 'lineage' },
+    });
+    expect(set.provenance.windowMs).toBe(500);
+    expect(provenanceIndexPrefix(set)).toBe('lineage');
   });
 
   it('names the field of a wrong value, in the file and in the environment', () => {

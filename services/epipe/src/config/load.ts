@@ -79,6 +79,17 @@ export interface EpipeConfig {
     refreshInterval: string;
     replicas: number;
   };
+  provenance: {
+    enabled: boolean;
+    windowMs: number;
+    graceMs: number;
+    maxDeferredRows: number;
+    maxOpenMs: number;
+    topic: string;
+    topicPerProject: boolean;
+    /** Empty: `<elastic.index>_prov`; see provenanceIndexPrefix. */
+    indexPrefix: string;
+  };
   http: { port: number; host: string };
   health: { stuckAfterMs: number; logTablePollMs: number };
   log: { level: string };
@@ -86,6 +97,11 @@ export interface EpipeConfig {
 }
 
 const IDENTIFIER = /^[A-Za-z0-9_]+$/;
+
+/** The provenance indices' prefix: the configured one, else the inode index's name + `_prov`. */
+export function provenanceIndexPrefix(config: Pick<EpipeConfig, 'provenance' | 'elastic'>): string {
+  return config.provenance.indexPrefix || `${config.elastic.index}_prov`;
+}
 
 /**
  * Defaults, then the secrets directory (secret fields only), then the JSON file, then the

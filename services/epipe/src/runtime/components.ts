@@ -3,11 +3,16 @@ import type { Logger, Metrics } from '@epipe/core';
 import { type BatchEnricher, createEnricher, createSqlMetadataReader } from '@epipe/enrich';
 import { createFilter } from '@epipe/filter';
 import { type LogAcknowledger, createLogAcknowledger } from '@epipe/pipeline';
-import { type ElasticSink, createElasticSink } from '@epipe/sink-elastic';
+import {
+  type ElasticSink,
+  type ProvenanceIndex,
+  createElasticSink,
+  createProvenanceIndex,
+} from '@epipe/sink-elastic';
 import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
 import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
-import { type EpipeConfig, filterConfig } from '../config/load';
+import { type EpipeConfig, filterConfig, provenanceIndexPrefix } from '../config/load';
 import { endPool, withQueryTimeout } from './db';
 import { elasticTls, kafkaTls, mysqlTls } from './tls';
 
@@ -19,6 +24,8 @@ export interface Components {
   acker: LogAcknowledger;
   kafka: KafkaSink | null;
   elastic: ElasticSink | null;
+  /** The provenance indices (with provenance and Elasticsearch on). */
+  provenanceIndex: ProvenanceIndex | null;
   close(): Promise<void>;
 }
 
@@ -100,6 +107,9 @@ export function createComponents(
           requestTimeoutMs: k.requestTimeoutMs,
           connectionTimeoutMs: k.connectionTimeoutMs,
           maxBatchBytes: k.maxBatchBytes,
+          ...(config.provenance.enabled
+            ? { provenanceTopic: config.provenance.topic, topicPerProject: config.provenance.topicPerProject }
+            : {}),
           ssl: kafkaTls(k),
           ...(k.saslMechanism
             ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
@@ -129,6 +139,24 @@ export function createComponents(
         { logger: deps.logger.child({ stage: 'elasticsearch' }) },
       )
     : null;
+  const provenanceIndex =
+    e.enabled && config.provenance.enabled
+      ? createProvenanceIndex(
+          {
+            url: e.url,
+            indexPrefix: provenanceIndexPrefix(config),
+            ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+            ...(e.username ? { username: e.username, password: e.password } : {}),
+            ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+            ...(e.caFile ? { tls: elasticTls(e)! } : {}),
+            requestTimeoutMs: e.requestTimeoutMs,
+            maxRetries: e.maxRetries,
+            refreshInterval: e.refreshInterval,
+            replicas: e.replicas,
+          },
+          { logger: deps.logger.child({ stage: 'provenance-index' }) },
+        )
+      : null;
   return {
     pool,
     source,
@@ -136,8 +164,9 @@ export function createComponents(
     acker,
     kafka,
     elastic,
+    provenanceIndex,
     async close() {
-      await Promise.allSettled([kafka?.close(), elastic?.close()]);
+      await Promise.allSettled([kafka?.close(), elastic?.close(), provenanceIndex?.close()]);
       await endPool(rawPool, mysql.queryTimeoutMs);
     },
   };

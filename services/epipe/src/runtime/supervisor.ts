@@ -180,7 +180,11 @@ async function runOnce(
     void lock.check().finally(() => (checking = false));
   }, config.leader.checkMs);
   try {
-    await Promise.all([components.kafka?.start(lifetime.signal), components.elastic?.start(lifetime.signal)]);
+    await Promise.all([
+      components.kafka?.start(lifetime.signal),
+      components.elastic?.start(lifetime.signal),
+      components.provenanceIndex?.start(lifetime.signal),
+    ]);
     const firstEpoch = await databaseClockMicros(components);
     const setReady = (ready: boolean, failing: string[] = []): void => {
       if (!current) return;
@@ -202,12 +206,23 @@ async function runOnce(
         maxInflightBytes: config.pipeline.maxInflightBytes,
         shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
         missedRowAgeMs: config.pipeline.missedRowAgeMs,
+        provenance: config.provenance.enabled
+          ? {
+              source: config.mysql.database,
+              windowMs: config.provenance.windowMs,
+              graceMs: config.provenance.graceMs,
+              maxDeferredRows: config.provenance.maxDeferredRows,
+              maxOpenMs: config.provenance.maxOpenMs,
+            }
+          : null,
       },
       {
         source: components.source,
         enricher: components.enricher,
         kafka: components.kafka,
         elastic: components.elastic,
+        provenanceKafka: config.provenance.enabled ? components.kafka : null,
+        provenanceIndex: components.provenanceIndex,
         acker: components.acker,
         // The central metrics fit every stage's metrics interface as they are.
         metrics,
