@@ -1,0 +1,207 @@
+import type { NameNode, OpContext } from '@epipe/metastore';
+import { activity, lineage, parseSelector, type LineageResult } from '@epipe/query';
+import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import { silentLogger } from '@epipe/core';
+import { installAudit, logRowsLeft, waitFor } from '../support/checker';
+import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
+import {
+  daemonConfig,
+  dropDaemonUser,
+  type DaemonNames,
+  type InProcessDaemon,
+  prepareDaemon,
+  startInProcess,
+} from '../support/daemon';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { testEnv } from '../support/env';
+
+/**
+ * Issue 9's first story, driven through the name node with a running daemon: file operations
+ * that follow the artifact conventions go through the binlog, the pipeline's coalesce stage and
+ * the provenance index; lineage then answers from what the daemon wrote.
+ */
+const WINDOW_MS = 3_000;
+const GRACE_MS = 1_000;
+const P = 'p1';
+const root = `/Projects/${P}`;
+const FG = `${root}/${P}_featurestore.db`;
+const TDS = `${root}/${P}_Training_Datasets`;
+
+describe('lineage through the daemon (real stack)', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: InProcessDaemon;
+  let index: ProvenanceIndex;
+  let nn: NameNode;
+  let lastWriteMs = 0;
+  let emptiedAfterMs = 0;
+  const env = testEnv();
+
+  /** An app of a job (in a pipeline run, or not), as a name-node context. */
+  async function app(job: string, appId: string, runId: number | null): Promise<OpContext> {
+    const jobId = await nn.createJob(P, job);
+    const exec = await nn.startJobExecution(jobId, { user: 'alice', pipelineRunId: runId });
+    await nn.registerApp(appId, exec, 'alice');
+    return { user: 'alice', appId };
+  }
+
+  async function write(dir: string, files: number, ctx: OpContext): Promise<void> {
+    await nn.mkdir(dir, ctx, { parents: true });
+    for (let i = 0; i < files; i++) {
+      await nn.create(`${dir}/part-${i}`, ctx, { size: 10 });
+    }
+  }
+
+  async function read(dir: string, files: number, ctx: OpContext): Promise<void> {
+    for (let i = 0; i < files; i++) {
+      await nn.read(`${dir}/part-${i}`, ctx);
+    }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase('lin', { connectionLimit: 8 });
+    nn = db.nameNode;
+    await installAudit(db.pool);
+    names = await prepareDaemon(db.database);
+    daemon = startInProcess(
+      daemonConfig(names, {
+        EPIPE_PROVENANCE_WINDOW_MS: String(WINDOW_MS),
+        EPIPE_PROVENANCE_GRACE_MS: String(GRACE_MS),
+      }),
+    );
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    index = createProvenanceIndex(
+      {
+        url: [env.elasticUrl],
+        indexPrefix: `${names.index}_prov`,
+        inodeIndex: names.index,
+        requestTimeoutMs: 10_000,
+        maxRetries: 1,
+        refreshInterval: '1s',
+        replicas: 0,
+      },
+      { logger: silentLogger() },
+    );
+
+    await nn.createUser('alice');
+    await nn.createProject(P, 'alice');
+    for (const d of [`${P}_featurestore.db`, `${P}_Training_Datasets`, 'Models', 'Resources'])
+      await nn.createDataset(P, d, { user: 'alice' });
+    const pipeline = await nn.createPipeline(P, 'daily');
+    const run = await nn.startPipelineRun(pipeline, 'R');
+    const setupCtx = { user: 'alice' };
+    await write(`${root}/Resources/raw`, 20, setupCtx);
+
+    const fgA = await app('make_fg_a', 'application_1_0001', run);
+    const fgB = await app('make_fg_b', 'application_1_0002', run);
+    const makeTd = await app('make_td', 'application_1_0003', run);
+    const train = await app('train_fraud', 'application_1_0004', null);
+    await read(`${root}/Resources/raw`, 20, fgA);
+    await write(`${FG}/fg_a_1`, 10, fgA);
+    await read(`${root}/Resources/raw`, 20, fgB);
+    await write(`${FG}/fg_b_2`, 10, fgB);
+    await read(`${FG}/fg_a_1`, 10, makeTd);
+    await read(`${FG}/fg_b_2`, 10, makeTd);
+    await write(`${TDS}/td_1`, 2_000, makeTd);
+    await read(`${TDS}/td_1`, 2_000, train);
+    await write(`${root}/Models/fraud/1`, 3, train);
+
+    // Separately: fg_c_1 -> td_2 -> churn/1.
+    const fgC = await app('make_fg_c', 'application_1_0005', null);
+    const makeTd2 = await app('make_td_2', 'application_1_0006', null);
+    const trainChurn = await app('train_churn', 'application_1_0007', null);
+    await write(`${FG}/fg_c_1`, 5, fgC);
+    await read(`${FG}/fg_c_1`, 5, makeTd2);
+    await write(`${TDS}/td_2`, 5, makeTd2);
+    await read(`${TDS}/td_2`, 5, trainChurn);
+    await write(`${root}/Models/churn/1`, 2, trainChurn);
+    lastWriteMs = Date.now();
+
+    // Rows wait in fs_log until the windows holding them are published.
+    await waitFor(
+      'fs_log to empty',
+      async () => (await logRowsLeft(db.pool)) === 0,
+      WINDOW_MS + GRACE_MS + 10_000 + 120_000,
+    );
+    emptiedAfterMs = Date.now() - lastWriteMs;
+    await index.refresh();
+  }, 600_000);
+
+  afterAll(async () => {
+    await index?.close();
+    await daemon?.stop();
+    if (names) {
+      await dropDaemonUser(names);
+      await deleteElasticIndices(env.elasticUrl, {
+        indices: [names.index, `${names.index}_prov_*`],
+        templates: [
+          `${names.index}-template`,
+          ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
+        ],
+      });
+      await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
+    }
+    await db?.drop();
+  });
+
+  const nodeNames = (r: LineageResult) =>
+    r.nodes.map((n) => `${n.artifact?.name ?? '?'}/${n.artifact?.version ?? '-'}`).sort();
+
+  it('empties fs_log within window + grace + 10 s of the last write', () => {
+    expect(emptiedAfterMs).toBeLessThan(WINDOW_MS + GRACE_MS + 10_000);
+  });
+
+  it('lineage fraud/1 --depth 2 is exactly td_1, fg_a_1 and fg_b_2, with their apps, jobs and run R', async () => {
+    const r = await lineage(index, {
+      artifact: parseSelector('fraud/1', P),
+      direction: 'up',
+      depth: 2,
+      limit: 200,
+    });
+    expect(nodeNames(r)).toEqual(['fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
+    expect(r.truncated).toBe(false);
+    const byName = new Map(r.nodes.map((n) => [n.artifact!.name, n]));
+    expect(byName.get('td')!.producers.map((p) => [p.jobName, p.pipelineRun])).toEqual([['make_td', 'R']]);
+    expect(byName.get('fg_a')!.producers.map((p) => [p.jobName, p.pipelineRun])).toEqual([
+      ['make_fg_a', 'R'],
+    ]);
+    expect(byName.get('fg_b')!.producers.map((p) => p.jobName)).toEqual(['make_fg_b']);
+    expect(byName.get('fraud')!.producers.map((p) => p.jobName)).toEqual(['train_fraud']);
+  });
+
+  it("depth 3 adds only Resources' dataset; downstream of fg_a_1 is td_1 and fraud/1", async () => {
+    const up3 = await lineage(index, {
+      artifact: parseSelector('fraud/1', P),
+      direction: 'up',
+      depth: 3,
+      limit: 200,
+    });
+    expect(nodeNames(up3)).toEqual(['Resources/-', 'fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
+    const down = await lineage(index, {
+      artifact: parseSelector(`${FG}/fg_a_1`, undefined),
+      direction: 'down',
+      depth: 5,
+      limit: 200,
+    });
+    expect(nodeNames(down)).toEqual(['fg_a/1', 'fraud/1', 'td/1']);
+  });
+
+  it('turns the 2,000 reads of td_1 into at most windows + 1 ACCESS events whose counts sum to 2,000', async () => {
+    const tdId = (await index.resolve({ path: `${TDS}/td_1` }, undefined))!;
+    const { operations } = await activity(index, { artifact: { id: tdId }, limit: 1_000 });
+    const reads = operations.filter((o) => o.op === 'ACCESS' && o.app?.jobName === 'train_fraud');
+    const first = Math.min(...reads.map((o) => o.firstCommitTsMs));
+    const last = Math.max(...reads.map((o) => o.lastCommitTsMs));
+    const windows = Math.floor(last / WINDOW_MS) - Math.floor(first / WINDOW_MS) + 1;
+    expect(reads.reduce((n, o) => n + o.count, 0)).toBe(2_000);
+    expect(reads.length).toBeLessThanOrEqual(windows + 1);
+    const all = await index.operations({ size: 10_000 });
+    const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
+    const rowsWritten = Number((rows as { n: number }[])[0]!.n);
+    console.log(
+      `lineage through the daemon: raw rows : provenance events = ${rowsWritten} : ${all.length} ` +
+        `(${(rowsWritten / all.length).toFixed(1)}x); 2,000 reads of td_1 → ${reads.length} ACCESS in ${windows} window(s); ` +
+        `fs_log empty ${emptiedAfterMs} ms after the last write`,
+    );
+  });
+});
