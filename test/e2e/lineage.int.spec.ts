@@ -1,4 +1,5 @@
-import type { NameNode, OpContext } from '@epipe/metastore';
+import type { NameNode } from '@epipe/metastore';
+import { runLineageStory, type LineageStory } from '@epipe/workload';
 import { activity, lineage, parseSelector, type LineageResult } from '@epipe/query';
 import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
 import { silentLogger } from '@epipe/core';
@@ -23,9 +24,6 @@ import { testEnv } from '../support/env';
 const WINDOW_MS = 3_000;
 const GRACE_MS = 1_000;
 const P = 'p1';
-const root = `/Projects/${P}`;
-const FG = `${root}/${P}_featurestore.db`;
-const TDS = `${root}/${P}_Training_Datasets`;
 
 describe('lineage through the daemon (real stack)', () => {
   let db: TestDatabase;
@@ -33,30 +31,10 @@ describe('lineage through the daemon (real stack)', () => {
   let daemon: InProcessDaemon;
   let index: ProvenanceIndex;
   let nn: NameNode;
+  let story: LineageStory;
   let lastWriteMs = 0;
   let emptiedAfterMs = 0;
   const env = testEnv();
-
-  /** An app of a job (in a pipeline run, or not), as a name-node context. */
-  async function app(job: string, appId: string, runId: number | null): Promise<OpContext> {
-    const jobId = await nn.createJob(P, job);
-    const exec = await nn.startJobExecution(jobId, { user: 'alice', pipelineRunId: runId });
-    await nn.registerApp(appId, exec, 'alice');
-    return { user: 'alice', appId };
-  }
-
-  async function write(dir: string, files: number, ctx: OpContext): Promise<void> {
-    await nn.mkdir(dir, ctx, { parents: true });
-    for (let i = 0; i < files; i++) {
-      await nn.create(`${dir}/part-${i}`, ctx, { size: 10 });
-    }
-  }
-
-  async function read(dir: string, files: number, ctx: OpContext): Promise<void> {
-    for (let i = 0; i < files; i++) {
-      await nn.read(`${dir}/part-${i}`, ctx);
-    }
-  }
 
   beforeAll(async () => {
     db = await createTestDatabase('lin', { connectionLimit: 8 });
@@ -87,34 +65,7 @@ describe('lineage through the daemon (real stack)', () => {
     await nn.createProject(P, 'alice');
     for (const d of [`${P}_featurestore.db`, `${P}_Training_Datasets`, 'Models', 'Resources'])
       await nn.createDataset(P, d, { user: 'alice' });
-    const pipeline = await nn.createPipeline(P, 'daily');
-    const run = await nn.startPipelineRun(pipeline, 'R');
-    const setupCtx = { user: 'alice' };
-    await write(`${root}/Resources/raw`, 20, setupCtx);
-
-    const fgA = await app('make_fg_a', 'application_1_0001', run);
-    const fgB = await app('make_fg_b', 'application_1_0002', run);
-    const makeTd = await app('make_td', 'application_1_0003', run);
-    const train = await app('train_fraud', 'application_1_0004', null);
-    await read(`${root}/Resources/raw`, 20, fgA);
-    await write(`${FG}/fg_a_1`, 10, fgA);
-    await read(`${root}/Resources/raw`, 20, fgB);
-    await write(`${FG}/fg_b_2`, 10, fgB);
-    await read(`${FG}/fg_a_1`, 10, makeTd);
-    await read(`${FG}/fg_b_2`, 10, makeTd);
-    await write(`${TDS}/td_1`, 2_000, makeTd);
-    await read(`${TDS}/td_1`, 2_000, train);
-    await write(`${root}/Models/fraud/1`, 3, train);
-
-    // Separately: fg_c_1 -> td_2 -> churn/1.
-    const fgC = await app('make_fg_c', 'application_1_0005', null);
-    const makeTd2 = await app('make_td_2', 'application_1_0006', null);
-    const trainChurn = await app('train_churn', 'application_1_0007', null);
-    await write(`${FG}/fg_c_1`, 5, fgC);
-    await read(`${FG}/fg_c_1`, 5, makeTd2);
-    await write(`${TDS}/td_2`, 5, makeTd2);
-    await read(`${TDS}/td_2`, 5, trainChurn);
-    await write(`${root}/Models/churn/1`, 2, trainChurn);
+    story = await runLineageStory(nn, { project: P, user: 'alice', trainingReads: 2_000 });
     lastWriteMs = Date.now();
 
     // Rows wait in fs_log until the windows holding them are published.
@@ -161,9 +112,11 @@ describe('lineage through the daemon (real stack)', () => {
     expect(nodeNames(r)).toEqual(['fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
     expect(r.truncated).toBe(false);
     const byName = new Map(r.nodes.map((n) => [n.artifact!.name, n]));
-    expect(byName.get('td')!.producers.map((p) => [p.jobName, p.pipelineRun])).toEqual([['make_td', 'R']]);
+    expect(byName.get('td')!.producers.map((p) => [p.jobName, p.pipelineRun])).toEqual([
+      ['make_td', story.pipelineRun],
+    ]);
     expect(byName.get('fg_a')!.producers.map((p) => [p.jobName, p.pipelineRun])).toEqual([
-      ['make_fg_a', 'R'],
+      ['make_fg_a', story.pipelineRun],
     ]);
     expect(byName.get('fg_b')!.producers.map((p) => p.jobName)).toEqual(['make_fg_b']);
     expect(byName.get('fraud')!.producers.map((p) => p.jobName)).toEqual(['train_fraud']);
@@ -178,7 +131,7 @@ describe('lineage through the daemon (real stack)', () => {
     });
     expect(nodeNames(up3)).toEqual(['Resources/-', 'fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
     const down = await lineage(index, {
-      artifact: parseSelector(`${FG}/fg_a_1`, undefined),
+      artifact: parseSelector(story.paths.fgA, undefined),
       direction: 'down',
       depth: 5,
       limit: 200,
@@ -187,7 +140,7 @@ describe('lineage through the daemon (real stack)', () => {
   });
 
   it('turns the 2,000 reads of td_1 into at most windows + 1 ACCESS events whose counts sum to 2,000', async () => {
-    const tdId = (await index.resolve({ path: `${TDS}/td_1` }, undefined))!;
+    const tdId = (await index.resolve({ path: story.paths.td1 }, undefined))!;
     const { operations } = await activity(index, { artifact: { id: tdId }, limit: 1_000 });
     const reads = operations.filter((o) => o.op === 'ACCESS' && o.app?.jobName === 'train_fraud');
     const first = Math.min(...reads.map((o) => o.firstCommitTsMs));

@@ -6,3 +6,4 @@ export {
   type WorkloadSetup,
   type WorkloadStats,
 } from './workload';
+export { runLineageStory, type LineageStory, type LineageStoryOptions } from './lineage-story';
