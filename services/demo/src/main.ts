@@ -1,15 +1,17 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSubscriber } from '@epipe/client';
-import { stackEnv, startDaemon, summarize } from '@epipe/harness';
+import { DAEMON_MAIN, stackEnv, startDaemon, summarize } from '@epipe/harness';
 import { grantEpipeUser, migrate, NameNode, quoteDatabase } from '@epipe/metastore';
-import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
+import { HOPSFS_MIX, runLineageStory, runWorkload, setupWorkload } from '@epipe/workload';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 
 /**
  * `make demo`: a fresh metadata database, the daemon as its own process with a least-privilege
- * user, a few concurrent writers for about 30 s, and a subscriber measuring commit-to-Kafka lag.
+ * user, a few concurrent writers for about 30 s, and a subscriber measuring commit-to-Kafka lag;
+ * then issue 9's lineage story through the name node, ending with `epipe lineage fraud/1`.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -18,7 +20,9 @@ async function main(): Promise<void> {
   const { mysql: admin, brokers, esUrl } = stackEnv(env);
   const { host, port } = admin;
   const run = Date.now().toString(36);
-  const database = 'epipe_demo';
+  // Another name lets a second demo run beside the first on one stack.
+  const database = env.EPIPE_DEMO_DATABASE ?? 'epipe_demo';
+  const user = database;
   const topic = `epipe-demo-${run}`;
   const index = `epipe-demo-${run}`;
   const logDir = resolve(env.EPIPE_STACK_DIR ?? '.stack');
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   await root.query(`DROP DATABASE IF EXISTS ${quoteDatabase(database)}`);
   await migrate(root, database);
   const password = randomBytes(12).toString('hex');
-  await grantEpipeUser(root, { database, user: 'epipe_demo', password, host: '%' });
+  await grantEpipeUser(root, { database, user, password, host: '%' });
   await root.end();
   const pool = createPool({
     ...admin,
@@ -39,19 +43,20 @@ async function main(): Promise<void> {
   });
   const nn = new NameNode(pool);
   step(
-    `metadata database ${database} migrated; epipe connects as epipe_demo (replication + SELECT + DELETE on fs_log)`,
+    `metadata database ${database} migrated; epipe connects as ${user} (replication + SELECT + DELETE on fs_log)`,
   );
 
   const daemon = startDaemon(
     {
       EPIPE_MYSQL_HOST: host,
       EPIPE_MYSQL_PORT: String(port),
-      EPIPE_MYSQL_USER: 'epipe_demo',
+      EPIPE_MYSQL_USER: user,
       EPIPE_MYSQL_PASSWORD: password,
       EPIPE_MYSQL_DATABASE: database,
       EPIPE_KAFKA_BROKERS: brokers.join(','),
       EPIPE_KAFKA_TOPIC: topic,
       EPIPE_KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+      EPIPE_PROVENANCE_TOPIC: `${topic}.provenance`,
       EPIPE_ES_URL: esUrl,
       EPIPE_ES_INDEX: index,
       EPIPE_HTTP_PORT: String(httpPort),
@@ -158,11 +163,44 @@ async function main(): Promise<void> {
   console.log(`search index documents    : ${count.count} (inodes in the database: ${Number(inodes[0]?.n)})`);
 
   await printStageTimes(`http://127.0.0.1:${httpPort}/metrics`);
+
+  // Provenance: the lineage story, then what went into the model, from the daemon's indices.
+  step('lineage story: apps of pipeline run R make fg_a_1, fg_b_2 -> td_1 -> Models/fraud/1 (2,000 reads)');
+  const storyStart = Date.now();
+  const story = await runLineageStory(nn, { project: 'demo', user: setup.users[0]!, trainingReads: 2_000 });
+  const storyRows = await pending();
+  const storyDeadline = Date.now() + 120_000;
+  while ((await pending()) > 0 && Date.now() < storyDeadline) await new Promise((r) => setTimeout(r, 250));
+  const storyLeft = await pending();
+  step(
+    `story written in ${((Date.now() - storyStart) / 1000).toFixed(1)}s; fs_log ${storyLeft === 0 ? 'empty' : `NOT EMPTY (${storyLeft})`} once its provenance windows were published (${storyRows} rows were still waiting when the writes ended)`,
+  );
+  await printProvenance(`http://127.0.0.1:${httpPort}/metrics`);
   await subscriber.stop();
   const code = await daemon.stop();
   console.log(`daemon stopped on SIGTERM with exit code ${code}`);
   await pool.end();
-  if (left !== 0 || code !== 0) process.exitCode = 1;
+  const cliEnv = { ...process.env, EPIPE_ES_URL: esUrl, EPIPE_ES_INDEX: index };
+  const args = ['lineage', 'fraud/1', '--project', 'demo', '--depth', '2'];
+  console.log(`\n$ epipe ${args.join(' ')}   (run ${story.pipelineRun})`);
+  const lineage = await new Promise<{ code: number; out: string }>((done) => {
+    execFile(process.execPath, [DAEMON_MAIN, ...args], { env: cliEnv }, (err, stdout, stderr) => {
+      done({ code: err ? 1 : 0, out: `${stdout}${err ? stderr : ''}` });
+    });
+  });
+  process.stdout.write(lineage.out);
+  if (left !== 0 || storyLeft !== 0 || code !== 0 || lineage.code !== 0) process.exitCode = 1;
+}
+
+/** Provenance events published, by operation, from the daemon's metrics. */
+async function printProvenance(url: string): Promise<void> {
+  const text = await fetch(url).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const lines = text.split('\n').filter((l) => l.startsWith('epipe_provenance_events_total{'));
+  const byOp = lines.map((l) => `${/op="([A-Z]+)"/.exec(l)?.[1] ?? '?'} ${l.split(' ').at(-1)}`);
+  console.log(`provenance events         : ${byOp.join(', ') || 'none'}`);
 }
 
 /** Where the time goes: the daemon's own per-batch sink latencies and its process CPU. */
