@@ -3,7 +3,7 @@ import { runLineageStory, type LineageStory } from '@epipe/workload';
 import { activity, lineage, parseSelector, type LineageResult } from '@epipe/query';
 import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
 import { silentLogger } from '@epipe/core';
-import { installAudit, logRowsLeft, waitFor } from '../support/checker';
+import { installAudit, logRowsLeft, readTopic, waitFor } from '../support/checker';
 import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
 import {
   daemonConfig,
@@ -11,6 +11,7 @@ import {
   type DaemonNames,
   type InProcessDaemon,
   prepareDaemon,
+  provenanceTopic,
   startInProcess,
 } from '../support/daemon';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -157,4 +158,58 @@ describe('lineage through the daemon (real stack)', () => {
         `fs_log empty ${emptiedAfterMs} ms after the last write`,
     );
   });
+});
+
+describe('a clean stop flushes provenance windows (real stack)', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  const env = testEnv();
+
+  afterAll(async () => {
+    if (names) {
+      await dropDaemonUser(names);
+      await deleteElasticIndices(env.elasticUrl, {
+        indices: [names.index, `${names.index}_prov_*`],
+        templates: [
+          `${names.index}-template`,
+          ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
+        ],
+      });
+      await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
+    }
+    await db?.drop();
+  });
+
+  it('holds rows behind a ten-minute window while running, and on SIGTERM publishes it and deletes them', async () => {
+    db = await createTestDatabase('linstop', { connectionLimit: 4 });
+    names = await prepareDaemon(db.database);
+    const daemon = startInProcess(
+      daemonConfig(names, { EPIPE_PROVENANCE_WINDOW_MS: '600000', EPIPE_PROVENANCE_MAX_OPEN_MS: '600000' }),
+    );
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    const nn = db.nameNode;
+    await nn.createUser('alice');
+    await nn.createProject(P, 'alice');
+    await nn.createDataset(P, 'Resources', { user: 'alice' });
+    const ctx = { user: 'alice' };
+    await nn.mkdir(`/Projects/${P}/Resources/raw`, ctx);
+    for (let i = 0; i < 50; i++) await nn.create(`/Projects/${P}/Resources/raw/f${i}`, ctx, { size: 1 });
+    for (let i = 0; i < 50; i++) await nn.read(`/Projects/${P}/Resources/raw/f${i}`, ctx);
+    // Every file event is delivered while the rows wait for the open windows.
+    await waitFor('the rows to be delivered and their deletion deferred', async () => {
+      const text = await daemon.metrics.registry.getSingleMetricAsString('epipe_ack_rows_deferred');
+      return Number(/ (\d+)$/m.exec(text)?.[1] ?? 0) >= 100;
+    });
+    expect(await logRowsLeft(db.pool)).toBeGreaterThanOrEqual(100);
+    await daemon.stop();
+    expect(daemon.state.phase).toBe('stopped');
+    expect(await logRowsLeft(db.pool)).toBe(0);
+    const events: { op: string; count: number; artifact: { name: string } }[] = [];
+    await readTopic(env.kafkaBrokers, provenanceTopic(names), ({ value }) => {
+      if (value) events.push(JSON.parse(value.toString('utf8')) as (typeof events)[number]);
+    });
+    const byOp = (op: string) => events.filter((e) => e.op === op).reduce((n, e) => n + e.count, 0);
+    expect(byOp('ACCESS')).toBe(50);
+    expect(byOp('MUTATION')).toBeGreaterThanOrEqual(50);
+  }, 180_000);
 });
