@@ -23,7 +23,8 @@ commands:
   config   print the effective configuration (secrets masked)
   fields   list every configuration field with its environment variable and default
 
-Every field can be set in the JSON file or by its environment variable (environment wins).`;
+Every field can be set in the JSON file or by its environment variable (environment wins).
+A secret field can also be read from a file: <VARIABLE>_FILE, or <secrets.dir>/<field path>.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'fields') {
     for (const f of FIELDS) {
       console.log(
-        `${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}`,
+        `${f.path.padEnd(28)} ${f.env.padEnd(32)} ${JSON.stringify(f.default).padEnd(24)} ${f.doc}${f.secret ? ` (secret; or ${f.env}_FILE)` : ''}`,
       );
     }
     return 0;
