@@ -365,11 +365,13 @@ with_cache_lock() { # run a command while holding the cache lock (shared by all 
 # ---------------------------------------------------------------------------
 # One local CA signs a server certificate (127.0.0.1 and localhost, used by MariaDB, the Kafka
 # SASL_SSL listener and the secured Elasticsearch node) and a client certificate (CN=epipe, for
-# REQUIRE X509 accounts and Kafka mutual TLS). A second CA that signed nothing lets tests check
-# that an untrusted server is refused. They are remade when missing or about to expire.
+# REQUIRE X509 accounts and Kafka mutual TLS). A second CA, which no service trusts, and a client
+# certificate it signed let tests check that an untrusted server, or client, is refused. They are
+# remade when missing or about to expire.
 tls_valid() {
   local f
-  for f in ca.pem server.pem server.key client.pem client.key untrusted-ca.pem server-keystore.pem; do
+  for f in ca.pem server.pem server.key client.pem client.key untrusted-ca.pem untrusted-client.pem \
+    untrusted-client.key server-keystore.pem; do
     [[ -s "$TLS_DIR/$f" ]] || return 1
   done
   for f in ca.pem server.pem client.pem; do
@@ -377,11 +379,11 @@ tls_valid() {
   done
 }
 
-tls_cert() { # name subject extensions: a key and a certificate signed by the local CA
-  local name="$1" subject="$2" ext="$3"
+tls_cert() { # name subject extensions [ca]: a key and a certificate signed by the local CA
+  local name="$1" subject="$2" ext="$3" ca="${4:-ca}"
   openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "$subject" 2>/dev/null
   printf '%b' "$ext" >"$name.ext"
-  openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+  openssl x509 -req -in "$name.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial -days 825 -sha256 \
     -extfile "$name.ext" -out "$name.pem" 2>/dev/null
   rm -f "$name.csr" "$name.ext"
 }
@@ -404,6 +406,9 @@ tls_prepare() {
       'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n'
     openssl req -x509 -newkey rsa:2048 -nodes -days 825 -sha256 -subj "/CN=epipe untrusted CA" \
       "${ca_ext[@]}" -keyout untrusted-ca.key -out untrusted-ca.pem 2>/dev/null
+    # a client certificate the services must refuse
+    tls_cert untrusted-client "/CN=epipe" \
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' untrusted-ca
     # Kafka's PEM key store: the private key (PKCS#8) and its certificate in one file
     cat server.key server.pem >server-keystore.pem
     chmod 600 ./*.key server-keystore.pem
