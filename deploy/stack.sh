@@ -700,15 +700,19 @@ kafka_secure_finish() {
   secure_on || return 0
   [[ "$(cat "$KAFKA_DIR/scram.done" 2>/dev/null)" == "$(kafka_scram_marker)" ]] && return 0
   say "kafka: adding SCRAM credentials for user $KAFKA_SASL_USER"
-  local pw
+  local pw mechanism
   pw="$(kafka_sasl_password)"
-  if ! "$(java_home)/bin/java" -Xmx128m -cp "$KAFKA_HOME/libs/*" \
-    "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties" kafka.admin.ConfigCommand \
-    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$KAFKA_SASL_USER" \
-    --add-config "SCRAM-SHA-512=[password=$pw],SCRAM-SHA-256=[password=$pw]" >"$KAFKA_DIR/scram.log" 2>&1; then
-    tail_log "$KAFKA_DIR/scram.log" 20
-    die "kafka: could not add the SCRAM credentials (log: $KAFKA_DIR/scram.log)"
-  fi
+  : >"$KAFKA_DIR/scram.log"
+  # one mechanism per request: the broker refuses two changes of one user's credentials in one
+  for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do
+    if ! "$(java_home)/bin/java" -Xmx128m -cp "$KAFKA_HOME/libs/*" \
+      "-Dlog4j.configuration=file:$KAFKA_DIR/log4j.properties" kafka.admin.ConfigCommand \
+      --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$KAFKA_SASL_USER" \
+      --add-config "$mechanism=[password=$pw]" >>"$KAFKA_DIR/scram.log" 2>&1; then
+      tail_log "$KAFKA_DIR/scram.log" 20
+      die "kafka: could not add the $mechanism credentials (log: $KAFKA_DIR/scram.log)"
+    fi
+  done
   kafka_scram_marker >"$KAFKA_DIR/scram.done"
 }
 
