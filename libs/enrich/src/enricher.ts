@@ -78,6 +78,11 @@ export interface DocView {
   path: string | null;
   /** Ids from the root down to the parent. */
   ancestorIds: number[];
+  /**
+   * The inode's newest change in the batch. Its logical time is the document's version: the
+   * state may already be newer, and then the event carrying that newer version rewrites the
+   * document with its own last_* fields (a version taken from the state would make it a 409).
+   */
   last: FileEvent;
 }
 
@@ -167,9 +172,11 @@ export class Enricher {
     await this.prefetch(rows);
 
     const events: FileEvent[] = [];
-    const lastKept = new Map<number, FileEvent>();
+    // The newest kept change of each inode (reads change nothing the index shows): the search
+    // document takes its version and its last_* fields from this one event, so a document that
+    // loses a version race (409) keeps fields that belong together.
+    const lastWritten = new Map<number, FileEvent>();
     const moves: MoveView[] = [];
-    const written = new Set<number>();
     let filtered = 0;
     rows.forEach((row, index) => {
       const cached = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
@@ -187,8 +194,7 @@ export class Enricher {
         return;
       }
       events.push(event);
-      lastKept.set(row.inodeId, event);
-      if (row.operation !== 'ACCESS') written.add(row.inodeId);
+      if (row.operation !== 'ACCESS') lastWritten.set(row.inodeId, event);
       // Sent whether or not the old path is known: the search sink finds the descendants by the
       // directory's id, so a replayed rename still fixes the documents written before it.
       if (row.operation === 'RENAME' && row.isDir && path !== null) {
@@ -203,14 +209,13 @@ export class Enricher {
 
     const deletes: EnrichResult['deletes'] = [];
     const upsertIds: number[] = [];
-    for (const [inodeId, event] of lastKept) {
+    for (const [inodeId, event] of lastWritten) {
       if (event.operation === 'DELETE') deletes.push({ inodeId, logicalTime: event.logicalTime });
-      // Reads change nothing the index shows: skip the write.
-      else if (written.has(inodeId)) upsertIds.push(inodeId);
+      else upsertIds.push(inodeId);
     }
-    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastKept);
+    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastWritten);
     const dead = this.poisonOf(events, states, orphans, waitedMs, batch.epoch);
-    const docs = await this.docs(states, lastKept);
+    const docs = await this.docs(states, lastWritten);
     const deadIds = new Set(dead.map((d) => d.logId));
     this.seqBase = seqBase + rows.length;
     this.metrics?.cacheBytes.set(this.cacheBytes);
@@ -236,7 +241,7 @@ export class Enricher {
    */
   private async currentStates(
     ids: number[],
-    lastKept: Map<number, FileEvent>,
+    lastWritten: Map<number, FileEvent>,
   ): Promise<{ states: InodeState[]; orphans: Set<number>; waitedMs: number }> {
     const delays = rereadDelays(this.config.orphanWaitMs);
     const started = Date.now();
@@ -250,7 +255,7 @@ export class Enricher {
       orphans = new Set(missing.filter((id) => !deleted.has(id)));
       pending = pending.filter((id) => {
         const state = found.get(id);
-        return state ? state.logicalTime < lastKept.get(id)!.logicalTime : orphans.has(id);
+        return state ? state.logicalTime < lastWritten.get(id)!.logicalTime : orphans.has(id);
       });
       const delay = delays[attempt];
       if (pending.length === 0 || delay === undefined) break;
@@ -307,7 +312,7 @@ export class Enricher {
     return dead;
   }
 
-  private async docs(states: InodeState[], lastKept: Map<number, FileEvent>): Promise<DocView[]> {
+  private async docs(states: InodeState[], lastWritten: Map<number, FileEvent>): Promise<DocView[]> {
     // States are current, so their parents may be directories this batch has not seen.
     await this.tree.ensure(
       states.map((s) => s.parentId),
@@ -319,7 +324,7 @@ export class Enricher {
         state,
         path: parentPath === null ? null : joinPath(parentPath, state.name),
         ancestorIds: this.tree.chain(state.parentId) ?? [],
-        last: lastKept.get(state.inodeId)!,
+        last: lastWritten.get(state.inodeId)!,
       };
     });
   }
