@@ -441,4 +441,72 @@ describe('runPipeline', () => {
     expect(src.pulled).toBe(40);
     expect(maxInflight).toBeLessThanOrEqual(2_000);
   });
+
+  it('keeps dead letters in the search sink when Kafka is off, or refuses them, before deleting their rows', async () => {
+    const recorded: string[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const poisoned = (from: number): ChunkLike => ({
+      rows: rows(from, 1),
+      poison: [
+        { logId: from + 1, raw: { log_id: from + 1, operation: 99 }, reason: 'unknown operation code 99' },
+      ],
+      final: true,
+      bytes: 200,
+    });
+    const elastic = {
+      apply: () => Promise.resolve({ rejected: [] }),
+      recordDeadLetters: (letters: { logId?: number; stage: string }[]) => {
+        // Recorded before the rows are deleted, or a crash in between would lose them.
+        for (const l of letters) expect(deleted).not.toContain(l.logId);
+        recorded.push(...letters.map((l) => `${l.logId}:${l.stage}`));
+        return Promise.resolve();
+      },
+    };
+    const done = start(
+      deps({
+        source: source([poisoned(1)], true),
+        elastic,
+        acker: {
+          oldestRows: noRows,
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+      }),
+      controller.signal,
+    );
+    await until(() => deleted.length >= 2, 'the rows deleted');
+    controller.abort();
+    await done;
+    expect(recorded).toEqual(['2:parse']);
+
+    // With Kafka on, only what the topic refuses goes to the search sink.
+    recorded.length = 0;
+    deleted.length = 0;
+    const second = new AbortController();
+    const run = start(
+      deps({
+        source: source([poisoned(10)], true),
+        elastic,
+        kafka: {
+          publish: () => Promise.resolve({ rejected: [] }),
+          publishDeadLetters: (letters) => Promise.resolve({ refused: letters }),
+        },
+        acker: {
+          oldestRows: noRows,
+          deleteRows: (ids) => {
+            deleted.push(...ids);
+            return Promise.resolve(ids.length);
+          },
+        },
+      }),
+      second.signal,
+    );
+    await until(() => deleted.length >= 2, 'the rows deleted');
+    second.abort();
+    await run;
+    expect(recorded).toEqual(['11:parse']);
+  });
 });
