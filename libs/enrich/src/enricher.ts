@@ -176,6 +176,9 @@ export class Enricher {
     // document takes its version and its last_* fields from this one event, so a document that
     // loses a version race (409) keeps fields that belong together.
     const lastWritten = new Map<number, FileEvent>();
+    // Filters decide what is published, never that the index keeps a gone inode or a stale
+    // path: deletes and directory moves reach the search sink whether or not their event passes.
+    const deletedAll = new Map<number, number>();
     const moves: MoveView[] = [];
     let filtered = 0;
     rows.forEach((row, index) => {
@@ -189,12 +192,7 @@ export class Enricher {
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
       const event = this.toEvent(row, batch.epoch, seqBase + index, path, oldPath);
-      if (!this.filter.keep(event, this.tagOf(row))) {
-        filtered++;
-        return;
-      }
-      events.push(event);
-      if (row.operation !== 'ACCESS') lastWritten.set(row.inodeId, event);
+      if (row.operation === 'DELETE') deletedAll.set(row.inodeId, row.logicalTime);
       // Sent whether or not the old path is known: the search sink finds the descendants by the
       // directory's id, so a replayed rename still fixes the documents written before it.
       if (row.operation === 'RENAME' && row.isDir && path !== null) {
@@ -205,13 +203,19 @@ export class Enricher {
           newAncestorIds: this.tree.chain(row.inodeId) ?? [],
         });
       }
+      if (!this.filter.keep(event, this.tagOf(row))) {
+        filtered++;
+        return;
+      }
+      events.push(event);
+      if (row.operation !== 'ACCESS') lastWritten.set(row.inodeId, event);
     });
 
     const deletes: EnrichResult['deletes'] = [];
     const upsertIds: number[] = [];
+    for (const [inodeId, logicalTime] of deletedAll) deletes.push({ inodeId, logicalTime });
     for (const [inodeId, event] of lastWritten) {
-      if (event.operation === 'DELETE') deletes.push({ inodeId, logicalTime: event.logicalTime });
-      else upsertIds.push(inodeId);
+      if (event.operation !== 'DELETE' && !deletedAll.has(inodeId)) upsertIds.push(inodeId);
     }
     const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastWritten);
     const dead = this.poisonOf(events, states, orphans, waitedMs, batch.epoch);

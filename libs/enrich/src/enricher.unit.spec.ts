@@ -253,6 +253,40 @@ describe('Enricher', () => {
   });
 });
 
+describe('Enricher and filters', () => {
+  it('still deletes the document of an inode whose DELETE the operation filter leaves out', async () => {
+    const db = world();
+    db.logged.set(40, { inodeId: 40, parentId: 4, name: 'gone', isDir: false, deletePending: true });
+    const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['CREATE'] });
+    const result = await new Enricher(config, db, filter).enrich(
+      batch([row('DELETE', 40, 4, 'gone', { logicalTime: 3 })]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.filtered).toBe(1);
+    expect(result.deletes).toEqual([{ inodeId: 40, logicalTime: 3 }]);
+  });
+
+  it('still moves the documents below a directory moved out of the included subtree', async () => {
+    const db = world();
+    db.addInode({ inodeId: 50, parentId: 3, name: 'elsewhere', isDir: true });
+    db.addInode({ inodeId: 51, parentId: 50, name: 'd', isDir: true, logicalTime: 2 });
+    const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/p/data/**'] });
+    const enricher = new Enricher(config, db, filter);
+    await enricher.enrich(batch([row('CREATE', 51, 4, 'd', { isDir: true })]));
+    const result = await enricher.enrich(
+      batch([row('RENAME', 51, 50, 'd', { isDir: true, logicalTime: 2 })]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.moves).toEqual([
+      expect.objectContaining({
+        dirInodeId: 51,
+        oldPath: '/Projects/p/data/d',
+        newPath: '/Projects/p/elsewhere/d',
+      }),
+    ]);
+  });
+});
+
 describe('rereadDelays', () => {
   it('starts short, doubles up to a second, and adds up to the configured wait', () => {
     expect(rereadDelays(1_935)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 660]);
