@@ -88,6 +88,8 @@ export interface DocView {
 
 export interface MoveView {
   dirInodeId: number;
+  /** The batch's epoch: it orders this move against other moves of the same subtree. */
+  epoch: number;
   /** Null when unknown: the edge cache already showed the new place (see enrich()). */
   oldPath: string | null;
   newPath: string;
@@ -198,6 +200,7 @@ export class Enricher {
       if (row.operation === 'RENAME' && row.isDir && path !== null) {
         moves.push({
           dirInodeId: row.inodeId,
+          epoch: batch.epoch,
           oldPath,
           newPath: path,
           newAncestorIds: this.tree.chain(row.inodeId) ?? [],

@@ -82,6 +82,7 @@ describe('Enricher', () => {
     expect(result.moves).toEqual([
       {
         dirInodeId: 10,
+        epoch: 7,
         oldPath: '/Projects/p/data/old',
         newPath: '/Projects/p/data/new',
         newAncestorIds: [1, 2, 3, 4, 10],
@@ -105,7 +106,13 @@ describe('Enricher', () => {
     );
     expect(result.events.map((e) => [e.path, e.oldPath])).toEqual([['/Projects/p/data/new', null]]);
     expect(result.moves).toEqual([
-      { dirInodeId: 10, oldPath: null, newPath: '/Projects/p/data/new', newAncestorIds: [1, 2, 3, 4, 10] },
+      {
+        dirInodeId: 10,
+        epoch: 7,
+        oldPath: null,
+        newPath: '/Projects/p/data/new',
+        newAncestorIds: [1, 2, 3, 4, 10],
+      },
     ]);
   });
 

@@ -33,6 +33,7 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
         lastOperation: doc.last.operation,
         lastAppId: doc.last.app?.appId ?? null,
         lastCommitTsMs: doc.last.commitTsMs,
+        pathEpoch: doc.last.epoch,
       },
     });
   }
@@ -40,6 +41,7 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
     changes.push({
       kind: 'move',
       dirInodeId: m.dirInodeId,
+      epoch: m.epoch,
       oldPath: m.oldPath,
       newPath: m.newPath,
       // The enricher's chain ends with the directory itself; the sink wants its ancestors only

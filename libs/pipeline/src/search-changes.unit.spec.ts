@@ -9,12 +9,19 @@ describe('searchChanges', () => {
       filtered: 0,
       docs: [],
       deletes: [{ inodeId: 7, logicalTime: 3 }],
-      moves: [{ dirInodeId: 10, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5, 10] }],
+      moves: [{ dirInodeId: 10, epoch: 4, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5, 10] }],
       dead: [],
     };
     expect(searchChanges(result)).toEqual([
       { kind: 'delete', inodeId: 7, logicalTime: 3 },
-      { kind: 'move', dirInodeId: 10, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5] },
+      {
+        kind: 'move',
+        dirInodeId: 10,
+        epoch: 4,
+        oldPath: '/a/old',
+        newPath: '/b/new',
+        newAncestorIds: [1, 5],
+      },
     ]);
   });
 
