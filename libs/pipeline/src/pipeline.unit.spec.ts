@@ -63,6 +63,17 @@ const enricher = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noRows = (): Promise<{ logId: number; commitTsMs: number }[]> => Promise.resolve([]);
 
+/** An acknowledger that remembers what it deleted. */
+function recordingAcker(deleted: number[]): PipelineDeps['acker'] {
+  return {
+    oldestRows: noRows,
+    deleteRows: (ids) => {
+      deleted.push(...ids);
+      return Promise.resolve(ids.length);
+    },
+  };
+}
+
 /** Polls until `condition` holds: a wait on what the test needs, not on the clock. */
 async function until(
   condition: () => boolean | Promise<boolean>,
@@ -160,13 +171,7 @@ describe('runPipeline', () => {
           },
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -196,13 +201,7 @@ describe('runPipeline', () => {
               : Promise.reject(new EpipeError('SINK_KAFKA', 'broker down', { retriable: true })),
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -260,13 +259,7 @@ describe('runPipeline', () => {
             deletes: [{ inodeId: 1, logicalTime: 1 }],
           }),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       new AbortController().signal,
     );
@@ -295,13 +288,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       controller.signal,
     );
@@ -352,13 +339,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       controller.signal,
     );
@@ -467,13 +448,7 @@ describe('runPipeline', () => {
       deps({
         source: source([poisoned(1)], true),
         elastic,
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       controller.signal,
     );
@@ -494,13 +469,7 @@ describe('runPipeline', () => {
           publish: () => Promise.resolve({ rejected: [] }),
           publishDeadLetters: (letters) => Promise.resolve({ refused: letters }),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       second.signal,
     );
