@@ -165,6 +165,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['cache'] as const,
       registers: [registry],
     }),
+    unresolved: new Counter({
+      name: `${prefix}enrich_unresolved_total`,
+      help: 'Enrichment lookups that found nothing, leaving a field of the event empty, by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
     cacheBytes: new Gauge({
       name: `${prefix}enrich_cache_bytes`,
       help: 'Estimated bytes held by the enrichment caches together (bounded by enrich.cacheMaxBytes)',

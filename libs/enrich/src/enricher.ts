@@ -122,6 +122,8 @@ export class Enricher {
   private readonly contexts: ByteBoundedCache<string, ExecutionContext | null>;
   private readonly tags: ByteBoundedCache<number, string | null>;
   private seqBase = 0;
+  /** Lookups that found nothing in this batch, by field; reported when it succeeds. */
+  private unresolved = { path: 0, project: 0, dataset: 0, user: 0, app: 0 };
 
   constructor(
     private readonly config: EnrichConfig,
@@ -169,6 +171,7 @@ export class Enricher {
   }
 
   private async enrichBatch(batch: Batch): Promise<EnrichResult> {
+    this.unresolved = { path: 0, project: 0, dataset: 0, user: 0, app: 0 };
     const seqBase = batch.part === 0 ? 0 : this.seqBase;
     const rows = batch.rows;
     await this.prefetch(rows);
@@ -226,6 +229,8 @@ export class Enricher {
     const deadIds = new Set(dead.map((d) => d.logId));
     this.seqBase = seqBase + rows.length;
     this.metrics?.cacheBytes.set(this.cacheBytes);
+    for (const [field, count] of Object.entries(this.unresolved))
+      if (count > 0) this.metrics?.unresolved.inc({ field }, count);
     return {
       events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
       filtered,
@@ -409,6 +414,17 @@ export class Enricher {
     path: string | null,
     oldPath: string | null,
   ): FileEvent {
+    const fromPath = namesFromPath(path ?? oldPath);
+    const project = row.projectId === null ? null : (this.projects.get(row.projectId) ?? fromPath.project);
+    const dataset = row.datasetId === null ? null : (this.datasets.get(row.datasetId) ?? fromPath.dataset);
+    const user = this.users.get(row.userId) ?? null;
+    const context = row.appId === null ? null : this.contexts.get(row.appId);
+    const unresolved = this.unresolved;
+    if (path === null) unresolved.path++;
+    if (row.projectId !== null && project === null) unresolved.project++;
+    if (row.datasetId !== null && dataset === null) unresolved.dataset++;
+    if (user === null) unresolved.user++;
+    if (row.appId !== null && !context) unresolved.app++;
     return {
       schema: FILE_EVENT_SCHEMA,
       schemaVersion: FILE_EVENT_SCHEMA_VERSION,
@@ -424,13 +440,11 @@ export class Enricher {
       name: row.name,
       path,
       oldPath,
-      project:
-        row.projectId === null ? null : { id: row.projectId, name: this.projects.get(row.projectId) ?? null },
-      dataset:
-        row.datasetId === null ? null : { id: row.datasetId, name: this.datasets.get(row.datasetId) ?? null },
-      user: { id: row.userId, name: this.users.get(row.userId) ?? null },
+      project: row.projectId === null ? null : { id: row.projectId, name: project },
+      dataset: row.datasetId === null ? null : { id: row.datasetId, name: dataset },
+      user: { id: row.userId, name: user },
       xattrName: row.xattrName,
-      app: row.appId === null ? null : (this.contexts.get(row.appId) ?? emptyContext(row.appId)),
+      app: row.appId === null ? null : (context ?? emptyContext(row.appId)),
       commitTsMs: row.commitTsMs,
     };
   }
@@ -438,6 +452,16 @@ export class Enricher {
 
 function letter(event: FileEvent, epoch: number, reason: string): DeadLetter {
   return { logId: event.logId, inodeId: event.inodeId, stage: 'enrich', reason, row: event, epoch };
+}
+
+/**
+ * A project is `/Projects/<project>`, a dataset a directory below it: when the projects or
+ * datasets row is gone (a deleted dataset's rows still in the log), the path still names them.
+ */
+export function namesFromPath(path: string | null): { project: string | null; dataset: string | null } {
+  const segments = path?.split('/') ?? [];
+  if (segments[1] !== 'Projects') return { project: null, dataset: null };
+  return { project: segments[2] || null, dataset: segments[3] || null };
 }
 
 function emptyContext(appId: string): ExecutionContext {

@@ -1,6 +1,6 @@
 import type { Batch, LogRow, OperationName } from '@epipe/core';
 import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
-import { Enricher, type EnrichConfig, rereadDelays } from './enricher';
+import { Enricher, type EnrichConfig, namesFromPath, rereadDelays } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
 import type { MetadataReader } from './reader';
 
@@ -207,7 +207,8 @@ describe('Enricher', () => {
     expect(known!.project).toEqual({ id: 5, name: 'p' });
     expect(known!.user).toEqual({ id: 1, name: 'alice' });
     expect(known!.app).toMatchObject({ jobName: 'train', pipelineName: 'daily', pipelineRun: 'r1' });
-    expect(unknown!.project).toEqual({ id: 6, name: null });
+    // No projects row: the path still names the project.
+    expect(unknown!.project).toEqual({ id: 6, name: 'p' });
     expect(unknown!.user).toEqual({ id: 9, name: null });
     expect(unknown!.app).toEqual({
       appId: 'application_9_0009',
@@ -291,6 +292,41 @@ describe('Enricher and filters', () => {
         newPath: '/Projects/p/elsewhere/d',
       }),
     ]);
+  });
+});
+
+describe('names the lookups miss', () => {
+  it('reads project and dataset names from the path when their rows are gone, and counts what stays unknown', async () => {
+    const db = world();
+    db.addInode({ inodeId: 60, parentId: 4, name: 'f', logicalTime: 1 });
+    const unresolved = new Map<string, number>();
+    const metrics = {
+      cacheHits: { inc: () => undefined },
+      cacheMisses: { inc: () => undefined },
+      cacheBytes: { set: () => undefined },
+      unresolved: {
+        inc: ({ field }: { field: string }, n: number) =>
+          unresolved.set(field, (unresolved.get(field) ?? 0) + n),
+      },
+    };
+    // Project 5 is known; dataset 9 and user 77 are not; app x has no execution context.
+    const result = await new Enricher(config, db, undefined, metrics).enrich(
+      batch([
+        row('CREATE', 60, 4, 'f', { projectId: 5, datasetId: 9, userId: 77, appId: 'application_9_0009' }),
+      ]),
+    );
+    const [event] = result.events;
+    expect(event!.project).toEqual({ id: 5, name: 'p' });
+    expect(event!.dataset).toEqual({ id: 9, name: 'data' });
+    expect(event!.user).toEqual({ id: 77, name: null });
+    expect(Object.fromEntries(unresolved)).toEqual({ user: 1, app: 1 });
+  });
+
+  it('takes project and dataset from /Projects/<project>/<dataset>/...', () => {
+    expect(namesFromPath('/Projects/p/data/x/y')).toEqual({ project: 'p', dataset: 'data' });
+    expect(namesFromPath('/Projects/p')).toEqual({ project: 'p', dataset: null });
+    expect(namesFromPath('/tmp/x')).toEqual({ project: null, dataset: null });
+    expect(namesFromPath(null)).toEqual({ project: null, dataset: null });
   });
 });
 
