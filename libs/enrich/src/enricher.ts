@@ -465,7 +465,16 @@ export function namesFromPath(path: string | null): { project: string | null; da
 }
 
 function emptyContext(appId: string): ExecutionContext {
-  return { appId, jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null };
+  return {
+    appId,
+    jobId: null,
+    jobName: null,
+    jobProject: null,
+    jobExecutionId: null,
+    pipelineName: null,
+    pipelineRunId: null,
+    pipelineRun: null,
+  };
 }
 
 function ids<T>(values: (T | null)[]): T[] {

@@ -53,7 +53,10 @@ function world(): MemoryMetadataReader {
   db.apps.set('application_1_0001', {
     appId: 'application_1_0001',
     jobName: 'train',
+    jobId: 7,
+    jobProject: 'p',
     jobExecutionId: 3,
+    pipelineRunId: 2,
     pipelineName: 'daily',
     pipelineRun: 'r1',
   });
@@ -213,7 +216,10 @@ describe('Enricher', () => {
     expect(unknown!.app).toEqual({
       appId: 'application_9_0009',
       jobName: null,
+      jobId: null,
+      jobProject: null,
       jobExecutionId: null,
+      pipelineRunId: null,
       pipelineName: null,
       pipelineRun: null,
     });
@@ -371,7 +377,10 @@ describe('Enricher retried after a failed read', () => {
     db.apps.set('application_1_0002', {
       appId: 'application_1_0002',
       jobName: 'etl',
+      jobId: 7,
+      jobProject: 'p',
       jobExecutionId: 4,
+      pipelineRunId: 2,
       pipelineName: null,
       pipelineRun: null,
     });
