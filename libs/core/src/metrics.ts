@@ -109,7 +109,8 @@ export function createMetrics(registry = new Registry()) {
     }),
     filtered: new Counter({
       name: `${prefix}filtered_rows_total`,
-      help: 'Rows dropped by filter rules',
+      help: 'Rows left out of the published events by the filter, by the rule that decided (operation, tag, untagged, include, exclude)',
+      labelNames: ['rule'] as const,
       registers: [registry],
     }),
     deadLetters: new Counter({

@@ -40,7 +40,11 @@ const numberKeyed =
   (_key: number, value: V): number =>
     ENTRY_BYTES + valueBytes(value);
 const nameBytes = numberKeyed<string>(stringBytes);
-const tagBytes = numberKeyed<string | null>(stringBytes);
+const tagBytes = numberKeyed<Readonly<Record<string, string>> | null>((tags) =>
+  tags === null
+    ? 0
+    : OBJECT_BYTES + Object.entries(tags).reduce((n, [k, v]) => n + stringBytes(k) + stringBytes(v), 0),
+);
 const contextBytes = (key: string, value: ExecutionContext | null): number =>
   ENTRY_BYTES +
   stringBytes(key) +
@@ -67,9 +71,10 @@ export function rereadDelays(totalMs: number): number[] {
 
 /** Decides which events are published; the filter stage implements it. */
 export interface EventFilter {
-  /** The xattr whose value, on the inode or its nearest tagged ancestor, feeds keep(); or null. */
-  readonly tagName: string | null;
-  keep(event: FileEvent, tag: string | null): boolean;
+  /** The xattrs the rules read, on the inode or its nearest ancestor that has any of them. */
+  readonly tagNames: readonly string[];
+  /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
+  decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): { keep: boolean; rule: string };
 }
 
 /** The state a search document shows: the inode now, where it is now. */
@@ -101,13 +106,15 @@ export interface EnrichResult {
   /** Events that passed the filter, in batch order. */
   events: FileEvent[];
   filtered: number;
+  /** Filtered rows by the rule that dropped them. */
+  filteredBy?: Record<string, number>;
   docs: DocView[];
   deletes: { inodeId: number; logicalTime: number }[];
   moves: MoveView[];
   dead: DeadLetter[];
 }
 
-const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
+const KEEP_ALL: EventFilter = { tagNames: [], decide: () => ({ keep: true, rule: 'kept' }) };
 
 /**
  * Turns a batch's log rows into events with path, project, dataset, user and execution context,
@@ -120,7 +127,7 @@ export class Enricher {
   private readonly projects: ByteBoundedCache<number, string>;
   private readonly datasets: ByteBoundedCache<number, string>;
   private readonly contexts: ByteBoundedCache<string, ExecutionContext | null>;
-  private readonly tags: ByteBoundedCache<number, string | null>;
+  private readonly tags: ByteBoundedCache<number, Readonly<Record<string, string>> | null>;
   private seqBase = 0;
   /** Lookups that found nothing in this batch, by field; reported when it succeeds. */
   private unresolved = { path: 0, project: 0, dataset: 0, user: 0, app: 0 };
@@ -186,6 +193,7 @@ export class Enricher {
     const deletedAll = new Map<number, number>();
     const moves: MoveView[] = [];
     let filtered = 0;
+    const filteredBy: Record<string, number> = {};
     rows.forEach((row, index) => {
       const cached = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
       const parentPath = this.tree.path(row.parentId);
@@ -209,8 +217,10 @@ export class Enricher {
           newAncestorIds: this.tree.chain(row.inodeId) ?? [],
         });
       }
-      if (!this.filter.keep(event, this.tagOf(row))) {
+      const verdict = this.filter.decide(event, this.tagOf(row));
+      if (!verdict.keep) {
         filtered++;
+        filteredBy[verdict.rule] = (filteredBy[verdict.rule] ?? 0) + 1;
         return;
       }
       events.push(event);
@@ -234,6 +244,7 @@ export class Enricher {
     return {
       events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
       filtered,
+      filteredBy,
       docs,
       deletes,
       moves,
@@ -382,27 +393,35 @@ export class Enricher {
   }
 
   private async prefetchTags(rows: readonly LogRow[]): Promise<void> {
-    const tagName = this.filter.tagName;
-    if (!tagName) return;
+    const tagNames = this.filter.tagNames;
+    if (tagNames.length === 0) return;
     // A tag changed in this batch is re-read: the batch sees the tag's newest value.
-    for (const r of rows) if (r.xattrName === tagName) this.tags.delete(r.inodeId);
+    for (const r of rows)
+      if (r.xattrName !== null && tagNames.includes(r.xattrName)) this.tags.delete(r.inodeId);
     const wanted = new Set<number>();
     for (const r of rows) {
       wanted.add(r.inodeId);
       for (const id of this.tree.chain(r.parentId) ?? []) wanted.add(id);
     }
-    await fillNullable(this.tags, [...wanted], (ids) => this.reader.xattrValues(tagName, ids));
+    await fillNullable(this.tags, [...wanted], async (ids) => {
+      const byInode = new Map<number, Record<string, string>>();
+      const values = await Promise.all(tagNames.map((name) => this.reader.xattrValues(name, ids)));
+      values.forEach((found, i) => {
+        for (const [id, value] of found) byInode.set(id, { ...byInode.get(id), [tagNames[i]!]: value });
+      });
+      return byInode;
+    });
   }
 
-  /** The tag on the inode or its nearest tagged ancestor. */
-  private tagOf(row: LogRow): string | null {
-    if (!this.filter.tagName) return null;
+  /** The rules' xattrs on the inode, or else on its nearest ancestor that has any of them. */
+  private tagOf(row: LogRow): Readonly<Record<string, string>> | null {
+    if (this.filter.tagNames.length === 0) return null;
     const own = this.tags.get(row.inodeId);
-    if (own !== undefined && own !== null) return own;
+    if (own) return own;
     const chain = this.tree.chain(row.parentId) ?? [];
     for (let i = chain.length - 1; i >= 0; i--) {
-      const value = this.tags.get(chain[i]!);
-      if (value !== undefined && value !== null) return value;
+      const tags = this.tags.get(chain[i]!);
+      if (tags) return tags;
     }
     return null;
   }

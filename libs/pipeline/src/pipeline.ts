@@ -125,7 +125,8 @@ export async function runPipeline(
             : await call('delete acknowledged rows', 'mysql', () => deps.acker.deleteRows(ids));
         metrics.rowsAcked.inc(deleted);
         if (ids.length > 0) deps.onProgress?.(batch);
-        metrics.filtered.inc(result.filtered);
+        for (const [rule, count] of Object.entries(result.filteredBy ?? {}))
+          metrics.filtered.inc({ rule }, count);
         const now = Date.now();
         let newest = 0;
         for (const r of batch.rows) {
