@@ -81,11 +81,13 @@ test: setup
 demo: build up
 	set -a; source .stack/env; set +a; node services/demo/dist/main.js
 
-# The memory fault scenarios at a million rows (one transaction, and a backlog) instead of
+# The soak (test/soak: 100 SIGKILLs and an outage of each service in one run, then the checker),
+# and the memory fault scenarios at a million rows (one transaction, and a backlog) instead of
 # `make test`'s hundred thousand; prints peak RSS and durations. Leaves the stack up.
 .PHONY: test-soak
 test-soak: build up
 	set -a; source .stack/env; set +a; EPIPE_SOAK=1 npx jest --selectProjects faults --runInBand -- test/faults/memory
+	set -a; source .stack/env; set +a; npx jest --selectProjects soak --runInBand
 
 # The benchmark (bench/README.md): `bench` is the quick run (under 10 minutes), `bench-full` the big one.
 bench: build up

@@ -30,6 +30,13 @@ module.exports = {
     },
     {
       ...common,
+      displayName: 'soak',
+      testMatch: ['<rootDir>/**/*.soak.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/int-setup.ts'],
+    },
+    {
+      ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/**/*.fault.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],

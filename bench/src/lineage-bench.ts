@@ -54,7 +54,10 @@ const rand = rng(42);
 const ctx = (i: number): ExecutionContext => ({
   appId: `application_1700000000000_${String(i).padStart(6, '0')}`,
   jobName: `job_${i % 500}`,
+  jobId: null,
+  jobProject: null,
   jobExecutionId: i,
+  pipelineRunId: null,
   pipelineName: i % 3 === 0 ? 'daily' : null,
   pipelineRun: i % 3 === 0 ? `run_${i % 97}` : null,
 });

@@ -29,7 +29,10 @@ export function sampleEvent(i: number, source = 'bench'): FileEvent {
     app: {
       appId: 'application_1700000000000_0001',
       jobName: 'feature_engineering',
+      jobId: 7,
+      jobProject: 'p',
       jobExecutionId: 1,
+      pipelineRunId: 2,
       pipelineName: 'daily_refresh',
       pipelineRun: 'run_1700000000000',
     },

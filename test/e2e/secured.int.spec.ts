@@ -233,6 +233,14 @@ function errorLines(logFile: string): LogLine[] {
       /^mariadb: .*TLS handshake failed: the server certificate/,
     ],
     [
+      'a MariaDB client certificate of an untrusted CA',
+      () => ({
+        EPIPE_MYSQL_TLS_CERT_FILE: join(tlsDir, 'untrusted-client.pem'),
+        EPIPE_MYSQL_TLS_KEY_FILE: join(tlsDir, 'untrusted-client.key'),
+      }),
+      /^mariadb: .*TLS handshake failed: the server refused the client certificate/,
+    ],
+    [
       'a wrong Kafka SASL password',
       () => ({ EPIPE_KAFKA_SASL_PASSWORD_FILE: writeSecret('wrong-kafka', wrong) }),
       /^kafka: starting the kafka sink \(brokers [^)]+\): SASL authentication failed/,
@@ -241,6 +249,14 @@ function errorLines(logFile: string): LogLine[] {
       'an untrusted Kafka certificate',
       () => ({ EPIPE_KAFKA_TLS_CA_FILE: join(tlsDir, 'untrusted-ca.pem') }),
       /^kafka: starting the kafka sink \(brokers [^)]+\): TLS handshake failed: the server certificate/,
+    ],
+    [
+      'a Kafka client certificate of an untrusted CA',
+      () => ({
+        EPIPE_KAFKA_TLS_CERT_FILE: join(tlsDir, 'untrusted-client.pem'),
+        EPIPE_KAFKA_TLS_KEY_FILE: join(tlsDir, 'untrusted-client.key'),
+      }),
+      /^kafka: starting the kafka sink \(brokers [^)]+\): TLS handshake failed: the server refused the client certificate/,
     ],
     [
       'a wrong Elasticsearch password',

@@ -22,13 +22,14 @@ describe('fault: MariaDB restarted during load', () => {
     await healPool(s);
     const { report, problems } = await s.check(`MariaDB restarted (down ${outage.outageS} s) during load`);
     process.stdout.write(
-      `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering), ${s.nameNode.connectionRetries} retried by the writers; /readyz: ${outage.readiness}\n`,
+      `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering, ${outage.operationsAfterRestart} after the restart), ${s.nameNode.connectionRetries} retried by the writers; /readyz: ${outage.readiness}\n`,
     );
     expect(problems).toEqual([]);
     expect(report.losses).toBe(0);
     expect(s.nameNode.connectionRetries).toBeGreaterThan(0);
-    // Writes stop with the database; those made while epipe reconnects and recovers must arrive.
-    expect(outage.operationsWhileRecovering).toBeGreaterThan(0);
+    // Writes stop with the database (the writers' retries above show they were trying); writes
+    // resume with it, and the daemon must take them from a fresh lifetime.
+    expect(outage.operationsAfterRestart).toBeGreaterThan(0);
     expect(s.daemon.running).toBe(true);
     expect(s.daemon.starts).toBe(1);
     // Nothing can be delivered without the database: never ready while it is stopped.

@@ -1,4 +1,4 @@
-import type { FileEvent } from '@epipe/core';
+import { type FileEvent, Operation } from '@epipe/core';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { uniqueName } from './env';
@@ -107,6 +107,9 @@ interface DbInode {
   owner: string;
   isDir: boolean;
   xattrs: Record<string, string>;
+  logicalTime: number;
+  /** The newest change's row (reads aside), from the audit table when it is installed. */
+  last?: { operation: string; appId: string | null; commitTsMs: number };
 }
 
 export interface SearchStateOptions {
@@ -119,6 +122,10 @@ export interface SearchStateOptions {
   maxXattrBytes?: number;
 }
 
+const OPERATION_BY_CODE = new Map<number, string>(
+  Object.entries(Operation).map(([name, code]) => [code, name]),
+);
+
 /** The database's inodes with their paths (computed here, independently of epipe). */
 export async function databaseInodes(
   pool: Pool,
@@ -126,7 +133,31 @@ export async function databaseInodes(
 ): Promise<Map<number, DbInode>> {
   const maxXattrBytes = options.maxXattrBytes ?? Number.POSITIVE_INFINITY;
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT i.id, i.parent_id, i.name, i.size, i.is_dir, u.name AS owner FROM inodes i JOIN fs_users u ON u.id = i.user_id',
+    'SELECT i.id, i.parent_id, i.name, i.size, i.is_dir, i.logical_time, u.name AS owner FROM inodes i JOIN fs_users u ON u.id = i.user_id',
+  );
+  const [audited] = await pool.query<RowDataPacket[]>(
+    "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'fs_log_audit'",
+  );
+  const lastRows =
+    Number(audited[0]!.n) > 0
+      ? (
+          await pool.query<RowDataPacket[]>(
+            `SELECT a.inode_id, a.operation, a.app_id, a.commit_ts_ms FROM fs_log_audit a
+             JOIN (SELECT inode_id, MAX(log_id) AS m FROM fs_log_audit WHERE operation <> ? GROUP BY inode_id) n
+               ON a.log_id = n.m`,
+            [Operation.ACCESS],
+          )
+        )[0]
+      : [];
+  const lastOf = new Map(
+    lastRows.map((r) => [
+      Number(r.inode_id),
+      {
+        operation: OPERATION_BY_CODE.get(Number(r.operation)) ?? String(r.operation),
+        appId: r.app_id === null ? null : String(r.app_id),
+        commitTsMs: Number(r.commit_ts_ms),
+      },
+    ]),
   );
   const [xrows] = await pool.query<RowDataPacket[]>('SELECT inode_id, namespace, name, value FROM xattrs');
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
@@ -154,6 +185,8 @@ export async function databaseInodes(
       owner: String(r.owner),
       isDir: Boolean(r.is_dir),
       xattrs: {},
+      logicalTime: Number(r.logical_time),
+      ...(lastOf.has(id) ? { last: lastOf.get(id)! } : {}),
     });
   }
   for (const x of xrows) {
@@ -172,6 +205,10 @@ interface SearchDoc {
   owner: string;
   is_dir: boolean;
   xattrs?: Record<string, string>;
+  logical_time: number;
+  last_operation: string;
+  last_app_id: string | null;
+  last_commit_ts: number;
 }
 
 export async function searchDocuments(esUrl: string, index: string): Promise<Map<number, SearchDoc>> {
@@ -181,7 +218,18 @@ export async function searchDocuments(esUrl: string, index: string): Promise<Map
   for (;;) {
     const body: Record<string, unknown> = {
       size: 5000,
-      _source: ['path', 'ancestor_ids', 'size', 'owner', 'is_dir', 'xattrs'],
+      _source: [
+        'path',
+        'ancestor_ids',
+        'size',
+        'owner',
+        'is_dir',
+        'xattrs',
+        'logical_time',
+        'last_operation',
+        'last_app_id',
+        'last_commit_ts',
+      ],
       sort: [{ inode_id: 'asc' }],
       query: { match_all: {} },
     };
@@ -232,6 +280,20 @@ export async function checkSearchState(
       problems.push(`inode ${id} ${inode.path}: size ${doc.size} != ${inode.size}`);
     if (doc.owner !== inode.owner)
       problems.push(`inode ${id} ${inode.path}: owner ${doc.owner} != ${inode.owner}`);
+    if (doc.logical_time !== inode.logicalTime)
+      problems.push(`inode ${id} ${inode.path}: logical_time ${doc.logical_time} != ${inode.logicalTime}`);
+    // The last_* fields describe the newest change, all from one row (see the enricher's DocView).
+    const last = inode.last;
+    if (
+      last &&
+      (doc.last_operation !== last.operation ||
+        doc.last_app_id !== last.appId ||
+        Number(doc.last_commit_ts) !== last.commitTsMs)
+    ) {
+      problems.push(
+        `inode ${id} ${inode.path}: last change ${doc.last_operation}/${doc.last_app_id}/${doc.last_commit_ts} != ${last.operation}/${last.appId}/${last.commitTsMs}`,
+      );
+    }
     if (JSON.stringify(sorted(doc.xattrs ?? {})) !== JSON.stringify(sorted(inode.xattrs))) {
       problems.push(
         `inode ${id} ${inode.path}: xattrs ${JSON.stringify(doc.xattrs).slice(0, 300)} != ${JSON.stringify(inode.xattrs).slice(0, 300)}`,

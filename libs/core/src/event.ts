@@ -20,9 +20,13 @@ export class EventId {
 
 export interface ExecutionContext {
   appId: string;
+  /** Job names are unique only within a project: jobId, or jobProject with jobName, names it. */
+  jobId: number | null;
   jobName: string | null;
+  jobProject: string | null;
   jobExecutionId: number | null;
   pipelineName: string | null;
+  pipelineRunId: number | null;
   pipelineRun: string | null;
 }
 

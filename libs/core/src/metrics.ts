@@ -109,7 +109,8 @@ export function createMetrics(registry = new Registry()) {
     }),
     filtered: new Counter({
       name: `${prefix}filtered_rows_total`,
-      help: 'Rows dropped by filter rules',
+      help: 'Rows left out of the published events by the filter, by the rule that decided (operation, tag, untagged, include, exclude)',
+      labelNames: ['rule'] as const,
       registers: [registry],
     }),
     deadLetters: new Counter({
@@ -179,6 +180,12 @@ export function createMetrics(registry = new Registry()) {
       name: `${prefix}enrich_cache_hits_total`,
       help: 'Enrichment cache hits, by cache',
       labelNames: ['cache'] as const,
+      registers: [registry],
+    }),
+    unresolved: new Counter({
+      name: `${prefix}enrich_unresolved_total`,
+      help: 'Enrichment lookups that found nothing, leaving a field of the event empty, by field',
+      labelNames: ['field'] as const,
       registers: [registry],
     }),
     cacheBytes: new Gauge({

@@ -57,6 +57,21 @@ describe('tlsFailureReason', () => {
     );
   });
 
+  it('names a client certificate the server refused', () => {
+    const refused = Object.assign(new Error('ssl3_read_bytes:tlsv1 alert unknown ca'), {
+      code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+    });
+    expect(tlsFailureReason(refused)).toBe(
+      'the server refused the client certificate (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)',
+    );
+    expect(tlsFailureReason(new Error('Connection error: sslv3 alert certificate unknown'))).toBe(
+      'the server refused the client certificate',
+    );
+    expect(
+      tlsFailureReason(Object.assign(new Error('x'), { code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' })),
+    ).toMatch(/refused the TLS handshake/);
+  });
+
   it('says nothing about other failures', () => {
     expect(tlsFailureReason(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeUndefined();
     expect(tlsFailureReason('a string')).toBeUndefined();

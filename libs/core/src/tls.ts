@@ -18,7 +18,17 @@ const TLS_CODES: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer with TLS',
 };
 
+/** TLS alerts the server sends when it does not accept the client certificate. */
+const CLIENT_CERT_ALERTS = new Set([
+  'UNKNOWN_CA',
+  'BAD_CERTIFICATE',
+  'CERTIFICATE_UNKNOWN',
+  'CERTIFICATE_REQUIRED',
+]);
+const CLIENT_CERT_REFUSED = 'the server refused the client certificate';
+
 const TLS_MESSAGES: [RegExp, string][] = [
+  [/alert (unknown ca|bad certificate|certificate unknown|certificate required)/i, CLIENT_CERT_REFUSED],
   [/self[- ]signed certificate in certificate chain/i, TLS_CODES.SELF_SIGNED_CERT_IN_CHAIN!],
   [/self[- ]signed certificate/i, TLS_CODES.DEPTH_ZERO_SELF_SIGNED_CERT!],
   [/unable to verify the first certificate/i, TLS_CODES.UNABLE_TO_VERIFY_LEAF_SIGNATURE!],
@@ -39,6 +49,12 @@ export function tlsFailureReason(err: unknown): string | undefined {
       if (known) return `${known} (${code})`;
       // A CA, certificate or key file OpenSSL cannot parse.
       if (code.startsWith('ERR_OSSL_')) return `a TLS file cannot be used (${code})`;
+      // The server ended the handshake with an alert: about our certificate, or another refusal.
+      const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(\w+)$/.exec(code)?.[1];
+      if (alert !== undefined) {
+        if (CLIENT_CERT_ALERTS.has(alert)) return `${CLIENT_CERT_REFUSED} (${code})`;
+        return `the server refused the TLS handshake (${code})`;
+      }
     }
     if (typeof message === 'string') {
       for (const [pattern, reason] of TLS_MESSAGES) if (pattern.test(message)) return reason;

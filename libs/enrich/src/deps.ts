@@ -11,6 +11,8 @@ export interface EnrichMetrics {
   cacheMisses: { inc(labels: { cache: string }, value: number): void };
   /** Estimated bytes all caches hold together. */
   cacheBytes: { set(value: number): void };
+  /** Lookups that found nothing (path, project, dataset, user, app), which leave a field empty. */
+  unresolved: { inc(labels: { field: string }, value: number): void };
 }
 
 export interface EnrichDeps {

@@ -40,7 +40,11 @@ const numberKeyed =
   (_key: number, value: V): number =>
     ENTRY_BYTES + valueBytes(value);
 const nameBytes = numberKeyed<string>(stringBytes);
-const tagBytes = numberKeyed<string | null>(stringBytes);
+const tagBytes = numberKeyed<Readonly<Record<string, string>> | null>((tags) =>
+  tags === null
+    ? 0
+    : OBJECT_BYTES + Object.entries(tags).reduce((n, [k, v]) => n + stringBytes(k) + stringBytes(v), 0),
+);
 const contextBytes = (key: string, value: ExecutionContext | null): number =>
   ENTRY_BYTES +
   stringBytes(key) +
@@ -67,9 +71,10 @@ export function rereadDelays(totalMs: number): number[] {
 
 /** Decides which events are published; the filter stage implements it. */
 export interface EventFilter {
-  /** The xattr whose value, on the inode or its nearest tagged ancestor, feeds keep(); or null. */
-  readonly tagName: string | null;
-  keep(event: FileEvent, tag: string | null): boolean;
+  /** The xattrs the rules read, on the inode or its nearest ancestor that has any of them. */
+  readonly tagNames: readonly string[];
+  /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
+  decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): { keep: boolean; rule: string };
 }
 
 /** The state a search document shows: the inode now, where it is now. */
@@ -78,11 +83,18 @@ export interface DocView {
   path: string | null;
   /** Ids from the root down to the parent. */
   ancestorIds: number[];
+  /**
+   * The inode's newest change in the batch. Its logical time is the document's version: the
+   * state may already be newer, and then the event carrying that newer version rewrites the
+   * document with its own last_* fields (a version taken from the state would make it a 409).
+   */
   last: FileEvent;
 }
 
 export interface MoveView {
   dirInodeId: number;
+  /** The batch's epoch: it orders this move against other moves of the same subtree. */
+  epoch: number;
   /** Null when unknown: the edge cache already showed the new place (see enrich()). */
   oldPath: string | null;
   newPath: string;
@@ -94,6 +106,8 @@ export interface EnrichResult {
   /** Events that passed the filter, in batch order. */
   events: FileEvent[];
   filtered: number;
+  /** Filtered rows by the rule that dropped them. */
+  filteredBy?: Record<string, number>;
   docs: DocView[];
   deletes: { inodeId: number; logicalTime: number }[];
   moves: MoveView[];
@@ -111,7 +125,7 @@ export interface EventAncestors {
   oldAncestorIds: number[] | null;
 }
 
-const KEEP_ALL: EventFilter = { tagName: null, keep: () => true };
+const KEEP_ALL: EventFilter = { tagNames: [], decide: () => ({ keep: true, rule: 'kept' }) };
 
 /**
  * Turns a batch's log rows into events with path, project, dataset, user and execution context,
@@ -124,8 +138,10 @@ export class Enricher {
   private readonly projects: ByteBoundedCache<number, string>;
   private readonly datasets: ByteBoundedCache<number, string>;
   private readonly contexts: ByteBoundedCache<string, ExecutionContext | null>;
-  private readonly tags: ByteBoundedCache<number, string | null>;
+  private readonly tags: ByteBoundedCache<number, Readonly<Record<string, string>> | null>;
   private seqBase = 0;
+  /** Lookups that found nothing in this batch, by field; reported when it succeeds. */
+  private unresolved = { path: 0, project: 0, dataset: 0, user: 0, app: 0 };
 
   constructor(
     private readonly config: EnrichConfig,
@@ -173,16 +189,23 @@ export class Enricher {
   }
 
   private async enrichBatch(batch: Batch): Promise<EnrichResult> {
+    this.unresolved = { path: 0, project: 0, dataset: 0, user: 0, app: 0 };
     const seqBase = batch.part === 0 ? 0 : this.seqBase;
     const rows = batch.rows;
     await this.prefetch(rows);
 
     const events: FileEvent[] = [];
-    const lastKept = new Map<number, FileEvent>();
+    // The newest kept change of each inode (reads change nothing the index shows): the search
+    // document takes its version and its last_* fields from this one event, so a document that
+    // loses a version race (409) keeps fields that belong together.
+    const lastWritten = new Map<number, FileEvent>();
+    // Filters decide what is published, never that the index keeps a gone inode or a stale
+    // path: deletes and directory moves reach the search sink whether or not their event passes.
+    const deletedAll = new Map<number, number>();
     const moves: MoveView[] = [];
-    const written = new Set<number>();
     const ancestors = new Map<number, EventAncestors>();
     let filtered = 0;
+    const filteredBy: Record<string, number> = {};
     rows.forEach((row, index) => {
       const cached = row.operation === 'RENAME' ? this.tree.path(row.inodeId) : null;
       const parentPath = this.tree.path(row.parentId);
@@ -196,42 +219,47 @@ export class Enricher {
       if (row.operation === 'DELETE') this.tree.delete(row.inodeId);
       else this.tree.set({ inodeId: row.inodeId, parentId: row.parentId, name: row.name, isDir: row.isDir });
       const event = this.toEvent(row, batch.epoch, seqBase + index, path, oldPath);
-      if (!this.filter.keep(event, this.tagOf(row))) {
-        filtered++;
-        return;
-      }
-      events.push(event);
-      ancestors.set(row.logId, { ancestorIds: this.tree.chain(row.parentId), oldAncestorIds });
-      lastKept.set(row.inodeId, event);
-      if (row.operation !== 'ACCESS') written.add(row.inodeId);
+      if (row.operation === 'DELETE') deletedAll.set(row.inodeId, row.logicalTime);
       // Sent whether or not the old path is known: the search sink finds the descendants by the
       // directory's id, so a replayed rename still fixes the documents written before it.
       if (row.operation === 'RENAME' && row.isDir && path !== null) {
         moves.push({
           dirInodeId: row.inodeId,
+          epoch: batch.epoch,
           oldPath,
           newPath: path,
           newAncestorIds: this.tree.chain(row.inodeId) ?? [],
         });
       }
+      const verdict = this.filter.decide(event, this.tagOf(row));
+      if (!verdict.keep) {
+        filtered++;
+        filteredBy[verdict.rule] = (filteredBy[verdict.rule] ?? 0) + 1;
+        return;
+      }
+      events.push(event);
+      ancestors.set(row.logId, { ancestorIds: this.tree.chain(row.parentId), oldAncestorIds });
+      if (row.operation !== 'ACCESS') lastWritten.set(row.inodeId, event);
     });
 
     const deletes: EnrichResult['deletes'] = [];
     const upsertIds: number[] = [];
-    for (const [inodeId, event] of lastKept) {
-      if (event.operation === 'DELETE') deletes.push({ inodeId, logicalTime: event.logicalTime });
-      // Reads change nothing the index shows: skip the write.
-      else if (written.has(inodeId)) upsertIds.push(inodeId);
+    for (const [inodeId, logicalTime] of deletedAll) deletes.push({ inodeId, logicalTime });
+    for (const [inodeId, event] of lastWritten) {
+      if (event.operation !== 'DELETE' && !deletedAll.has(inodeId)) upsertIds.push(inodeId);
     }
-    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastKept);
+    const { states, orphans, waitedMs } = await this.currentStates(upsertIds, lastWritten);
     const dead = this.poisonOf(events, states, orphans, waitedMs, batch.epoch);
-    const docs = await this.docs(states, lastKept);
+    const docs = await this.docs(states, lastWritten);
     const deadIds = new Set(dead.map((d) => d.logId));
     this.seqBase = seqBase + rows.length;
     this.metrics?.cacheBytes.set(this.cacheBytes);
+    for (const [field, count] of Object.entries(this.unresolved))
+      if (count > 0) this.metrics?.unresolved.inc({ field }, count);
     return {
       events: dead.length ? events.filter((e) => !deadIds.has(e.logId)) : events,
       filtered,
+      filteredBy,
       docs,
       deletes,
       moves,
@@ -252,7 +280,7 @@ export class Enricher {
    */
   private async currentStates(
     ids: number[],
-    lastKept: Map<number, FileEvent>,
+    lastWritten: Map<number, FileEvent>,
   ): Promise<{ states: InodeState[]; orphans: Set<number>; waitedMs: number }> {
     const delays = rereadDelays(this.config.orphanWaitMs);
     const started = Date.now();
@@ -266,7 +294,7 @@ export class Enricher {
       orphans = new Set(missing.filter((id) => !deleted.has(id)));
       pending = pending.filter((id) => {
         const state = found.get(id);
-        return state ? state.logicalTime < lastKept.get(id)!.logicalTime : orphans.has(id);
+        return state ? state.logicalTime < lastWritten.get(id)!.logicalTime : orphans.has(id);
       });
       const delay = delays[attempt];
       if (pending.length === 0 || delay === undefined) break;
@@ -323,7 +351,7 @@ export class Enricher {
     return dead;
   }
 
-  private async docs(states: InodeState[], lastKept: Map<number, FileEvent>): Promise<DocView[]> {
+  private async docs(states: InodeState[], lastWritten: Map<number, FileEvent>): Promise<DocView[]> {
     // States are current, so their parents may be directories this batch has not seen.
     await this.tree.ensure(
       states.map((s) => s.parentId),
@@ -335,7 +363,7 @@ export class Enricher {
         state,
         path: parentPath === null ? null : joinPath(parentPath, state.name),
         ancestorIds: this.tree.chain(state.parentId) ?? [],
-        last: lastKept.get(state.inodeId)!,
+        last: lastWritten.get(state.inodeId)!,
       };
     });
   }
@@ -381,27 +409,35 @@ export class Enricher {
   }
 
   private async prefetchTags(rows: readonly LogRow[]): Promise<void> {
-    const tagName = this.filter.tagName;
-    if (!tagName) return;
+    const tagNames = this.filter.tagNames;
+    if (tagNames.length === 0) return;
     // A tag changed in this batch is re-read: the batch sees the tag's newest value.
-    for (const r of rows) if (r.xattrName === tagName) this.tags.delete(r.inodeId);
+    for (const r of rows)
+      if (r.xattrName !== null && tagNames.includes(r.xattrName)) this.tags.delete(r.inodeId);
     const wanted = new Set<number>();
     for (const r of rows) {
       wanted.add(r.inodeId);
       for (const id of this.tree.chain(r.parentId) ?? []) wanted.add(id);
     }
-    await fillNullable(this.tags, [...wanted], (ids) => this.reader.xattrValues(tagName, ids));
+    await fillNullable(this.tags, [...wanted], async (ids) => {
+      const byInode = new Map<number, Record<string, string>>();
+      const values = await Promise.all(tagNames.map((name) => this.reader.xattrValues(name, ids)));
+      values.forEach((found, i) => {
+        for (const [id, value] of found) byInode.set(id, { ...byInode.get(id), [tagNames[i]!]: value });
+      });
+      return byInode;
+    });
   }
 
-  /** The tag on the inode or its nearest tagged ancestor. */
-  private tagOf(row: LogRow): string | null {
-    if (!this.filter.tagName) return null;
+  /** The rules' xattrs on the inode, or else on its nearest ancestor that has any of them. */
+  private tagOf(row: LogRow): Readonly<Record<string, string>> | null {
+    if (this.filter.tagNames.length === 0) return null;
     const own = this.tags.get(row.inodeId);
-    if (own !== undefined && own !== null) return own;
+    if (own) return own;
     const chain = this.tree.chain(row.parentId) ?? [];
     for (let i = chain.length - 1; i >= 0; i--) {
-      const value = this.tags.get(chain[i]!);
-      if (value !== undefined && value !== null) return value;
+      const tags = this.tags.get(chain[i]!);
+      if (tags) return tags;
     }
     return null;
   }
@@ -413,6 +449,17 @@ export class Enricher {
     path: string | null,
     oldPath: string | null,
   ): FileEvent {
+    const fromPath = namesFromPath(path ?? oldPath);
+    const project = row.projectId === null ? null : (this.projects.get(row.projectId) ?? fromPath.project);
+    const dataset = row.datasetId === null ? null : (this.datasets.get(row.datasetId) ?? fromPath.dataset);
+    const user = this.users.get(row.userId) ?? null;
+    const context = row.appId === null ? null : this.contexts.get(row.appId);
+    const unresolved = this.unresolved;
+    if (path === null) unresolved.path++;
+    if (row.projectId !== null && project === null) unresolved.project++;
+    if (row.datasetId !== null && dataset === null) unresolved.dataset++;
+    if (user === null) unresolved.user++;
+    if (row.appId !== null && !context) unresolved.app++;
     return {
       schema: FILE_EVENT_SCHEMA,
       schemaVersion: FILE_EVENT_SCHEMA_VERSION,
@@ -428,13 +475,11 @@ export class Enricher {
       name: row.name,
       path,
       oldPath,
-      project:
-        row.projectId === null ? null : { id: row.projectId, name: this.projects.get(row.projectId) ?? null },
-      dataset:
-        row.datasetId === null ? null : { id: row.datasetId, name: this.datasets.get(row.datasetId) ?? null },
-      user: { id: row.userId, name: this.users.get(row.userId) ?? null },
+      project: row.projectId === null ? null : { id: row.projectId, name: project },
+      dataset: row.datasetId === null ? null : { id: row.datasetId, name: dataset },
+      user: { id: row.userId, name: user },
       xattrName: row.xattrName,
-      app: row.appId === null ? null : (this.contexts.get(row.appId) ?? emptyContext(row.appId)),
+      app: row.appId === null ? null : (context ?? emptyContext(row.appId)),
       commitTsMs: row.commitTsMs,
     };
   }
@@ -444,8 +489,27 @@ function letter(event: FileEvent, epoch: number, reason: string): DeadLetter {
   return { logId: event.logId, inodeId: event.inodeId, stage: 'enrich', reason, row: event, epoch };
 }
 
+/**
+ * A project is `/Projects/<project>`, a dataset a directory below it: when the projects or
+ * datasets row is gone (a deleted dataset's rows still in the log), the path still names them.
+ */
+export function namesFromPath(path: string | null): { project: string | null; dataset: string | null } {
+  const segments = path?.split('/') ?? [];
+  if (segments[1] !== 'Projects') return { project: null, dataset: null };
+  return { project: segments[2] || null, dataset: segments[3] || null };
+}
+
 function emptyContext(appId: string): ExecutionContext {
-  return { appId, jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null };
+  return {
+    appId,
+    jobId: null,
+    jobName: null,
+    jobProject: null,
+    jobExecutionId: null,
+    pipelineName: null,
+    pipelineRunId: null,
+    pipelineRun: null,
+  };
 }
 
 function ids<T>(values: (T | null)[]): T[] {

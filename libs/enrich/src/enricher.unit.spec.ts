@@ -1,6 +1,6 @@
 import type { Batch, LogRow, OperationName } from '@epipe/core';
 import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
-import { Enricher, type EnrichConfig, rereadDelays } from './enricher';
+import { Enricher, type EnrichConfig, namesFromPath, rereadDelays } from './enricher';
 import { MemoryMetadataReader } from './memory-reader';
 import type { MetadataReader } from './reader';
 
@@ -53,7 +53,10 @@ function world(): MemoryMetadataReader {
   db.apps.set('application_1_0001', {
     appId: 'application_1_0001',
     jobName: 'train',
+    jobId: 7,
+    jobProject: 'p',
     jobExecutionId: 3,
+    pipelineRunId: 2,
     pipelineName: 'daily',
     pipelineRun: 'r1',
   });
@@ -82,6 +85,7 @@ describe('Enricher', () => {
     expect(result.moves).toEqual([
       {
         dirInodeId: 10,
+        epoch: 7,
         oldPath: '/Projects/p/data/old',
         newPath: '/Projects/p/data/new',
         newAncestorIds: [1, 2, 3, 4, 10],
@@ -126,7 +130,13 @@ describe('Enricher', () => {
     );
     expect(result.events.map((e) => [e.path, e.oldPath])).toEqual([['/Projects/p/data/new', null]]);
     expect(result.moves).toEqual([
-      { dirInodeId: 10, oldPath: null, newPath: '/Projects/p/data/new', newAncestorIds: [1, 2, 3, 4, 10] },
+      {
+        dirInodeId: 10,
+        epoch: 7,
+        oldPath: null,
+        newPath: '/Projects/p/data/new',
+        newAncestorIds: [1, 2, 3, 4, 10],
+      },
     ]);
   });
 
@@ -221,12 +231,16 @@ describe('Enricher', () => {
     expect(known!.project).toEqual({ id: 5, name: 'p' });
     expect(known!.user).toEqual({ id: 1, name: 'alice' });
     expect(known!.app).toMatchObject({ jobName: 'train', pipelineName: 'daily', pipelineRun: 'r1' });
-    expect(unknown!.project).toEqual({ id: 6, name: null });
+    // No projects row: the path still names the project.
+    expect(unknown!.project).toEqual({ id: 6, name: 'p' });
     expect(unknown!.user).toEqual({ id: 9, name: null });
     expect(unknown!.app).toEqual({
       appId: 'application_9_0009',
       jobName: null,
+      jobId: null,
+      jobProject: null,
       jobExecutionId: null,
+      pipelineRunId: null,
       pipelineName: null,
       pipelineRun: null,
     });
@@ -274,6 +288,75 @@ describe('Enricher', () => {
   });
 });
 
+describe('Enricher and filters', () => {
+  it('still deletes the document of an inode whose DELETE the operation filter leaves out', async () => {
+    const db = world();
+    db.logged.set(40, { inodeId: 40, parentId: 4, name: 'gone', isDir: false, deletePending: true });
+    const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['CREATE'] });
+    const result = await new Enricher(config, db, filter).enrich(
+      batch([row('DELETE', 40, 4, 'gone', { logicalTime: 3 })]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.filtered).toBe(1);
+    expect(result.deletes).toEqual([{ inodeId: 40, logicalTime: 3 }]);
+  });
+
+  it('still moves the documents below a directory moved out of the included subtree', async () => {
+    const db = world();
+    db.addInode({ inodeId: 50, parentId: 3, name: 'elsewhere', isDir: true });
+    db.addInode({ inodeId: 51, parentId: 50, name: 'd', isDir: true, logicalTime: 2 });
+    const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/p/data/**'] });
+    const enricher = new Enricher(config, db, filter);
+    await enricher.enrich(batch([row('CREATE', 51, 4, 'd', { isDir: true })]));
+    const result = await enricher.enrich(
+      batch([row('RENAME', 51, 50, 'd', { isDir: true, logicalTime: 2 })]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.moves).toEqual([
+      expect.objectContaining({
+        dirInodeId: 51,
+        oldPath: '/Projects/p/data/d',
+        newPath: '/Projects/p/elsewhere/d',
+      }),
+    ]);
+  });
+});
+
+describe('names the lookups miss', () => {
+  it('reads project and dataset names from the path when their rows are gone, and counts what stays unknown', async () => {
+    const db = world();
+    db.addInode({ inodeId: 60, parentId: 4, name: 'f', logicalTime: 1 });
+    const unresolved = new Map<string, number>();
+    const metrics = {
+      cacheHits: { inc: () => undefined },
+      cacheMisses: { inc: () => undefined },
+      cacheBytes: { set: () => undefined },
+      unresolved: {
+        inc: ({ field }: { field: string }, n: number) =>
+          unresolved.set(field, (unresolved.get(field) ?? 0) + n),
+      },
+    };
+    // Project 5 is known; dataset 9 and user 77 are not; app x has no execution context.
+    const result = await new Enricher(config, db, undefined, metrics).enrich(
+      batch([
+        row('CREATE', 60, 4, 'f', { projectId: 5, datasetId: 9, userId: 77, appId: 'application_9_0009' }),
+      ]),
+    );
+    const [event] = result.events;
+    expect(event!.project).toEqual({ id: 5, name: 'p' });
+    expect(event!.dataset).toEqual({ id: 9, name: 'data' });
+    expect(event!.user).toEqual({ id: 77, name: null });
+    expect(Object.fromEntries(unresolved)).toEqual({ user: 1, app: 1 });
+  });
+
+  it('takes project and dataset from /Projects/<project>/<dataset>/...', () => {
+    expect(namesFromPath('/Projects/p/data/x/y')).toEqual({ project: 'p', dataset: 'data' });
+    expect(namesFromPath('/Projects/p')).toEqual({ project: 'p', dataset: null });
+    expect(namesFromPath('/tmp/x')).toEqual({ project: null, dataset: null });
+    expect(namesFromPath(null)).toEqual({ project: null, dataset: null });
+  });
+});
+
 describe('rereadDelays', () => {
   it('starts short, doubles up to a second, and adds up to the configured wait', () => {
     expect(rereadDelays(1_935)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 660]);
@@ -315,7 +398,10 @@ describe('Enricher retried after a failed read', () => {
     db.apps.set('application_1_0002', {
       appId: 'application_1_0002',
       jobName: 'etl',
+      jobId: 7,
+      jobProject: 'p',
       jobExecutionId: 4,
+      pipelineRunId: 2,
       pipelineName: null,
       pipelineRun: null,
     });

@@ -124,10 +124,12 @@ export class SqlMetadataReader implements MetadataReader {
     const out = new Map<string, ExecutionContext>();
     if (appIds.length === 0) return out;
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      `SELECT a.app_id, e.id AS execution_id, j.name AS job_name, p.name AS pipeline_name, r.run_name
+      `SELECT a.app_id, e.id AS execution_id, j.id AS job_id, j.name AS job_name, jp.name AS job_project,
+              p.name AS pipeline_name, r.id AS run_id, r.run_name
          FROM applications a
          LEFT JOIN job_executions e ON e.id = a.execution_id
          LEFT JOIN jobs j ON j.id = e.job_id
+         LEFT JOIN projects jp ON jp.id = j.project_id
          LEFT JOIN pipeline_runs r ON r.id = e.pipeline_run_id
          LEFT JOIN pipelines p ON p.id = r.pipeline_id
         WHERE a.app_id IN (?)`,
@@ -136,9 +138,12 @@ export class SqlMetadataReader implements MetadataReader {
     for (const r of rows) {
       out.set(String(r.app_id), {
         appId: String(r.app_id),
+        jobId: r.job_id === null ? null : Number(r.job_id),
         jobName: r.job_name === null ? null : String(r.job_name),
+        jobProject: r.job_project === null ? null : String(r.job_project),
         jobExecutionId: r.execution_id === null ? null : Number(r.execution_id),
         pipelineName: r.pipeline_name === null ? null : String(r.pipeline_name),
+        pipelineRunId: r.run_id === null ? null : Number(r.run_id),
         pipelineRun: r.run_name === null ? null : String(r.run_name),
       });
     }

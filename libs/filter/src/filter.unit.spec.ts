@@ -1,7 +1,7 @@
 import type { FileEvent, OperationName } from '@epipe/core';
 import { compileGlob } from './glob';
 import { DEFAULT_FILTER_CONFIG } from './config';
-import { createFilter } from './rules';
+import { createFilter, parseTagRule } from './rules';
 
 function event(path: string | null, operation: OperationName = 'CREATE'): FileEvent {
   return { path, operation } as FileEvent;
@@ -32,7 +32,7 @@ describe('compileGlob', () => {
 
 describe('createFilter', () => {
   it('keeps everything by default', () => {
-    expect(createFilter(DEFAULT_FILTER_CONFIG).keep(event('/x'), null)).toBe(true);
+    expect(createFilter(DEFAULT_FILTER_CONFIG).decide(event('/x'), null).keep).toBe(true);
   });
 
   it('applies include, then exclude, then operations', () => {
@@ -42,15 +42,15 @@ describe('createFilter', () => {
       operations: ['CREATE', 'DELETE'],
       tag: null,
     });
-    expect(filter.keep(event('/Projects/p/data/f'), null)).toBe(true);
-    expect(filter.keep(event('/Projects/p/Logs/f'), null)).toBe(false);
-    expect(filter.keep(event('/tmp/f'), null)).toBe(false);
-    expect(filter.keep(event('/Projects/p/data/f', 'ACCESS'), null)).toBe(false);
+    expect(filter.decide(event('/Projects/p/data/f'), null).keep).toBe(true);
+    expect(filter.decide(event('/Projects/p/Logs/f'), null).keep).toBe(false);
+    expect(filter.decide(event('/tmp/f'), null).keep).toBe(false);
+    expect(filter.decide(event('/Projects/p/data/f', 'ACCESS'), null).keep).toBe(false);
   });
 
   it('keeps events with unknown paths rather than lose them', () => {
     const filter = createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/**'] });
-    expect(filter.keep(event(null), null)).toBe(true);
+    expect(filter.decide(event(null), null).keep).toBe(true);
   });
 
   it('switches logging with an xattr tag, default on or off', () => {
@@ -58,15 +58,71 @@ describe('createFilter', () => {
       ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'on' },
     });
-    expect(optOut.keep(event('/a'), null)).toBe(true);
-    expect(optOut.keep(event('/a'), 'OFF')).toBe(false);
-    expect(optOut.keep(event('/a'), 'on')).toBe(true);
+    expect(optOut.decide(event('/a'), null).keep).toBe(true);
+    expect(optOut.decide(event('/a'), { epipe: 'OFF' }).keep).toBe(false);
+    expect(optOut.decide(event('/a'), { epipe: 'on' }).keep).toBe(true);
     const optIn = createFilter({
       ...DEFAULT_FILTER_CONFIG,
       tag: { xattr: 'epipe', offValues: ['off'], default: 'off' },
     });
-    expect(optIn.keep(event('/a'), null)).toBe(false);
-    expect(optIn.keep(event('/a'), 'on')).toBe(true);
+    expect(optIn.decide(event('/a'), null).keep).toBe(false);
+    expect(optIn.decide(event('/a'), { epipe: 'on' }).keep).toBe(true);
+  });
+
+  it('applies a list of tag rules: the nearest tagged inode decides, an explicit tag wins over the globs', () => {
+    const filter = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
+      exclude: ['/Projects/*/scratch/**'],
+      tags: [
+        parseTagRule('epipe.log=off:off', 0),
+        parseTagRule('epipe.log=debug:debug', 1),
+        parseTagRule('provenance=*:on', 2),
+      ],
+    });
+    expect([...filter.tagNames]).toEqual(['epipe.log', 'provenance']);
+    // A debug folder below an excluded glob is published; an off one anywhere is not.
+    expect(filter.decide(event('/Projects/p/scratch/dbg/f'), { 'epipe.log': 'DEBUG' })).toEqual({
+      keep: true,
+      rule: 'tag:debug',
+    });
+    expect(filter.decide(event('/Projects/p/data/f'), { 'epipe.log': 'off' })).toEqual({
+      keep: false,
+      rule: 'tag',
+    });
+    // First matching rule wins; an unmatched value falls back to the globs.
+    expect(filter.decide(event('/Projects/p/scratch/f'), { 'epipe.log': 'other' })).toEqual({
+      keep: false,
+      rule: 'exclude',
+    });
+    expect(filter.decide(event('/Projects/p/scratch/f'), { provenance: 'yes' }).rule).toBe('tag:on');
+    expect(filter.decide(event('/Projects/p/data/f'), null)).toEqual({ keep: true, rule: 'kept' });
+  });
+
+  it('names the rule that dropped an event', () => {
+    const filter = createFilter({
+      include: ['/Projects/**'],
+      exclude: ['/Projects/*/Logs/**'],
+      operations: ['CREATE'],
+      tag: null,
+      tags: [parseTagRule('t=x:on', 0)],
+      untagged: 'on',
+    });
+    expect(filter.decide(event('/Projects/p/data/f', 'ACCESS'), null).rule).toBe('operation');
+    expect(filter.decide(event('/tmp/f'), null).rule).toBe('include');
+    expect(filter.decide(event('/Projects/p/Logs/f'), null).rule).toBe('exclude');
+    const optIn = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
+      tags: [parseTagRule('t=x:on', 0)],
+      untagged: 'off',
+    });
+    expect(optIn.decide(event('/a'), null)).toEqual({ keep: false, rule: 'untagged' });
+  });
+
+  it('refuses a malformed tag rule, naming it', () => {
+    expect(() => parseTagRule('no-mode', 3)).toThrow(
+      /filter\.tags\[3\]: expected xattr=value:on\|off\|debug/,
+    );
+    expect(() => parseTagRule('x=y:maybe', 0)).toThrow(/filter\.tags\[0\]/);
   });
 
   it('names the bad field in configuration errors', () => {

@@ -1,17 +1,39 @@
 import { type FileEvent, type OperationName, OPERATION_NAMES, EpipeError } from '@epipe/core';
-import type { FilterConfig } from './config';
+import type { FilterConfig, TagValueRule } from './config';
 import { compileGlob } from './glob';
+
+/** Why an event was dropped, or which explicit tag published it: the label of the counters. */
+export type FilterRule = 'operation' | 'tag' | 'untagged' | 'include' | 'exclude';
+
+export interface Verdict {
+  keep: boolean;
+  /** The rule that decided when the event is dropped, or the tag mode that published it. */
+  rule: FilterRule | 'tag:on' | 'tag:debug' | 'kept';
+}
 
 /** The filter stage as the enricher sees it (structurally the enricher's EventFilter). */
 export interface EventFilter {
-  /** The xattr whose value, on the inode or its nearest tagged ancestor, feeds keep(); or null. */
-  readonly tagName: string | null;
-  keep(event: FileEvent, tag: string | null): boolean;
+  /** The xattrs the rules read, on the inode or its nearest ancestor that has any of them. */
+  readonly tagNames: readonly string[];
+  /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
+  decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict;
 }
 
-/** Fails with CONFIG_INVALID, naming the field, when a glob or an operation is wrong. */
+/** Fails with CONFIG_INVALID, naming the field, when a glob, an operation or a tag rule is wrong. */
 export function createFilter(config: FilterConfig): EventFilter {
   return new RuleFilter(config);
+}
+
+const KEPT: Verdict = { keep: true, rule: 'kept' };
+
+/** The rules in order: the list first, then the single-xattr switch of earlier versions. */
+export function tagRules(config: FilterConfig): TagValueRule[] {
+  const rules = [...(config.tags ?? [])];
+  if (config.tag) {
+    for (const value of config.tag.offValues) rules.push({ xattr: config.tag.xattr, value, mode: 'off' });
+    rules.push({ xattr: config.tag.xattr, value: '*', mode: 'tagged' });
+  }
+  return rules;
 }
 
 /**
@@ -20,13 +42,14 @@ export function createFilter(config: FilterConfig): EventFilter {
  * delivering one event too many is safer than losing one.
  */
 class RuleFilter implements EventFilter {
-  readonly tagName: string | null;
+  readonly tagNames: readonly string[];
   private readonly include: RegExp[];
   private readonly exclude: RegExp[];
   private readonly operations: Set<OperationName> | null;
-  private readonly offValues: Set<string>;
+  private readonly rules: TagValueRule[];
+  private readonly untagged: 'on' | 'off';
 
-  constructor(private readonly config: FilterConfig) {
+  constructor(config: FilterConfig) {
     this.include = config.include.map(compileRule('include'));
     this.exclude = config.exclude.map(compileRule('exclude'));
     for (const op of config.operations ?? []) {
@@ -34,22 +57,43 @@ class RuleFilter implements EventFilter {
         throw new EpipeError('CONFIG_INVALID', `filter.operations: unknown operation ${JSON.stringify(op)}`);
       }
     }
+    (config.tags ?? []).forEach((rule, i) => {
+      if (!rule.xattr || !['on', 'off', 'debug', 'tagged'].includes(rule.mode)) {
+        throw new EpipeError(
+          'CONFIG_INVALID',
+          `filter.tags[${i}]: expected xattr=value:on|off|debug, got ${JSON.stringify(rule)}`,
+        );
+      }
+    });
     this.operations = config.operations ? new Set(config.operations) : null;
-    this.tagName = config.tag?.xattr ?? null;
-    this.offValues = new Set((config.tag?.offValues ?? []).map((v) => v.toLowerCase()));
+    this.rules = tagRules(config).map((r) => ({ ...r, value: r.value.trim().toLowerCase() }));
+    this.tagNames = [...new Set(this.rules.map((r) => r.xattr))];
+    this.untagged = config.untagged ?? config.tag?.default ?? 'on';
   }
 
-  keep(event: FileEvent, tag: string | null): boolean {
-    if (this.operations && !this.operations.has(event.operation)) return false;
-    if (this.config.tag) {
-      const on =
-        tag === null ? this.config.tag.default === 'on' : !this.offValues.has(tag.trim().toLowerCase());
-      if (!on) return false;
+  decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict {
+    if (this.operations && !this.operations.has(event.operation)) return { keep: false, rule: 'operation' };
+    if (this.rules.length > 0) {
+      const rule = tags ? this.matching(tags) : undefined;
+      if (rule?.mode === 'off') return { keep: false, rule: 'tag' };
+      // An explicit tag wins over the path globs (a debug folder below an excluded glob).
+      if (rule?.mode === 'on' || rule?.mode === 'debug') return { keep: true, rule: `tag:${rule.mode}` };
+      if (!rule && this.untagged === 'off') return { keep: false, rule: 'untagged' };
     }
-    if (event.path === null) return true;
+    if (event.path === null) return KEPT;
     const path = event.path;
-    if (!this.include.some((re) => re.test(path))) return false;
-    return !this.exclude.some((re) => re.test(path));
+    if (!this.include.some((re) => re.test(path))) return { keep: false, rule: 'include' };
+    if (this.exclude.some((re) => re.test(path))) return { keep: false, rule: 'exclude' };
+    return KEPT;
+  }
+
+  private matching(tags: Readonly<Record<string, string>>): TagValueRule | undefined {
+    for (const rule of this.rules) {
+      const value = tags[rule.xattr];
+      if (value === undefined) continue;
+      if (rule.value === '*' || rule.value === value.trim().toLowerCase()) return rule;
+    }
+    return undefined;
   }
 }
 
@@ -61,4 +105,16 @@ function compileRule(field: string) {
       throw new EpipeError('CONFIG_INVALID', `filter.${field}[${index}]: ${(err as Error).message}`);
     }
   };
+}
+
+/** `xattr=value:mode` (value '*' for any), as the configuration writes a tag rule. */
+export function parseTagRule(text: string, index: number): TagValueRule {
+  const m = /^([^=]+)=(.*):(on|off|debug)$/.exec(text.trim());
+  if (!m) {
+    throw new EpipeError(
+      'CONFIG_INVALID',
+      `filter.tags[${index}]: expected xattr=value:on|off|debug, got ${JSON.stringify(text)}`,
+    );
+  }
+  return { xattr: m[1]!.trim(), value: m[2]!, mode: m[3] as TagValueRule['mode'] };
 }

@@ -28,7 +28,8 @@ export interface PipelineMetrics {
   eventsDelivered: { inc(labels: { sink: Sink }, value: number): void };
   deadLetters: { inc(labels: { stage: string }): void };
   rowsAcked: { inc(value: number): void };
-  filtered: { inc(value: number): void };
+  /** Rows left out by the filter, by the rule that decided. */
+  filtered: { inc(labels: { rule: string }, value: number): void };
   /** Writer commit to acknowledgement by every sink, in seconds. */
   lag: { observe(value: number): void };
   /** Writer commit time of the newest acknowledged row, in seconds since the Unix epoch. */

@@ -187,7 +187,8 @@ export async function runPipeline(
         deferred.push({ seq, batch, ids });
         await releaseDeferred();
         if (ids.length > 0) deps.onProgress?.(batch);
-        metrics.filtered.inc(result.filtered);
+        for (const [rule, count] of Object.entries(result.filteredBy ?? {}))
+          metrics.filtered.inc({ rule }, count);
         const now = Date.now();
         let newest = 0;
         for (const r of batch.rows) {
@@ -267,9 +268,25 @@ export async function runPipeline(
       { count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))].slice(0, 5) },
       'dead letters',
     );
+    // Durable before their rows are deleted: the dead-letter topic, else (Kafka off, or a letter
+    // the topic refuses even without its row) the search sink's dead-letter index.
     const kafka = deps.kafka;
-    if (kafka)
-      await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal));
+    const left = kafka
+      ? ((await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, stop.signal)))
+          ?.refused ?? [])
+      : letters;
+    if (left.length === 0) return;
+    const elastic = deps.elastic;
+    if (elastic?.recordDeadLetters) {
+      await call('record dead letters', 'elasticsearch', () => elastic.recordDeadLetters!(left, stop.signal));
+      return;
+    }
+    // Kafka refused them and the search sink is off: nowhere durable is left but the log.
+    for (const l of left)
+      logger.error(
+        { logId: l.logId, inodeId: l.inodeId, stage: l.stage, reason: l.reason },
+        'dead letter kept nowhere but this log',
+      );
   };
 
   const missedRowCheck =

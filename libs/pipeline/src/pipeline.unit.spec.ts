@@ -63,6 +63,17 @@ const enricher = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noRows = (): Promise<{ logId: number; commitTsMs: number }[]> => Promise.resolve([]);
 
+/** An acknowledger that remembers what it deleted. */
+function recordingAcker(deleted: number[]): PipelineDeps['acker'] {
+  return {
+    oldestRows: noRows,
+    deleteRows: (ids) => {
+      deleted.push(...ids);
+      return Promise.resolve(ids.length);
+    },
+  };
+}
+
 /** Polls until `condition` holds: a wait on what the test needs, not on the clock. */
 async function until(
   condition: () => boolean | Promise<boolean>,
@@ -160,13 +171,7 @@ describe('runPipeline', () => {
           },
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -196,13 +201,7 @@ describe('runPipeline', () => {
               : Promise.reject(new EpipeError('SINK_KAFKA', 'broker down', { retriable: true })),
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -260,13 +259,7 @@ describe('runPipeline', () => {
             deletes: [{ inodeId: 1, logicalTime: 1 }],
           }),
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       new AbortController().signal,
     );
@@ -295,13 +288,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       controller.signal,
     );
@@ -352,13 +339,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: {
-          oldestRows: noRows,
-          deleteRows: (ids) => {
-            deleted.push(...ids);
-            return Promise.resolve(ids.length);
-          },
-        },
+        acker: recordingAcker(deleted),
       }),
       controller.signal,
     );
@@ -440,5 +421,61 @@ describe('runPipeline', () => {
     await done;
     expect(src.pulled).toBe(40);
     expect(maxInflight).toBeLessThanOrEqual(2_000);
+  });
+
+  it('keeps dead letters in the search sink when Kafka is off, or refuses them, before deleting their rows', async () => {
+    const recorded: string[] = [];
+    const deleted: number[] = [];
+    const controller = new AbortController();
+    const poisoned = (from: number): ChunkLike => ({
+      rows: rows(from, 1),
+      poison: [
+        { logId: from + 1, raw: { log_id: from + 1, operation: 99 }, reason: 'unknown operation code 99' },
+      ],
+      final: true,
+      bytes: 200,
+    });
+    const elastic = {
+      apply: () => Promise.resolve({ rejected: [] }),
+      recordDeadLetters: (letters: { logId?: number; stage: string }[]) => {
+        // Recorded before the rows are deleted, or a crash in between would lose them.
+        for (const l of letters) expect(deleted).not.toContain(l.logId);
+        recorded.push(...letters.map((l) => `${l.logId}:${l.stage}`));
+        return Promise.resolve();
+      },
+    };
+    const done = start(
+      deps({
+        source: source([poisoned(1)], true),
+        elastic,
+        acker: recordingAcker(deleted),
+      }),
+      controller.signal,
+    );
+    await until(() => deleted.length >= 2, 'the rows deleted');
+    controller.abort();
+    await done;
+    expect(recorded).toEqual(['2:parse']);
+
+    // With Kafka on, only what the topic refuses goes to the search sink.
+    recorded.length = 0;
+    deleted.length = 0;
+    const second = new AbortController();
+    const run = start(
+      deps({
+        source: source([poisoned(10)], true),
+        elastic,
+        kafka: {
+          publish: () => Promise.resolve({ rejected: [] }),
+          publishDeadLetters: (letters) => Promise.resolve({ refused: letters }),
+        },
+        acker: recordingAcker(deleted),
+      }),
+      second.signal,
+    );
+    await until(() => deleted.length >= 2, 'the rows deleted');
+    second.abort();
+    await run;
+    expect(recorded).toEqual(['11:parse']);
   });
 });

@@ -8,7 +8,8 @@ export interface EventPublisher {
     events: FileEvent[],
     signal?: AbortSignal,
   ): Promise<{ rejected: { event: FileEvent; reason: string }[] } | void>;
-  publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
+  /** Letters the topic refused even without their rows come back (see the Kafka sink). */
+  publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<{ refused: DeadLetter[] } | void>;
 }
 
 export interface SearchIndexer {
@@ -16,6 +17,8 @@ export interface SearchIndexer {
     changes: InodeChange[],
     signal?: AbortSignal,
   ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  /** Keeps dead letters in a dead-letter index: where they go when Kafka is off or refuses them. */
+  recordDeadLetters?(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
 }
 
 /** Kafka's part of the coalesce stage: provenance events, keyed by artifact id. */

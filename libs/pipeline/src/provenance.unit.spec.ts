@@ -32,7 +32,10 @@ const SCRATCH = { path: '/Projects/p/scratch', chain: [1, 2, 3, 7] };
 const APP: ExecutionContext = {
   appId: 'application_1_0001',
   jobName: 'train_fraud',
+  jobId: null,
+  jobProject: null,
   jobExecutionId: 1,
+  pipelineRunId: null,
   pipelineName: null,
   pipelineRun: 'R',
 };

@@ -3,7 +3,7 @@ import type { InodeChange } from '@epipe/sink-elastic';
 
 /**
  * What the search index must do for one batch: deletes and whole-document upserts first (each
- * document is the inode's current state with its own logical_time as version), then directory
+ * document is the inode's current state, versioned by the change it describes), then directory
  * moves in the order they happened, which fix the paths of documents written by earlier batches.
  */
 export function searchChanges(result: EnrichResult): InodeChange[] {
@@ -27,11 +27,13 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
         group: s.group,
         permission: s.permission,
         mtimeMs: s.mtimeMs,
-        logicalTime: s.logicalTime,
+        // The version of the change the last_* fields describe (see DocView.last).
+        logicalTime: doc.last.logicalTime,
         xattrs: s.xattrs,
         lastOperation: doc.last.operation,
         lastAppId: doc.last.app?.appId ?? null,
         lastCommitTsMs: doc.last.commitTsMs,
+        pathEpoch: doc.last.epoch,
       },
     });
   }
@@ -39,6 +41,7 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
     changes.push({
       kind: 'move',
       dirInodeId: m.dirInodeId,
+      epoch: m.epoch,
       oldPath: m.oldPath,
       newPath: m.newPath,
       // The enricher's chain ends with the directory itself; the sink wants its ancestors only

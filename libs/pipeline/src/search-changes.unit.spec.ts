@@ -1,3 +1,4 @@
+import type { FileEvent } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
 import { searchChanges } from './search-changes';
 
@@ -8,12 +9,57 @@ describe('searchChanges', () => {
       filtered: 0,
       docs: [],
       deletes: [{ inodeId: 7, logicalTime: 3 }],
-      moves: [{ dirInodeId: 10, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5, 10] }],
+      moves: [{ dirInodeId: 10, epoch: 4, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5, 10] }],
       dead: [],
     };
     expect(searchChanges(result)).toEqual([
       { kind: 'delete', inodeId: 7, logicalTime: 3 },
-      { kind: 'move', dirInodeId: 10, oldPath: '/a/old', newPath: '/b/new', newAncestorIds: [1, 5] },
+      {
+        kind: 'move',
+        dirInodeId: 10,
+        epoch: 4,
+        oldPath: '/a/old',
+        newPath: '/b/new',
+        newAncestorIds: [1, 5],
+      },
     ]);
+  });
+
+  it('versions a document by the change its last_* fields describe, even when the state is newer', () => {
+    // The CREATE at version 1 is enriched after an XATTR change at version 2 committed: the
+    // document shows the newer state, but at version 1, so the XATTR event's own write (version
+    // 2, last_operation XATTR_ADD) replaces it instead of being refused as stale.
+    const last = {
+      inodeId: 9,
+      logicalTime: 1,
+      operation: 'CREATE',
+      app: null,
+      commitTsMs: 1_000,
+    } as FileEvent;
+    const state = {
+      inodeId: 9,
+      parentId: 1,
+      name: 'f',
+      isDir: false,
+      size: 0,
+      owner: 'alice',
+      group: 'alice',
+      permission: 0o644,
+      mtimeMs: 0,
+      logicalTime: 2,
+      xattrs: { tag: 'x' },
+    };
+    const [change] = searchChanges({
+      events: [last],
+      filtered: 0,
+      docs: [{ state, path: '/f', ancestorIds: [1], last }],
+      deletes: [],
+      moves: [],
+      dead: [],
+    });
+    expect(change).toMatchObject({
+      kind: 'upsert',
+      doc: { logicalTime: 1, lastOperation: 'CREATE', lastCommitTsMs: 1_000, xattrs: { tag: 'x' } },
+    });
   });
 });

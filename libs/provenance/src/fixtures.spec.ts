@@ -34,7 +34,10 @@ export function app(appId: string, extra: Partial<ExecutionContext> = {}): Execu
   return {
     appId,
     jobName: `job_${appId}`,
+    jobId: null,
+    jobProject: null,
     jobExecutionId: 7,
+    pipelineRunId: null,
     pipelineName: null,
     pipelineRun: null,
     ...extra,

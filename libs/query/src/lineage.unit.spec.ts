@@ -21,7 +21,16 @@ function edge(from: number, to: number, sinceMs = 1, appId = 'x'): LineageEdge {
   return {
     from: { id: from, kind: 'DATASET', project: 'p' },
     to: { id: to, kind: 'DATASET', project: 'p' },
-    app: { appId, jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null },
+    app: {
+      appId,
+      jobName: null,
+      jobId: null,
+      jobProject: null,
+      jobExecutionId: null,
+      pipelineRunId: null,
+      pipelineName: null,
+      pipelineRun: null,
+    },
     sinceMs,
   };
 }

@@ -14,7 +14,16 @@ export const T0 = 1_700_000_000_000;
 const W = 10_000;
 
 export function ctx(appId: string, jobName: string, pipelineRun: string | null = null): ExecutionContext {
-  return { appId, jobName, jobExecutionId: 1, pipelineName: pipelineRun ? 'daily' : null, pipelineRun };
+  return {
+    appId,
+    jobName,
+    jobId: null,
+    jobProject: null,
+    jobExecutionId: 1,
+    pipelineRunId: null,
+    pipelineName: pipelineRun ? 'daily' : null,
+    pipelineRun,
+  };
 }
 
 /** Writes file events through the chain, as the pipeline stage will; keeps artifacts' state. */

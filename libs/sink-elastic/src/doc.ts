@@ -21,6 +21,8 @@ export interface InodeDoc {
   lastOperation: string;
   lastAppId: string | null;
   lastCommitTsMs: number;
+  /** The epoch of the batch that computed the path (see InodeSource.path_epoch). */
+  pathEpoch?: number;
 }
 
 /** The document id of an inode: its id, so a write for the inode always lands on the same doc. */
@@ -96,6 +98,7 @@ export function buildInodeSource(doc: InodeDoc): InodeSource {
     last_operation: doc.lastOperation,
     last_app_id: doc.lastAppId,
     last_commit_ts: doc.lastCommitTsMs,
+    ...(doc.pathEpoch !== undefined ? { path_epoch: doc.pathEpoch } : {}),
   };
 }
 
@@ -106,6 +109,8 @@ export interface MoveSpec {
   newPath: string;
   /** The directory's ancestors after the move, root first. */
   newAncestorIds: number[];
+  /** The epoch of the move: documents whose path is newer are left alone. */
+  epoch?: number;
 }
 
 /**
@@ -120,13 +125,21 @@ export interface MoveSpec {
 export function moveSource(source: InodeSource, move: MoveSpec): InodeSource | undefined {
   const at = source.ancestor_ids.indexOf(move.dirInodeId);
   if (at < 0) return undefined;
+  // A path written at a later epoch already reflects whatever this move did: a stale move loses.
+  if (move.epoch !== undefined && source.path_epoch !== undefined && source.path_epoch > move.epoch)
+    return undefined;
   const segments = pathSegments(source.path);
   // A document whose ids do not match its path cannot be placed; no writer produces one.
   if (segments.length !== source.ancestor_ids.length) return undefined;
   const path = joinPath(move.newPath, segments.slice(at).join('/'));
   const ancestorIds = [...move.newAncestorIds, move.dirInodeId, ...source.ancestor_ids.slice(at + 1)];
   if (path === source.path && ancestorIds.every((id, i) => source.ancestor_ids[i] === id)) return undefined;
-  return { ...source, ...pathFields(path), ancestor_ids: ancestorIds };
+  return {
+    ...source,
+    ...pathFields(path),
+    ancestor_ids: ancestorIds,
+    ...(move.epoch !== undefined ? { path_epoch: move.epoch } : {}),
+  };
 }
 
 function joinPath(dir: string, rest: string): string {

@@ -2,7 +2,13 @@ import { Client, type estypes } from '@elastic/elasticsearch';
 import { silentLogger } from '@epipe/core';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { INODE_FIELDS, type InodeSource } from './fields';
-import { createElasticSink, type ElasticSink, type ElasticSinkConfig, type InodeChange } from './index';
+import {
+  createElasticSink,
+  deadLetterIndexName,
+  type ElasticSink,
+  type ElasticSinkConfig,
+  type InodeChange,
+} from './index';
 import { indexTemplateName } from './template';
 import { docAt } from './fixtures.spec';
 
@@ -94,6 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(sinks.map((s) => s.close()));
   await client.indices.delete({ index }, { ignore: [404] });
+  await client.indices.delete({ index: deadLetterIndexName(index) }, { ignore: [404] });
   await client.indices.deleteIndexTemplate({ name: indexTemplateName(index) }, { ignore: [404] });
   await client.close();
 });
@@ -228,6 +235,47 @@ describe('upserts and deletes', () => {
     expect(result.rejected[0]!.reason).toMatch(/^document_parsing_exception: .*\[path\]/);
     expect(result.rejected[0]!.reason.length).toBeLessThanOrEqual(1000);
     expect(await get(tree.idOf('/Projects/demo/Resources/fine.csv'))).toBeDefined();
+  });
+});
+
+describe('dead letters', () => {
+  it('keeps letters in the dead-letter index, once per log id and stage, rows of any shape as text', async () => {
+    const s = newSink();
+    await s.start();
+    const letters = [
+      {
+        logId: 5,
+        inodeId: 50,
+        stage: 'parse' as const,
+        reason: 'unknown operation code 99',
+        row: { log_id: 5n },
+        epoch: 9,
+      },
+      {
+        logId: 6,
+        inodeId: 60,
+        stage: 'enrich' as const,
+        reason: 'inode 60 no longer exists',
+        row: { x: 'y'.repeat(40_000) },
+        epoch: 9,
+      },
+    ];
+    await s.recordDeadLetters(letters);
+    await s.recordDeadLetters(letters.slice(0, 1)); // a replayed batch writes the same document
+    const name = deadLetterIndexName(index);
+    await client.indices.refresh({ index: name });
+    const res = await client.search<{ log_id: number; stage: string; reason: string; row: string }>({
+      index: name,
+      sort: [{ log_id: 'asc' }],
+    });
+    expect(res.hits.hits.map((h) => [h._id, h._source!.log_id, h._source!.stage, h._source!.reason])).toEqual(
+      [
+        ['5-parse', 5, 'parse', 'unknown operation code 99'],
+        ['6-enrich', 6, 'enrich', 'inode 60 no longer exists'],
+      ],
+    );
+    expect(res.hits.hits[0]!._source!.row).toBe('{"log_id":"5"}');
+    expect(res.hits.hits[1]!._source!.row.length).toBeLessThanOrEqual(32_001);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { EpipeError, retry, type Logger } from '@epipe/core';
+import { type DeadLetter, EpipeError, retry, type Logger } from '@epipe/core';
 import PQueue from 'p-queue';
 import { splitBulks, writeOp } from './bulk';
 import {
@@ -12,6 +12,7 @@ import {
 import type { ElasticSinkConfig } from './config';
 import { sendBulk, type SinkContext } from './context';
 import { isRetriableElasticError, responseErrorType, toSinkError } from './errors';
+import { writeDeadLetters } from './dead-letters';
 import { rewriteDescendants } from './move';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
 
@@ -29,6 +30,8 @@ export interface ElasticSink {
    * it and is visible to everything after it.
    */
   apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult>;
+  /** Keeps dead letters in `<index>-dead-letters` (see dead-letters.ts). */
+  recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,15 @@ class ElasticSinkImpl implements ElasticSink {
     for (const r of rejected)
       this.logger.warn({ kind: r.change.kind, reason: r.reason }, 'elasticsearch refused a change');
     return { rejected };
+  }
+
+  async recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
+    await this.request(
+      'recording dead letters',
+      (s) => writeDeadLetters(this.ctx.client, this.config.index, letters, s),
+      signal,
+    );
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,12 @@ export interface InodeSource {
   /** Epoch milliseconds. */
   mtime: number;
   logical_time: number;
+  /**
+   * The epoch whose state the path shows: a directory move rewrites only documents whose path is
+   * not newer than the move, so a stale move (a deposed leader's, replayed late) cannot put a
+   * subtree back where it was.
+   */
+  path_epoch?: number;
   project: string | null;
   dataset: string | null;
   xattr_names: string[];

@@ -109,3 +109,37 @@ it('re-reads a descendant that changed under the move and rewrites its newer sta
   expect(await stored(13)).toMatchObject({ version: 1, source: { path: '/new/c', logical_time: 1 } });
   expect(buildInodeSource(file(13, '/new/c', 1))).toEqual((await stored(13)).source);
 });
+
+it('lets a stale move lose: a move older than the path a document shows leaves it alone', async () => {
+  // /x (id 20) holds f (id 21), written at epoch 5. The current leader moves /x to /z at epoch
+  // 30; a deposed leader's move of /x to /y, from epoch 20, lands after it.
+  const xIds = new Map([
+    ['/', 1],
+    ['/x', 20],
+    ['/y', 20],
+    ['/z', 20],
+  ]);
+  await write(docAt(21, '/x/f', { logicalTime: 3, pathEpoch: 5 }, xIds));
+  const ctx = racingContext(() => Promise.resolve());
+  const current: MoveChange = {
+    kind: 'move',
+    dirInodeId: 20,
+    oldPath: '/x',
+    newPath: '/z',
+    newAncestorIds: [1],
+    epoch: 30,
+  };
+  const stale: MoveChange = {
+    kind: 'move',
+    dirInodeId: 20,
+    oldPath: '/x',
+    newPath: '/y',
+    newAncestorIds: [1],
+    epoch: 20,
+  };
+  await rewriteDescendants(ctx, current);
+  await client.indices.refresh({ index });
+  await rewriteDescendants(ctx, stale);
+  await ctx.client.close();
+  expect(await stored(21)).toMatchObject({ version: 3, source: { path: '/z/f', path_epoch: 30 } });
+});

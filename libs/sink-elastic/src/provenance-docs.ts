@@ -284,7 +284,10 @@ export function edgeFromSource(s: EdgeSource): LineageEdge {
   const app: ExecutionContext = {
     appId: s.app_id,
     jobName: s.job_name,
+    jobId: null,
+    jobProject: null,
     jobExecutionId: s.job_execution_id,
+    pipelineRunId: null,
     pipelineName: s.pipeline_name,
     pipelineRun: s.pipeline_run,
   };

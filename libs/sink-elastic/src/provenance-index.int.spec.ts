@@ -54,7 +54,18 @@ function op(o: ArtifactOp, id: number, name: string, appId: string | null, atMs:
     count: 3,
     firstCommitTsMs: atMs,
     lastCommitTsMs: atMs + 5,
-    app: appId ? { appId, jobName: 'job', jobExecutionId: 1, pipelineName: 'pl', pipelineRun: 'R' } : null,
+    app: appId
+      ? {
+          appId,
+          jobName: 'job',
+          jobId: null,
+          jobProject: null,
+          jobExecutionId: 1,
+          pipelineRunId: null,
+          pipelineName: 'pl',
+          pipelineRun: 'R',
+        }
+      : null,
     user: { id: 1, name: 'alice' },
     logIds: [n * 10, n * 10 + 1, n * 10 + 2],
   };
@@ -64,7 +75,16 @@ function edge(from: number, to: number, appId: string, sinceMs: number): Lineage
   return {
     from: { id: from, kind: 'FEATURE_GROUP', project: 'p1' },
     to: { id: to, kind: 'TRAINING_DATASET', project: 'p2' },
-    app: { appId, jobName: 'j', jobExecutionId: null, pipelineName: null, pipelineRun: 'R' },
+    app: {
+      appId,
+      jobName: 'j',
+      jobId: null,
+      jobProject: null,
+      jobExecutionId: null,
+      pipelineRunId: null,
+      pipelineName: null,
+      pipelineRun: 'R',
+    },
     sinceMs,
   };
 }

@@ -564,7 +564,10 @@ function operationRecord(s: OperationSource): ProvenanceOperationRecord {
         : {
             appId: s.app_id,
             jobName: s.job_name,
+            jobId: null,
+            jobProject: null,
             jobExecutionId: s.job_execution_id,
+            pipelineRunId: null,
             pipelineName: s.pipeline_name,
             pipelineRun: s.pipeline_run,
           },

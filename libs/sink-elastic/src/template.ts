@@ -43,6 +43,7 @@ export const INODE_MAPPINGS = {
     permission: { type: 'integer' },
     mtime: { type: 'date', format: 'epoch_millis' },
     logical_time: { type: 'long' },
+    path_epoch: { type: 'long' },
     project: keyword,
     dataset: keyword,
     xattr_names: keyword,

@@ -61,7 +61,10 @@ export function sampleEvent(i: number, overrides: Partial<FileEvent> = {}): File
       ? {
           appId: 'application_1700000000000_0042',
           jobName: 'train',
+          jobId: 7,
+          jobProject: 'p',
           jobExecutionId: 12,
+          pipelineRunId: 2,
           pipelineName: i % 2 ? 'nightly' : null,
           pipelineRun: i % 2 ? 'nightly__2024-01-01' : null,
         }

@@ -329,6 +329,19 @@ describe('KafkaSink', () => {
       expect(deadLetter(slim.value)).toBe(true);
       expect(received.find((r) => r.value.logId === small.logId)!.value.row).not.toBeNull();
     });
+
+    it('hands back a letter the topic refuses even without its row, instead of failing the stream', async () => {
+      const { sink } = await startedSink({
+        topic: smallTopic,
+        deadLetterTopic: smallDlq,
+        createTopics: false,
+      });
+      const hopeless = sampleDeadLetter(7, { reason: 'r'.repeat(4 * limit) });
+      const outcome = await sink.publishDeadLetters([hopeless]);
+      expect(outcome.refused).toHaveLength(1);
+      expect(outcome.refused[0]!.logId).toBe(hopeless.logId);
+      expect(outcome.refused[0]!.reason).toMatch(/refused by .*MESSAGE_TOO_LARGE/);
+    });
   });
 
   it('fails with a retriable SINK_KAFKA error when the topic does not exist and may not be created', async () => {

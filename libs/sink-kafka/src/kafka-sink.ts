@@ -45,7 +45,11 @@ export interface KafkaSink {
    */
   publishProvenance(events: ProvenanceEvent[], signal?: AbortSignal): Promise<ProvenancePublishResult>;
   /** Resolves once every letter is acknowledged; a letter too large is sent without its row. */
-  publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Letters the topic refuses even without the row they carry come back in `refused`: a letter
+   * must not stop the stream, so the caller keeps them elsewhere.
+   */
+  publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<{ refused: DeadLetter[] }>;
   close(): Promise<void>;
 }
 
@@ -220,7 +224,7 @@ class KafkaSinkImpl implements KafkaSink {
     this.knownTopics.add(topic);
   }
 
-  async publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void> {
+  async publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<{ refused: DeadLetter[] }> {
     const now = Date.now();
     const values = letters.map((letter) => deadLetterValue(letter, this.config.source, now));
     const pending = values.map((value, index) => pendingOf(value, index, deadLetterRecord(value)));
@@ -232,12 +236,17 @@ class KafkaSinkImpl implements KafkaSink {
     });
     const refusedAgain = await this.produce(this.config.deadLetterTopic, slim, signal);
     if (refusedAgain.length > 0) {
-      throw new EpipeError(
-        'SINK_KAFKA',
-        `dead-letter topic ${this.config.deadLetterTopic} refused ${refusedAgain.length} letter(s) even without ` +
-          `their rows: ${refusedAgain[0]!.reason}`,
+      this.logger.error(
+        { topic: this.config.deadLetterTopic, count: refusedAgain.length, reason: refusedAgain[0]!.reason },
+        'the dead-letter topic refused letters even without their rows',
       );
     }
+    return {
+      refused: refusedAgain.map(({ index, reason }) => ({
+        ...letters[index]!,
+        reason: `${letters[index]!.reason} (refused by ${this.config.deadLetterTopic}: ${reason})`,
+      })),
+    };
   }
 
   async close(): Promise<void> {

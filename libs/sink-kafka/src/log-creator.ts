@@ -1,4 +1,4 @@
-import type { Logger } from '@epipe/core';
+import { type Logger, tlsFailureReason } from '@epipe/core';
 import { logLevel, type logCreator } from 'kafkajs';
 
 /**
@@ -7,6 +7,18 @@ import { logLevel, type logCreator } from 'kafkajs';
  *   fresh idempotent producer after any failure, which keeps sequence numbers consistent.
  */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
+
+/**
+ * Attempts that fail on credentials or certificates: kafkajs logs each retry of them, and the sink
+ * then reports the outcome once, as the one line an operator needs; the attempts are debug.
+ */
+function accessAttempt(text: string, extra: Record<string, unknown>): boolean {
+  const detail = `${text} ${typeof extra.error === 'string' ? extra.error : ''}`;
+  return (
+    /SASL .*authentication failed|with SASL mechanism/i.test(detail) ||
+    tlsFailureReason({ message: detail }) !== undefined
+  );
+}
 
 /**
  * Forwards kafkajs logs to pino, one level down: kafkajs logs every retried attempt as an ERROR,
@@ -20,10 +32,12 @@ export function kafkaLogCreator(logger: Logger): logCreator {
       const text = String(message);
       switch (level) {
         case logLevel.ERROR:
-          logger.warn(fields, text);
+          if (accessAttempt(text, extra)) logger.debug(fields, text);
+          else logger.warn(fields, text);
           break;
         case logLevel.WARN:
-          if (EXPECTED_WARNINGS.some((w) => text.startsWith(w))) logger.debug(fields, text);
+          if (EXPECTED_WARNINGS.some((w) => text.startsWith(w)) || accessAttempt(text, extra))
+            logger.debug(fields, text);
           else logger.warn(fields, text);
           break;
         case logLevel.INFO:

@@ -22,6 +22,16 @@ const entry = (level: logLevel, message: string) => ({
 });
 
 describe('kafkaLogCreator', () => {
+  it('keeps retried TLS and SASL failures at debug: the sink reports the outcome once', () => {
+    const { lines, logger } = capture('debug');
+    const log = kafkaLogCreator(logger)(logLevel.INFO);
+    log(entry(logLevel.ERROR, 'Connection error: unable to verify the first certificate'));
+    log(entry(logLevel.ERROR, 'SASL SCRAM SHA512 authentication failed: invalid credentials'));
+    log(entry(logLevel.WARN, 'Failed to connect to seed broker: Connection error: self-signed certificate'));
+    log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
+    expect(lines.map((l) => l.level)).toEqual([20, 20, 20, 40]);
+  });
+
   it('forwards one level down, keeps the fields, drops kafkajs bookkeeping', () => {
     const { lines, logger } = capture('trace');
     const log = kafkaLogCreator(logger)(logLevel.DEBUG);

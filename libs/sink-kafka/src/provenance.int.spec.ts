@@ -71,7 +71,16 @@ function event(artifactId: number, project: string): ProvenanceEvent {
     count: n,
     firstCommitTsMs: 1_000,
     lastCommitTsMs: 2_000,
-    app: { appId: 'app_1', jobName: null, jobExecutionId: null, pipelineName: null, pipelineRun: null },
+    app: {
+      appId: 'app_1',
+      jobName: null,
+      jobId: null,
+      jobProject: null,
+      jobExecutionId: null,
+      pipelineRunId: null,
+      pipelineName: null,
+      pipelineRun: null,
+    },
     user: { id: 1, name: 'alice' },
     logIds: [n],
   };

@@ -21,6 +21,8 @@ export interface OutageResult {
   operationsWhileDown: number;
   /** Operations completed from the service's restart until the daemon was ready again. */
   operationsWhileRecovering: number;
+  /** Operations completed from the service's restart to the end of the load. */
+  operationsAfterRestart: number;
 }
 
 /**
@@ -77,5 +79,6 @@ export async function runOutage(
     operations: stats.operations,
     operationsWhileDown: opsAtRestart - opsAtDown,
     operationsWhileRecovering: opsAtReady - opsAtRestart,
+    operationsAfterRestart: stats.operations - opsAtRestart,
   };
 }

@@ -37,7 +37,8 @@ commands:
 ${lines.join('\n')}
 
 \`epipe <command> --help\` describes a command. Every configuration field can be set in the JSON
-file given with --config (or EPIPE_CONFIG) or by its environment variable (environment wins).`;
+file given with --config (or EPIPE_CONFIG) or by its environment variable (environment wins).
+A secret field can also be read from a file: <VARIABLE>_FILE, or <secrets.dir>/<field path>.`;
 }
 
 /**

@@ -62,7 +62,10 @@ function art(id: number, name: string, version: number | null, kind: ArtifactSta
 const app = (appId: string, jobName: string) => ({
   appId,
   jobName,
+  jobId: null,
+  jobProject: null,
   jobExecutionId: 1,
+  pipelineRunId: null,
   pipelineName: null,
   pipelineRun: 'R',
 });

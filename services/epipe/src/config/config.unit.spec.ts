@@ -62,6 +62,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file: file({ filter: { exclude: ['/ok/**', 'tmp'] } }), env: {} })).toThrow(
       /config filter\.exclude .*\[1\]: path glob must be absolute: "tmp"/,
     );
+    expect(() => loadConfig({ env: { EPIPE_FILTER_TAGS: 'epipe.log=off:off, oops' } })).toThrow(
+      /config filter\.tags \(env EPIPE_FILTER_TAGS\) \[1\]: expected xattr=value:on\|off\|debug/,
+    );
+    expect(loadConfig({ env: { EPIPE_FILTER_TAGS: 'epipe.log=debug:debug' } }).filter.tags).toEqual([
+      'epipe.log=debug:debug',
+    ]);
     expect(() => loadConfig({ env: { EPIPE_FILTER_OPERATIONS: 'CREATE,EXPLODE' } })).toThrow(
       /config filter\.operations .*unknown operation "EXPLODE"/,
     );

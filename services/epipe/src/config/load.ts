@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
-import { type FilterConfig, createFilter } from '@epipe/filter';
+import { type FilterConfig, createFilter, parseTagRule } from '@epipe/filter';
 import { FIELDS, type FieldSpec } from './schema';
 
 export interface EpipeConfig {
@@ -40,6 +40,7 @@ export interface EpipeConfig {
     tagXattr: string;
     tagOffValues: string[];
     tagDefault: 'on' | 'off';
+    tags: string[];
   };
   kafka: {
     enabled: boolean;
@@ -202,6 +203,8 @@ export function filterConfig(c: EpipeConfig): FilterConfig {
     tag: c.filter.tagXattr
       ? { xattr: c.filter.tagXattr, offValues: c.filter.tagOffValues, default: c.filter.tagDefault }
       : null,
+    tags: c.filter.tags.map(parseTagRule),
+    untagged: c.filter.tagDefault,
   };
 }
 

@@ -293,6 +293,13 @@ export const FIELDS: FieldSpec[] = [
     oneOf: ['on', 'off'],
     doc: 'Logging for untagged subtrees',
   },
+  {
+    path: 'filter.tags',
+    env: 'EPIPE_FILTER_TAGS',
+    type: 'list',
+    default: [],
+    doc: 'Tag rules, first match wins: xattr=value:on|off|debug (value * for any). The nearest tagged inode decides; on and debug publish whatever the path globs say',
+  },
   // Kafka.
   { path: 'kafka.enabled', env: 'EPIPE_KAFKA_ENABLED', type: 'bool', default: true, doc: 'Publish to Kafka' },
   {

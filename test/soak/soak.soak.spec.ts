@@ -1,0 +1,69 @@
+import { prng, setupWorkload } from '@epipe/workload';
+import { logRowsLeft } from '../support/checker';
+import { sleepMs } from '../faults/support/child-daemon';
+import { startLoad } from '../faults/support/load';
+import { FaultScenario } from '../faults/support/scenario';
+import { stack, type StackService } from '../faults/support/stack';
+
+const KILLS = Number(process.env.EPIPE_SOAK_KILLS ?? 100);
+
+/**
+ * `make test-soak`: a hundred SIGKILLs at random instants while writers commit (the HopsFS mix,
+ * directory moves included), then an outage of each service the daemon writes to or reads
+ * from, all in one run; the shared checker at the end. Losses must be 0.
+ */
+describe('soak: kills and outages in one long run', () => {
+  let s: FaultScenario;
+
+  beforeAll(async () => {
+    s = await FaultScenario.create('soak');
+  });
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it(`loses nothing over ${KILLS} kills and a Kafka, an Elasticsearch and a MariaDB outage`, async () => {
+    const seed = Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
+    const random = prng(seed);
+    const setup = await setupWorkload(s.nameNode, 'soak', 6);
+    s.daemon.start();
+    await s.daemon.waitReady();
+    const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed });
+    const outages: string[] = [];
+    try {
+      for (let i = 0; i < KILLS; i++) {
+        await sleepMs(Math.round(200 + random() * 2_000));
+        await s.daemon.kill();
+        await sleepMs(Math.round(random() * 300));
+        s.daemon.start();
+      }
+      await s.daemon.waitReady();
+      for (const [service, downMs] of [
+        ['kafka', 15_000],
+        ['elasticsearch', 15_000],
+        ['mariadb', 3_000],
+      ] as [StackService, number][]) {
+        const pending = await logRowsLeft(s.pool).catch(() => -1);
+        await stack('down', service);
+        try {
+          await sleepMs(downMs);
+        } finally {
+          await stack('up', service);
+        }
+        outages.push(`${service} down ${downMs / 1000} s (${pending} rows pending when it went)`);
+        await s.daemon.waitReady(180_000);
+        await sleepMs(3_000);
+      }
+    } finally {
+      await load.stop();
+    }
+    const { report, problems } = await s.check(`soak: ${KILLS} kills and three outages (seed ${seed})`, {
+      timeoutMs: 600_000,
+    });
+    process.stdout.write(`[soak report]   ${outages.join('; ')}; daemon starts ${s.daemon.starts}\n`);
+    expect(problems).toEqual([]);
+    expect(report.losses).toBe(0);
+    expect(s.daemon.starts).toBe(KILLS + 1);
+  }, 3_600_000);
+});
