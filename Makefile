@@ -13,7 +13,7 @@ help:
 # `npm install` honours the committed lockfile. `npm ci` cannot be used: the registry reachable
 # here does not serve jest's optional resolver bindings for other platforms, which the lockfile
 # therefore lacks, and `npm ci` refuses a lockfile without them.
-node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json bench/package.json)
 	npm install --no-audit --no-fund
 	@touch $@
 
