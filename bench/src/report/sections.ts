@@ -1,3 +1,4 @@
+import type { DebeziumResult } from '../phases/debezium';
 import type { BenchResults } from '../results';
 import { halfLoad, ms, num, pct, ratioRows, sat, sinksLabel, table, targetRows } from './facts';
 
@@ -16,8 +17,7 @@ export function versionsLine(r: BenchResults): string {
 
 /** The title, the run, the machine, the targets and the ratios. */
 function header(r: BenchResults): string[] {
-  const out: string[] = [];
-  out.push(
+  return [
     `# epipe benchmark report (${r.mode})`,
     '',
     `Run \`${r.run}\`, started ${r.startedAt}, took ${num(r.durationS)} s. Machine: ${machineLine(r)}. ` +
@@ -34,16 +34,14 @@ function header(r: BenchResults): string[] {
     '',
     table(['ratio', 'value', 'from'], ratioRows(r)),
     '',
-  );
-  return out;
+  ];
 }
 
 /** The cost of logging: the same operations with and without fs_log rows. */
 function overhead(r: BenchResults): string[] {
   const o = r.overhead;
   if (!o) return [];
-  const out: string[] = [];
-  out.push(
+  return [
     '## Logging overhead',
     '',
     `${o.writers} writers in one process, ${o.secondsPerRun} s per run, as fast as they go, the HopsFS-like mix; the same ` +
@@ -64,16 +62,14 @@ function overhead(r: BenchResults): string[] {
       `(median of rounds ${pct(o.medianRoundOverheadPct)}, rounds from ${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])}); ` +
       `${num(o.logRowsPerOp, 2)} log rows per operation.`,
     '',
-  );
-  return out;
+  ];
 }
 
 /** Each component alone. */
 function ceilings(r: BenchResults): string[] {
   const c = r.ceilings;
   if (!c) return [];
-  const out: string[] = [];
-  out.push(
+  return [
     '## Raw ceilings (each component alone)',
     '',
     table(
@@ -93,15 +89,13 @@ function ceilings(r: BenchResults): string[] {
       'binlog position noted before them (pure decode, no epipe code); kafkajs and Elasticsearch get pre-built events/documents ' +
       'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs.',
     '',
-  );
-  return out;
+  ];
 }
 
 /** End-to-end throughput with a preloaded backlog. */
 function saturation(r: BenchResults): string[] {
   if (!r.saturation?.length) return [];
-  const out: string[] = [];
-  out.push(
+  return [
     '## End-to-end throughput at saturation',
     '',
     "A backlog of the workload's rows is preloaded (copies of the logged workload, each its own subtree), the daemon is " +
@@ -164,8 +158,7 @@ function saturation(r: BenchResults): string[] {
     '',
     '![throughput over time](throughput.svg)',
     '',
-  );
-  return out;
+  ];
 }
 
 /** The big backlog. */
@@ -190,8 +183,7 @@ function catchup(r: BenchResults): string[] {
 function lag(r: BenchResults): string[] {
   const lag = r.lag;
   if (!lag) return [];
-  const out: string[] = [];
-  out.push(
+  return [
     '## Lag at fixed offered loads',
     '',
     `One daemon with both sinks and default settings (epoch 50 ms, index refresh ${lag.refreshInterval}); ` +
@@ -256,8 +248,7 @@ function lag(r: BenchResults): string[] {
       : []),
     '![lag CDF](lag-cdf.svg)',
     '',
-  );
-  return out;
+  ];
 }
 
 /** SIGKILL and restart under load, and completeness over the lag phase. */
@@ -265,8 +256,7 @@ function restart(r: BenchResults): string[] {
   const lag = r.lag;
   const rs = lag?.restart;
   if (!lag || !rs) return [];
-  const out: string[] = [];
-  out.push(
+  return [
     '## SIGKILL and restart under load',
     '',
     `Writers offer ${num(rs.offeredOpsPerSec)} ops/s; the daemon is killed with SIGKILL and started again ` +
@@ -306,8 +296,20 @@ function restart(r: BenchResults): string[] {
       : []),
     '![lag around a restart](restart.svg)',
     '',
-  );
-  return out;
+  ];
+}
+
+/** One drained backlog as a row of the Debezium table: rows, startup, time, rate, memory, CPU. */
+function drainRow(label: string, x: NonNullable<DebeziumResult['snapshot']>): string[] {
+  return [
+    label,
+    num(x.rows),
+    ms(x.startupMs),
+    ms(x.activeMs),
+    num(x.rowsPerSec),
+    `${num(x.peakRssMiB)} MiB`,
+    `${num(x.cpuPercent)}%`,
+  ];
 }
 
 /** Debezium beside epipe. */
@@ -329,41 +331,9 @@ function debezium(r: BenchResults): string[] {
       table(
         ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
         [
-          [
-            'Debezium snapshot → Kafka',
-            num(d.snapshot.rows),
-            ms(d.snapshot.startupMs),
-            ms(d.snapshot.activeMs),
-            num(d.snapshot.rowsPerSec),
-            `${num(d.snapshot.peakRssMiB)} MiB`,
-            `${num(d.snapshot.cpuPercent)}%`,
-          ],
-          ...(k
-            ? [
-                [
-                  'epipe, Kafka only (+ deletes)',
-                  num(k.rows),
-                  ms(k.startupMs),
-                  ms(k.activeMs),
-                  num(k.rowsPerSec),
-                  `${num(k.peakRssMiB)} MiB`,
-                  `${num(k.cpuPercent)}%`,
-                ],
-              ]
-            : []),
-          ...(b
-            ? [
-                [
-                  'epipe, Kafka + Elasticsearch (+ deletes)',
-                  num(b.rows),
-                  ms(b.startupMs),
-                  ms(b.activeMs),
-                  num(b.rowsPerSec),
-                  `${num(b.peakRssMiB)} MiB`,
-                  `${num(b.cpuPercent)}%`,
-                ],
-              ]
-            : []),
+          drainRow('Debezium snapshot → Kafka', d.snapshot),
+          ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
+          ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
         ],
       ),
       '',
