@@ -13,7 +13,7 @@ help:
 # `npm install` honours the committed lockfile. `npm ci` cannot be used: the registry reachable
 # here does not serve jest's optional resolver bindings for other platforms, which the lockfile
 # therefore lacks, and `npm ci` refuses a lockfile without them.
-node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json bench/package.json)
 	npm install --no-audit --no-fund
 	@touch $@
 
@@ -21,7 +21,8 @@ setup: node_modules/.installed tools
 
 # Tools the tests call: kubectl renders the Kubernetes overlays (kustomize 4 or newer: Debian's
 # own kubernetes-client, 1.20, cannot load a directory as a base, so it is not used); promtool
-# (Debian's prometheus package) checks the alert rules. Installed with apt-get when missing.
+# (Debian's prometheus package) checks the alert rules; shellcheck (Debian package) checks the
+# shell scripts in `make lint`. Installed with apt-get when missing.
 .PHONY: tools
 tools:
 	@command -v kubectl >/dev/null || { apt-get update -qq && apt-get install -y -qq kubectl; } || \
@@ -29,6 +30,9 @@ tools:
 	@command -v promtool >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } || \
 	  { echo "make setup: promtool (Debian package prometheus) is needed to check deploy/prometheus" >&2; exit 1; }
+	@command -v shellcheck >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck; } || \
+	  { echo "make setup: shellcheck (Debian package shellcheck) is needed to check the shell scripts" >&2; exit 1; }
 
 build: setup
 	npx tsc -b
@@ -42,9 +46,13 @@ down:
 status:
 	bash $(STACK) status
 
+# Every shell script of the repository (deploy/stack.sh and the service files it sources).
+SHELL_SCRIPTS = $(shell find . -name '*.sh' -not -path '*/node_modules/*' -not -path './.stack/*' | sort)
+
 lint: setup
 	npx eslint .
 	npx prettier --check .
+	shellcheck -x $(SHELL_SCRIPTS)
 
 typecheck: setup
 	npx tsc -p tsconfig.check.json

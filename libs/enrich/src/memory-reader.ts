@@ -32,7 +32,7 @@ export class MemoryMetadataReader implements MetadataReader {
   edges(ids: number[]): Promise<Edge[]> {
     this.calls++;
     return Promise.resolve(
-      ids.flatMap((id) => {
+      unique(ids).flatMap((id) => {
         const s = this.inodes.get(id);
         return s ? [{ inodeId: id, parentId: s.parentId, name: s.name, isDir: s.isDir }] : [];
       }),
@@ -41,13 +41,18 @@ export class MemoryMetadataReader implements MetadataReader {
 
   loggedEdges(ids: number[]): Promise<Edge[]> {
     this.calls++;
-    return Promise.resolve(ids.flatMap((id) => (this.logged.has(id) ? [this.logged.get(id)!] : [])));
+    return Promise.resolve(
+      unique(ids).flatMap((id) => {
+        const row = this.logged.get(id);
+        return row ? [{ inodeId: id, parentId: row.parentId, name: row.name, isDir: row.isDir }] : [];
+      }),
+    );
   }
 
   states(ids: number[], maxXattrBytes: number): Promise<InodeState[]> {
     this.calls++;
     return Promise.resolve(
-      ids.flatMap((id) => {
+      unique(ids).flatMap((id) => {
         const s = this.inodes.get(id);
         if (!s) return [];
         const xattrs: Record<string, string> = {};
@@ -97,4 +102,9 @@ export class MemoryMetadataReader implements MetadataReader {
     this.calls++;
     return Promise.resolve(new Map(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)!])));
   }
+}
+
+/** Each key once, as SQL's IN (...) answers. */
+function unique<T>(keys: T[]): T[] {
+  return [...new Set(keys)];
 }

@@ -28,6 +28,6 @@ export interface MetadataReader {
   projectNames(projectIds: number[]): Promise<Map<number, string>>;
   datasetNames(datasetIds: number[]): Promise<Map<number, string>>;
   contexts(appIds: string[]): Promise<Map<string, ExecutionContext>>;
-  /** Values of one xattr (the tag rule's) on these inodes. */
+  /** Values of one xattr (the tag rule's) on these inodes, named as the keys of `states()` name it. */
   xattrValues(name: string, inodeIds: number[]): Promise<Map<number, string>>;
 }

@@ -9,6 +9,13 @@ function xattrKey(namespace: number, name: string): string {
   return namespace === 0 ? name : `${NAMESPACES[namespace] ?? `ns${namespace}`}.${name}`;
 }
 
+/** The (namespace, name) a key of states()' xattrs stands for: a bare name is a user xattr. */
+function parseXattrKey(key: string): { namespace: number; name: string } {
+  const dot = key.indexOf('.');
+  const namespace = dot > 0 ? NAMESPACES.indexOf(key.slice(0, dot)) : -1;
+  return namespace > 0 ? { namespace, name: key.slice(dot + 1) } : { namespace: 0, name: key };
+}
+
 export class SqlMetadataReader implements MetadataReader {
   constructor(
     private readonly pool: Pool,
@@ -150,12 +157,14 @@ export class SqlMetadataReader implements MetadataReader {
     return out;
   }
 
-  async xattrValues(name: string, ids: number[]): Promise<Map<number, string>> {
+  async xattrValues(key: string, ids: number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     if (ids.length === 0) return out;
+    // The namespace counts: a trusted.<tag> xattr is not the user's tag.
+    const { namespace, name } = parseXattrKey(key);
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      'SELECT inode_id, value FROM xattrs WHERE name = ? AND inode_id IN (?)',
-      [name, ids],
+      'SELECT inode_id, value FROM xattrs WHERE namespace = ? AND name = ? AND inode_id IN (?)',
+      [namespace, name, ids],
     );
     for (const r of rows)
       out.set(Number(r.inode_id), Buffer.isBuffer(r.value) ? r.value.toString('utf8') : String(r.value));

@@ -11,6 +11,7 @@ import type { ChunkLike } from '@epipe/epoch';
 import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
+import { MemoryLogAcknowledger } from './testing/memory-acknowledger';
 
 /** Hand-written fakes for every port: the pipeline's ordering and memory logic without servers. */
 function rows(from: number, count: number): LogRow[] {
@@ -31,13 +32,18 @@ function rows(from: number, count: number): LogRow[] {
   }));
 }
 
-function source(chunks: ChunkLike[], hold = false) {
+/** Yields the chunks; their rows (poison too) are in `table` first, as a writer's commit put them. */
+function source(chunks: ChunkLike[], hold = false, table?: MemoryLogAcknowledger) {
   return {
     pulled: 0,
     async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
       for (const chunk of chunks) {
         if (signal.aborted) return;
         this.pulled++;
+        table?.insert([
+          ...chunk.rows,
+          ...chunk.poison.flatMap((p) => (p.logId === undefined ? [] : [{ logId: p.logId, commitTsMs: 0 }])),
+        ]);
         yield chunk;
       }
       // A live source waits for more until stopped.
@@ -157,11 +163,12 @@ describe('runPipeline', () => {
   it('retries a retriable sink failure in place, reporting not-ready meanwhile', async () => {
     let calls = 0;
     const readiness: boolean[] = [];
-    const deleted: number[] = [];
+    const table = new MemoryLogAcknowledger();
+    const deleted = table.deleted;
     const controller = new AbortController();
     const done = start(
       deps({
-        source: source(chunks(1, 3), true),
+        source: source(chunks(1, 3), true, table),
         kafka: {
           publish: () => {
             calls++;
@@ -171,7 +178,7 @@ describe('runPipeline', () => {
           },
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: recordingAcker(deleted),
+        acker: table,
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -187,11 +194,12 @@ describe('runPipeline', () => {
   it('stays not-ready while one sink fails, whatever the other systems answer', async () => {
     let kafkaUp = false;
     const readiness: boolean[] = [];
-    const deleted: number[] = [];
+    const table = new MemoryLogAcknowledger();
+    const deleted = table.deleted;
     const controller = new AbortController();
     const done = start(
       deps({
-        source: source(chunks(4, 2), true),
+        source: source(chunks(4, 2), true, table),
         epoch: { maxEpochMs: 5, maxEpochRows: 2, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
         elastic: { apply: () => Promise.resolve({ rejected: [] }) },
         kafka: {
@@ -201,7 +209,7 @@ describe('runPipeline', () => {
               : Promise.reject(new EpipeError('SINK_KAFKA', 'broker down', { retriable: true })),
           publishDeadLetters: () => Promise.resolve(),
         },
-        acker: recordingAcker(deleted),
+        acker: table,
         onReady: (ready) => readiness.push(ready),
       }),
       controller.signal,
@@ -248,10 +256,11 @@ describe('runPipeline', () => {
   });
 
   it('ends the lifetime with the error when a failure is not retriable, deleting nothing', async () => {
-    const deleted: number[] = [];
+    const table = new MemoryLogAcknowledger();
+    const deleted = table.deleted;
     const run = start(
       deps({
-        source: source(chunks(3, 2), true),
+        source: source(chunks(3, 2), true, table),
         elastic: { apply: () => Promise.reject(new EpipeError('SINK_ELASTIC', 'mapping broken')) },
         enricher: {
           enrich: async (batch) => ({
@@ -259,7 +268,7 @@ describe('runPipeline', () => {
             deletes: [{ inodeId: 1, logicalTime: 1 }],
           }),
         },
-        acker: recordingAcker(deleted),
+        acker: table,
       }),
       new AbortController().signal,
     );
@@ -269,7 +278,8 @@ describe('runPipeline', () => {
 
   it('dead-letters poison rows and sink refusals, then deletes their log rows', async () => {
     const letters: string[] = [];
-    const deleted: number[] = [];
+    const table = new MemoryLogAcknowledger();
+    const deleted = table.deleted;
     const controller = new AbortController();
     const poisoned: ChunkLike = {
       rows: rows(1, 2),
@@ -279,7 +289,7 @@ describe('runPipeline', () => {
     };
     const done = start(
       deps({
-        source: source([poisoned], true),
+        source: source([poisoned], true, table),
         kafka: {
           publish: (events) =>
             Promise.resolve({ rejected: [{ event: events[0]!, reason: 'message too large' }] }),
@@ -288,7 +298,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: recordingAcker(deleted),
+        acker: table,
       }),
       controller.signal,
     );
@@ -301,7 +311,8 @@ describe('runPipeline', () => {
 
   it("names the inode's newest row in the dead letter of a document the index refused", async () => {
     const letters: string[] = [];
-    const deleted: number[] = [];
+    const table = new MemoryLogAcknowledger();
+    const deleted = table.deleted;
     const controller = new AbortController();
     const withDocs = {
       enrich: async (batch: Batch): Promise<EnrichResult> => {
@@ -326,7 +337,7 @@ describe('runPipeline', () => {
     };
     const done = start(
       deps({
-        source: source([{ rows: rows(1, 2), poison: [], final: true, bytes: 200 }], true),
+        source: source([{ rows: rows(1, 2), poison: [], final: true, bytes: 200 }], true, table),
         enricher: withDocs,
         elastic: {
           apply: (changes) =>
@@ -339,7 +350,7 @@ describe('runPipeline', () => {
             return Promise.resolve();
           },
         },
-        acker: recordingAcker(deleted),
+        acker: table,
       }),
       controller.signal,
     );

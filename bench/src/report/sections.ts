@@ -1,0 +1,460 @@
+import type { DebeziumResult } from '../phases/debezium';
+import type { BenchResults } from '../results';
+import { halfLoad, ms, num, pct, ratioRows, sat, sinksLabel, table, targetRows } from './facts';
+
+// The sections of report.md, in order; each returns its lines, or none when its phase did not run.
+
+export function machineLine(r: BenchResults): string {
+  const m = r.machine;
+  return `${m.nproc} cores (${m.cpuModel}), ${num(m.memoryGiB, 1)} GiB`;
+}
+
+export function versionsLine(r: BenchResults): string {
+  return Object.entries(r.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+/** The title, the run, the machine, the targets and the ratios. */
+function header(r: BenchResults): string[] {
+  return [
+    `# epipe benchmark report (${r.mode})`,
+    '',
+    `Run \`${r.run}\`, started ${r.startedAt}, took ${num(r.durationS)} s. Machine: ${machineLine(r)}. ` +
+      `Load average ${num(r.loadAverage.start, 1)} at the start, ${num(r.loadAverage.end, 1)} at the end: the machine is shared, so ` +
+      'every comparison below is between things measured in this same run.',
+    '',
+    `Versions: ${versionsLine(r)}.`,
+    '',
+    '## Targets',
+    '',
+    table(['target', 'measured', 'verdict'], targetRows(r)),
+    '',
+    '## Ratios',
+    '',
+    table(['ratio', 'value', 'from'], ratioRows(r)),
+    '',
+  ];
+}
+
+/** The cost of logging: the same operations with and without fs_log rows. */
+function overhead(r: BenchResults): string[] {
+  const o = r.overhead;
+  if (!o) return [];
+  return [
+    '## Logging overhead',
+    '',
+    `${o.writers} writers in one process, ${o.secondsPerRun} s per run, as fast as they go, the HopsFS-like mix; the same ` +
+      'operations with `NameNodeOptions.logging: false` (no fs_log insert) as the baseline; rounds alternate the order.',
+    '',
+    table(
+      ['round', 'order', 'with log (ops/s)', 'without (ops/s)', 'overhead'],
+      o.rounds.map((x) => [
+        String(x.round),
+        x.order,
+        num(x.withLogOpsPerSec),
+        num(x.withoutLogOpsPerSec),
+        pct((1 - x.withLogOpsPerSec / x.withoutLogOpsPerSec) * 100),
+      ]),
+    ),
+    '',
+    `Totals: ${num(o.withLogOpsPerSec)} vs ${num(o.withoutLogOpsPerSec)} ops/s, overhead ${pct(o.overheadPct)} ` +
+      `(median of rounds ${pct(o.medianRoundOverheadPct)}, rounds from ${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])}); ` +
+      `${num(o.logRowsPerOp, 2)} log rows per operation.`,
+    '',
+  ];
+}
+
+/** Each component alone. */
+function ceilings(r: BenchResults): string[] {
+  const c = r.ceilings;
+  if (!c) return [];
+  return [
+    '## Raw ceilings (each component alone)',
+    '',
+    table(
+      ['component', 'items', 'time', 'per second'],
+      [
+        c.zongjiOneRowTx,
+        c.zongjiHundredRowTx,
+        c.sourceScan,
+        c.kafkajs,
+        c.kafkaSink,
+        c.elasticBulk,
+        c.elasticSink,
+      ].map((x) => [x.what, num(x.items), ms(x.ms), num(x.perSec)]),
+    ),
+    '',
+    `Smallest raw ceiling: **${c.smallest.what}, ${num(c.smallest.perSec)}/s**. zongji reads rows committed beforehand from the ` +
+      'binlog position noted before them (pure decode, no epipe code); kafkajs and Elasticsearch get pre-built events/documents ' +
+      'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs.',
+    '',
+  ];
+}
+
+/** End-to-end throughput with a preloaded backlog. */
+function saturation(r: BenchResults): string[] {
+  if (!r.saturation?.length) return [];
+  return [
+    '## End-to-end throughput at saturation',
+    '',
+    "A backlog of the workload's rows is preloaded (copies of the logged workload, each its own subtree), the daemon is " +
+      'started, and the clock runs from its /readyz to an empty fs_log: every row delivered to the enabled sinks and deleted.',
+    '',
+    table(
+      [
+        'sinks',
+        'rows',
+        'dir moves',
+        'startup',
+        'ready → empty',
+        'rows/s',
+        'steady 10–90%',
+        'Kafka events',
+        'search docs written',
+        'dead letters',
+        'peak RSS',
+        'CPU',
+      ],
+      r.saturation.map((s) => [
+        sinksLabel(s),
+        num(s.rows),
+        num(s.directoryMoves),
+        ms(s.startupMs),
+        ms(s.activeMs),
+        num(s.rowsPerSec),
+        num(s.steadyRowsPerSec),
+        num(s.eventsKafka),
+        num(s.eventsElastic),
+        num(s.deadLetters),
+        `${num(s.peakRssMiB)} MiB`,
+        `${num(s.cpuPercent)}%`,
+      ]),
+    ),
+    '',
+    'Checks after each run: ' +
+      r.saturation
+        .map(
+          (s) =>
+            `${s.sinks}: ${s.kafkaRecords !== null ? `${num(s.kafkaRecords)} records in the topic` : ''}${s.kafkaRecords !== null && s.searchDocs !== null ? ', ' : ''}${s.searchDocs !== null ? `${num(s.searchDocs)} documents for ${num(s.liveInodes)} live inodes` : ''}`,
+        )
+        .join('; ') +
+      '. The search sink writes one document per inode and batch (the newest state), so it writes fewer documents than rows; ' +
+      'a directory move is a barrier in it (refresh, find the descendants, rewrite them, refresh).',
+    '',
+    "Time inside the sink calls (the daemon's `epipe_sink_batch_seconds`): " +
+      r.saturation
+        .map((s) =>
+          Object.entries(s.sinkSeconds)
+            .filter(([, v]) => v.calls > 0)
+            .map(
+              ([k, v]) =>
+                `${s.sinks}/${k} ${num(v.seconds, 1)} s in ${num(v.calls)} calls (${pct((100 * v.seconds * 1000) / s.activeMs)} of ready → empty)`,
+            )
+            .join(', '),
+        )
+        .join('; ') +
+      '.',
+    '',
+    '![throughput over time](throughput.svg)',
+    '',
+  ];
+}
+
+/** The big backlog. */
+function catchup(r: BenchResults): string[] {
+  if (!r.catchup) return [];
+  const out: string[] = [];
+  const cu = r.catchup;
+  out.push(
+    '## Catch-up',
+    '',
+    `A ${num(cu.rows)}-row backlog with both sinks: ${num(cu.drainMs / 1000, 1)} s from daemon start to an empty log ` +
+      `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core.` +
+      (r.mode === 'quick'
+        ? ' (Quick mode: this is the "both sinks" saturation run; `make bench-full` drains 1,000,000 rows.)'
+        : ''),
+    '',
+  );
+  return out;
+}
+
+/** Lag at fixed offered loads. */
+function lag(r: BenchResults): string[] {
+  const lag = r.lag;
+  if (!lag) return [];
+  return [
+    '## Lag at fixed offered loads',
+    '',
+    `One daemon with both sinks and default settings (epoch 50 ms, index refresh ${lag.refreshInterval}); ` +
+      `${lag.writerProcesses} writer processes × ${lag.writersPerProcess} writers offer each load in turn. Kafka lag: every ` +
+      'event, writer commit_ts_ms (stamped right before COMMIT) to the moment the consumer is handed it. Searchable lag: ' +
+      `sampled writes, polled with a search every ${lag.searchPollMs} ms until the index shows that version (resolution ` +
+      `≈ ${lag.searchPollMs} ms plus a search round trip). Daemon peak RSS over the phase: ${num(lag.peakRssMiB)} MiB.`,
+    '',
+    table(
+      [
+        'load',
+        'achieved ops/s',
+        'events/s',
+        'Kafka p50',
+        'p95',
+        'p99',
+        'max',
+        'searchable p50',
+        'p95',
+        'p99',
+        'max',
+        'samples',
+        'daemon CPU',
+      ],
+      lag.loads.map((l) => [
+        l.label,
+        num(l.achievedOpsPerSec),
+        num(l.eventsPerSec),
+        ms(l.kafka.p50),
+        ms(l.kafka.p95),
+        ms(l.kafka.p99),
+        ms(l.kafka.max),
+        ms(l.search.p50),
+        ms(l.search.p95),
+        ms(l.search.p99),
+        ms(l.search.max),
+        `${num(l.search.count)}${l.search.unresolved ? ` (+${l.search.unresolved} deleted first)` : ''}`,
+        `${num(l.daemonCpuPercent)}%`,
+      ]),
+    ),
+    '',
+    'CPU during each load, in percent of one core (the machine has ' +
+      `${r.machine.nproc * 100}%): ` +
+      [...lag.loads, ...(lag.kafkaOnly ? [lag.kafkaOnly] : [])]
+        .filter((l) => l.cpu)
+        .map(
+          (l) =>
+            `${l.label}: ${Object.entries(l.cpu)
+              .map(([k, v]) => `${k} ${v}%`)
+              .join(', ')}`,
+        )
+        .join('; ') +
+      '. The rest of the machine column is the writer processes, the consumer and anyone else.',
+    '',
+    ...(lag.kafkaOnly
+      ? [
+          `The same daemon restarted with the search sink off, at ${lag.kafkaOnly.label}: Kafka p50 ${ms(lag.kafkaOnly.kafka.p50)}, ` +
+            `p95 ${ms(lag.kafkaOnly.kafka.p95)}, p99 ${ms(lag.kafkaOnly.kafka.p99)}, max ${ms(lag.kafkaOnly.kafka.max)} ` +
+            `(${num(lag.kafkaOnly.achievedOpsPerSec)} ops/s achieved, daemon CPU ${num(lag.kafkaOnly.daemonCpuPercent)}%).`,
+          '',
+        ]
+      : []),
+    '![lag CDF](lag-cdf.svg)',
+    '',
+  ];
+}
+
+/** SIGKILL and restart under load, and completeness over the lag phase. */
+function restart(r: BenchResults): string[] {
+  const lag = r.lag;
+  const rs = lag?.restart;
+  if (!lag || !rs) return [];
+  return [
+    '## SIGKILL and restart under load',
+    '',
+    `Writers offer ${num(rs.offeredOpsPerSec)} ops/s; the daemon is killed with SIGKILL and started again ` +
+      `${num(rs.outageMs / 1000, 1)} s later. Steady lag before the kill: p95 ${ms(rs.steadyP95Ms)}; "back to steady" is the ` +
+      `first second (by receive time) that, with the next, has a p95 at or below ${ms(rs.thresholdMs)}.`,
+    '',
+    table(
+      [
+        'kill → ready',
+        'restart → steady',
+        'kill → steady',
+        'max lag',
+        'duplicates (replayed, dropped by id)',
+        'unique events',
+      ],
+      [
+        [
+          ms(rs.killToReadyMs),
+          ms(rs.restartToSteadyMs),
+          ms(rs.killToSteadyMs),
+          ms(rs.maxLagMs),
+          num(rs.duplicates),
+          num(rs.uniqueEvents),
+        ],
+      ],
+    ),
+    '',
+    ...(lag.delivery
+      ? [
+          `Completeness over the whole lag phase (every load, the kill and the restart): ${num(lag.delivery.uniqueEvents)} ` +
+            `distinct events, ${num(lag.delivery.duplicates)} duplicates, ${num(lag.delivery.missingLogIds)} of the log ids ` +
+            `1..${num(lag.delivery.highestLogId)} never delivered` +
+            (lag.delivery.firstMissing.length ? ` (first: ${lag.delivery.firstMissing.join(', ')})` : '') +
+            `, ${num(lag.delivery.logRowsLeft)} rows left in fs_log.`,
+          '',
+        ]
+      : []),
+    '![lag around a restart](restart.svg)',
+    '',
+  ];
+}
+
+/** One drained backlog as a row of the Debezium table: rows, startup, time, rate, memory, CPU. */
+function drainRow(label: string, x: NonNullable<DebeziumResult['snapshot']>): string[] {
+  return [
+    label,
+    num(x.rows),
+    ms(x.startupMs),
+    ms(x.activeMs),
+    num(x.rowsPerSec),
+    `${num(x.peakRssMiB)} MiB`,
+    `${num(x.cpuPercent)}%`,
+  ];
+}
+
+/** Debezium beside epipe. */
+function debezium(r: BenchResults): string[] {
+  const d = r.debezium;
+  if (!d) return [];
+  const out: string[] = [];
+  out.push(
+    '## Debezium, side by side',
+    '',
+    `Debezium ${d.debezium} MariaDB connector in Kafka Connect ${d.connect} standalone; ${d.settings}.`,
+    '',
+  );
+  if (!d.snapshot) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
+  else {
+    const k = sat(r, 'kafka');
+    const b = sat(r, 'both');
+    out.push(
+      table(
+        ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
+        [
+          drainRow('Debezium snapshot → Kafka', d.snapshot),
+          ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
+          ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
+        ],
+      ),
+      '',
+      'Debezium publishes each row as it is (no paths, no execution context, no search index) and deletes nothing; ' +
+        'epipe enriches every event, writes the search index, and deletes each acknowledged row. Debezium reads a backlog with ' +
+        'its snapshot (a SELECT of the table), epipe with its recovery scan: both read rows already in the table. Startup: ' +
+        'Debezium from JVM spawn to the first record; epipe from spawn to /readyz.',
+      '',
+    );
+    if (d.loads.length) {
+      out.push(
+        table(
+          [
+            'load',
+            'achieved ops/s',
+            'events/s',
+            'Debezium Kafka p50',
+            'p95',
+            'p99',
+            'max',
+            'epipe Kafka p50',
+            'p99',
+          ],
+          d.loads.map((l) => {
+            const e = r.lag?.loads.find((x) => x.label === l.label);
+            return [
+              l.label,
+              num(l.achievedOpsPerSec),
+              num(l.eventsPerSec),
+              ms(l.kafka.p50),
+              ms(l.kafka.p95),
+              ms(l.kafka.p99),
+              ms(l.kafka.max),
+              ms(e?.kafka.p50),
+              ms(e?.kafka.p99),
+            ];
+          }),
+        ),
+        '',
+      );
+    }
+  }
+  return out;
+}
+
+/** Where the daemon's time goes. */
+function profile(r: BenchResults): string[] {
+  const p = r.profile;
+  if (!p) return [];
+  const out: string[] = [];
+  out.push(
+    "## Where the daemon's time goes",
+    '',
+    `\`node --cpu-prof\` on the daemon while it drains a ${num(p.run.rows)}-row backlog into ${p.sinks === 'both' ? 'both sinks' : p.sinks} ` +
+      `(${num(p.run.rowsPerSec)} rows/s under the profiler). Main thread only.` +
+      (p.profile
+        ? ` Busy ${ms(p.profile.busyMs)}, idle ${ms(p.profile.idleMs)}: the daemon waits on its sinks and the database for ${pct((100 * p.profile.idleMs) / (p.profile.busyMs + p.profile.idleMs))} of the run.`
+        : ''),
+    '',
+  );
+  if (p.profile) {
+    out.push(
+      table(
+        ['component', 'self time', 'share of busy time'],
+        p.profile.byComponent.map((e) => [e.name, ms(e.selfMs), pct(e.pct)]),
+      ),
+      '',
+      table(
+        ['function', 'where', 'self time', 'share'],
+        p.profile.topFunctions.map((e) => [`\`${e.name}\``, `\`${e.where}\``, ms(e.selfMs), pct(e.pct)]),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+/** Load average and restarts by others, per phase. */
+function conditions(r: BenchResults): string[] {
+  if (!r.phases?.length) return [];
+  const out: string[] = [];
+  out.push(
+    '## Run conditions',
+    '',
+    table(
+      ['phase', 'seconds', 'load average before → after', 'services restarted by others meanwhile'],
+      r.phases.map((p) => [
+        p.phase,
+        num(p.seconds),
+        `${num(p.loadAverage[0], 1)} → ${num(p.loadAverage[1], 1)}`,
+        p.restarted.join(', ') || 'none',
+      ]),
+    ),
+    '',
+  );
+  return out;
+}
+
+/** Notes, and which load stood in for half of saturation. */
+function notes(r: BenchResults): string[] {
+  const out: string[] = [];
+  const half = halfLoad(r);
+  out.push('## Notes', '', ...(r.notes.length ? r.notes.map((n) => `- ${n}`) : ['- none']), '');
+  if (half && !half.label.startsWith('50%'))
+    out.push(
+      `The p99 target is judged at "${half.label}", the load that stood in for 50% of saturation.`,
+      '',
+    );
+  return out;
+}
+
+export const SECTIONS: ((r: BenchResults) => string[])[] = [
+  header,
+  overhead,
+  ceilings,
+  saturation,
+  catchup,
+  lag,
+  restart,
+  debezium,
+  profile,
+  conditions,
+  notes,
+];
