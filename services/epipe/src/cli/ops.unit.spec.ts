@@ -90,3 +90,17 @@ describe('epipe dlq usage', () => {
     },
   );
 });
+
+describe('epipe reindex usage', () => {
+  it('refuses a page size out of range with exit 2', async () => {
+    const io = memoryIo();
+    expect(await dispatch(['reindex', '--page-size', '0'], io)).toBe(2);
+    expect(io.stderr).toMatch(/--page-size must be an integer/);
+  });
+
+  it('refuses to run with filter rules, which the copy does not apply', async () => {
+    const io = memoryIo({ EPIPE_FILTER_EXCLUDE: '/Projects/*/Logs/**' });
+    expect(await dispatch(['reindex'], io)).toBe(2);
+    expect(io.stderr).toMatch(/does not apply filter rules/);
+  });
+});
