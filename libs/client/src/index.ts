@@ -1,2 +1,12 @@
-export { createSubscriber, type Delivery, type Subscriber, type SubscriberOptions } from './subscriber';
+export {
+  createSubscriber,
+  UnsupportedSchemaError,
+  type Delivery,
+  type InvalidRecord,
+  type Subscriber,
+  type SubscriberOptions,
+} from './subscriber';
+export { decodeFileEvent, SUPPORTED_MAJOR, type Decoded } from './decode';
+export { MemoryDedupeStore, type DedupeStore } from './dedupe';
+export { kafkaLogCreator } from './log-creator';
 export { consumeTopic, type RawBatch, type TopicConsumer, type TopicConsumerOptions } from './topic-consumer';

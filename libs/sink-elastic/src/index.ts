@@ -4,3 +4,4 @@ export { deadLetterIndexName } from './dead-letters';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
 export { buildInodeSource, type InodeDoc } from './doc';
+export { createIndexRebuilder, type IndexRebuilder } from './reindex';

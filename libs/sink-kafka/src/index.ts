@@ -1,2 +1,4 @@
 export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
 export { createKafkaSink, type KafkaSink, type KafkaSinkDeps, type PublishResult } from './kafka-sink';
+export { readDeadLetters, type DeadLetterReaderConfig, type StoredDeadLetter } from './dead-letter-reader';
+export type { DeadLetterRecordValue } from './records';

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '@epipe/core';
 import { VERSION } from '../version';
 import { config, fields } from './config';
+import { dlq } from './dlq';
+import { reindex } from './reindex';
 import { type CliIo, type Command, EXIT } from './io';
 import { run } from './run';
 import { status } from './status';
@@ -13,6 +15,8 @@ export const COMMANDS: Record<string, { summary: string; command: Command }> = {
     summary: 'leader, binlog position, backlog, lag, sinks and last error [--json]',
     command: status,
   },
+  reindex: { summary: 'rebuild the search index from the database while the daemon runs', command: reindex },
+  dlq: { summary: 'dead letters: list [--json], show <log id>, replay <log id>...', command: dlq },
   config: { summary: 'print the effective configuration (secrets masked)', command: config },
   fields: { summary: 'list every configuration field with its variable and default', command: fields },
 };
