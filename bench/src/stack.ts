@@ -123,6 +123,8 @@ export async function esCount(stack: StackEnv, index: string): Promise<number> {
 
 export async function deleteIndex(stack: StackEnv, index: string): Promise<void> {
   await fetch(`${stack.esUrl}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+  // The daemon's name is an alias over <index>-v1.
+  await fetch(`${stack.esUrl}/${index}-v1`, { method: 'DELETE' }).catch(() => undefined);
   await fetch(`${stack.esUrl}/_index_template/${index}-template`, { method: 'DELETE' }).catch(
     () => undefined,
   );

@@ -85,7 +85,7 @@ describe('lineage through the daemon (real stack)', () => {
     if (names) {
       await dropDaemonUser(names);
       await deleteElasticIndices(env.elasticUrl, {
-        indices: [names.index, `${names.index}_prov_*`],
+        indices: [`${names.index}-v*`, `${names.index}_prov_*`],
         templates: [
           `${names.index}-template`,
           ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
@@ -169,7 +169,7 @@ describe('a clean stop flushes provenance windows (real stack)', () => {
     if (names) {
       await dropDaemonUser(names);
       await deleteElasticIndices(env.elasticUrl, {
-        indices: [names.index, `${names.index}_prov_*`],
+        indices: [`${names.index}-v*`, `${names.index}_prov_*`],
         templates: [
           `${names.index}-template`,
           ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),

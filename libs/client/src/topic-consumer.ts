@@ -1,4 +1,6 @@
+import type { Logger } from '@epipe/core';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { kafkaLogCreator, kafkaLogLevel } from './log-creator';
 
 export interface TopicConsumerOptions {
   brokers: string[];
@@ -10,15 +12,27 @@ export interface TopicConsumerOptions {
   topicWaitMs?: number;
   /** TLS and SASL settings, as the brokers require them. */
   security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
+  /** Where kafkajs' own log lines go (by default nowhere). */
+  logger?: Logger;
+  /**
+   * Whether a batch counts as consumed when onBatch returns (default). With false, only the
+   * offsets passed to the batch's resolveOffset are committed: a reader that stops in the
+   * middle of a batch resumes there.
+   */
+  autoResolve?: boolean;
 }
 
 /** One fetched batch of one partition, as the broker returned it. */
 export interface RawBatch {
   partition: number;
   messages: { value: Buffer | null; offset: string }[];
+  /** Marks everything up to and including `offset` as consumed (for autoResolve: false). */
+  resolveOffset(offset: string): void;
 }
 
 export interface TopicConsumer {
+  /** Stops fetching (the group stays joined); what was not resolved is read again by the next reader. */
+  pause(): void;
   stop(): Promise<void>;
 }
 
@@ -37,7 +51,8 @@ export async function consumeTopic(
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    logLevel: logLevel.NOTHING,
+    logLevel: options.logger ? kafkaLogLevel(options.logger) : logLevel.NOTHING,
+    ...(options.logger ? { logCreator: kafkaLogCreator(options.logger) } : {}),
     ...options.security,
   });
   const consumer = kafka.consumer({
@@ -65,14 +80,23 @@ export async function consumeTopic(
       });
     });
     await consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: ({ batch }) =>
-        Promise.resolve(onBatch({ partition: batch.partition, messages: batch.messages })),
+      eachBatchAutoResolve: options.autoResolve ?? true,
+      eachBatch: (payload) =>
+        Promise.resolve(
+          onBatch({
+            partition: payload.batch.partition,
+            messages: payload.batch.messages,
+            resolveOffset: (offset) => payload.resolveOffset(offset),
+          }),
+        ),
     });
     await joined;
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);
     throw err;
   }
-  return { stop: () => consumer.disconnect() };
+  return {
+    pause: () => consumer.pause([{ topic: options.topic }]),
+    stop: () => consumer.disconnect(),
+  };
 }

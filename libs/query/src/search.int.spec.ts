@@ -47,7 +47,7 @@ afterAll(async () => {
   await sink.close();
   await index.close();
   await deleteElasticIndices(env.elasticUrl, {
-    indices: [inodeIndex],
+    indices: [`${inodeIndex}-v*`],
     templates: [`${inodeIndex}-template`],
   });
 });

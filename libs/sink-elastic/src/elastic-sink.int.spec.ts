@@ -1,3 +1,4 @@
+import { versionedIndexName } from './alias';
 import { Client, type estypes } from '@elastic/elasticsearch';
 import { silentLogger } from '@epipe/core';
 import { testEnv, uniqueName } from '../../../test/support/env';
@@ -99,7 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(sinks.map((s) => s.close()));
-  await client.indices.delete({ index }, { ignore: [404] });
+  await client.indices.delete({ index: versionedIndexName(index, 1) }, { ignore: [404] });
   await client.indices.delete({ index: deadLetterIndexName(index) }, { ignore: [404] });
   await client.indices.deleteIndexTemplate({ name: indexTemplateName(index) }, { ignore: [404] });
   await client.close();
@@ -109,15 +110,20 @@ describe('start', () => {
   it('puts the index template and creates the index with its mapping, idempotently', async () => {
     await newSink().start(); // a second start on existing template and index
     const { index_templates } = await client.indices.getIndexTemplate({ name: indexTemplateName(index) });
-    expect(index_templates[0]!.index_template.index_patterns).toEqual([index]);
+    expect(index_templates[0]!.index_template.index_patterns).toEqual([index, `${index}-v*`]);
+    // The name the daemon writes is an alias over a versioned index, so reindex can swap it.
+    const concrete = versionedIndexName(index, 1);
+    expect(await client.indices.getAlias({ name: index })).toEqual({
+      [concrete]: { aliases: { [index]: { is_write_index: true } } },
+    });
     const settings = await client.indices.getSettings({ index });
-    expect(settings[index]!.settings!.index).toMatchObject({
+    expect(settings[concrete]!.settings!.index).toMatchObject({
       number_of_shards: '1',
       number_of_replicas: '0',
       refresh_interval: '1s',
     });
     const mapping = await client.indices.getMapping({ index });
-    const props = mapping[index]!.mappings.properties!;
+    const props = mapping[concrete]!.mappings.properties!;
     expect(props.path).toMatchObject({ type: 'keyword', fields: { text: { type: 'text' } } });
     expect(props.ancestor_paths).toMatchObject({ type: 'keyword' });
     expect(props.ancestor_ids).toMatchObject({ type: 'long' });

@@ -11,7 +11,8 @@ import {
 } from './changes';
 import type { ElasticSinkConfig } from './config';
 import { sendBulk, type SinkContext } from './context';
-import { isRetriableElasticError, responseErrorType, toSinkError } from './errors';
+import { isRetriableElasticError, toSinkError } from './errors';
+import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
 import { rewriteDescendants } from './move';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
@@ -195,13 +196,8 @@ class ElasticSinkImpl implements ElasticSink {
   }
 
   private async createIndexIfMissing(signal?: AbortSignal): Promise<void> {
-    try {
-      await this.ctx.client.indices.create({ index: this.config.index }, { signal });
-      this.logger.info({ index: this.config.index }, 'index created');
-    } catch (err) {
-      // Another instance, or an earlier start, created it first: that is the point of idempotence.
-      if (responseErrorType(err) !== 'resource_already_exists_exception') throw err;
-    }
+    if (await createAliasedIndexIfMissing(this.ctx.client, this.config.index, signal))
+      this.logger.info({ index: this.config.index }, 'index created behind its alias');
   }
 
   private async request<T>(

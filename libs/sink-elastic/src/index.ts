@@ -11,3 +11,4 @@ export {
   type ProvenanceIndexDeps,
   type WriteOutcome,
 } from './provenance-index';
+export { createIndexRebuilder, type IndexRebuilder } from './reindex';

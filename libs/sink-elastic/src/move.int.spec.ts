@@ -1,3 +1,4 @@
+import { versionedIndexName } from './alias';
 import { Client } from '@elastic/elasticsearch';
 import { silentLogger } from '@epipe/core';
 import PQueue from 'p-queue';
@@ -85,7 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.indices.delete({ index }, { ignore: [404] });
+  await client.indices.delete({ index: versionedIndexName(index, 1) }, { ignore: [404] });
   await client.indices.deleteIndexTemplate({ name: indexTemplateName(index) }, { ignore: [404] });
   await client.close();
 });

@@ -1,3 +1,4 @@
+import { versionedIndexPattern } from './alias';
 import type { InodeField } from './fields';
 
 export interface TemplateOptions {
@@ -59,7 +60,8 @@ export const INODE_MAPPINGS = {
 /** The body of PUT _index_template/<index>-template. */
 export function buildIndexTemplate(options: TemplateOptions) {
   return {
-    index_patterns: [options.index],
+    // The alias's versioned indices, and the index itself for clusters an older epipe set up.
+    index_patterns: [options.index, versionedIndexPattern(options.index)],
     priority: TEMPLATE_PRIORITY,
     template: {
       settings: {

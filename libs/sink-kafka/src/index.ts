@@ -7,3 +7,5 @@ export {
   type PublishResult,
 } from './kafka-sink';
 export { provenanceTopicOf, type ProvenanceTopics } from './provenance';
+export { readDeadLetters, type DeadLetterReaderConfig, type StoredDeadLetter } from './dead-letter-reader';
+export type { DeadLetterRecordValue } from './records';

@@ -126,7 +126,7 @@ class KafkaSinkImpl implements KafkaSink {
       brokers: config.brokers,
       clientId: config.clientId,
       ssl: kafkaSslOption(config.ssl),
-      ...(config.sasl ? { sasl: saslOptions(config.sasl) } : {}),
+      ...(config.sasl ? { sasl: saslOptionsOf(config.sasl) } : {}),
       requestTimeout: config.requestTimeoutMs,
       connectionTimeout: config.connectionTimeoutMs,
       retry: { retries: config.retries ?? 5, initialRetryTime: 100, maxRetryTime: 10_000 },
@@ -417,7 +417,7 @@ class KafkaSinkImpl implements KafkaSink {
   }
 }
 
-function saslOptions(sasl: NonNullable<KafkaSinkConfig['sasl']>): SASLOptions {
+export function saslOptionsOf(sasl: NonNullable<KafkaSinkConfig['sasl']>): SASLOptions {
   const { username, password } = sasl;
   switch (sasl.mechanism) {
     case 'plain':

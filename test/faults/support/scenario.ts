@@ -132,7 +132,9 @@ export class FaultScenario {
   private async dropSinks(): Promise<void> {
     const { elasticUrl, kafkaBrokers } = this.env;
     const index = this.names.index;
+    // The name is an alias over <index>-v1 (and later versions after a reindex).
     await fetch(`${elasticUrl}/${index}`, { method: 'DELETE' });
+    await fetch(`${elasticUrl}/${index}-v1`, { method: 'DELETE' });
     await fetch(`${elasticUrl}/_index_template/${index}-template`, { method: 'DELETE' });
     const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

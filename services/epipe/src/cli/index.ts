@@ -3,6 +3,8 @@ import { errorMessage } from '@epipe/core';
 import { VERSION } from '../version';
 import { activityCommand } from './activity';
 import { config, fields } from './config';
+import { dlq } from './dlq';
+import { reindex } from './reindex';
 import { type CliIo, type Command, EXIT } from './io';
 import { lineageCommand } from './lineage';
 import { run } from './run';
@@ -17,6 +19,8 @@ export const COMMANDS: Record<string, { summary: string; command: Command }> = {
     summary: 'leader, binlog position, backlog, lag, sinks and last error [--json]',
     command: status,
   },
+  reindex: { summary: 'rebuild the search index from the database while the daemon runs', command: reindex },
+  dlq: { summary: 'dead letters: list [--json], show <log id>, replay <log id>...', command: dlq },
   config: { summary: 'print the effective configuration (secrets masked)', command: config },
   fields: { summary: 'list every configuration field with its variable and default', command: fields },
   lineage: { summary: 'what went into an artifact, or what it went into', command: lineageCommand },

@@ -1,0 +1,169 @@
+import { errorMessage, silentLogger } from '@epipe/core';
+import { readDeadLetters, type StoredDeadLetter } from '@epipe/sink-kafka';
+import { createPool } from 'mysql2/promise';
+import { mysqlSslOptions } from '@epipe/source';
+import type { EpipeConfig } from '../config/load';
+import { kafkaTls, mysqlTls } from '../runtime/tls';
+import { CONFIG_OPTION, loadCommandConfig, parseCommand } from './args';
+import { replayLetter, type ReplayOutcome } from './dlq-replay';
+import { type CliIo, type Command, EXIT } from './io';
+
+const USAGE = `usage: epipe dlq list [--json] [--config <file.json>]
+       epipe dlq show <log id> [--config <file.json>]
+       epipe dlq replay <log id>... [--config <file.json>]
+
+Reads the dead-letter topic (kafka.deadLetterTopic) from its beginning to its end.
+  list     one line per letter: record id (partition:offset), stage, log id, inode, time, reason
+  show     every letter of that log id, whole (the row it carried included), as JSON
+  replay   after the cause is fixed: inserts each letter's row into the log table again, same
+           columns, new log id, so the daemon delivers it like any write. Idempotent: a letter
+           already replayed is reported with the log id it got and not written again (marker
+           table epipe_dlq_replays). Needs an account with INSERT on the log table and CREATE
+           (set EPIPE_MYSQL_USER/PASSWORD for it); the daemon's own account has neither.
+           A document the search index refused is fixed with \`epipe reindex\` instead.
+Exit 0 when done, 1 when Kafka or the database failed or a letter could not be replayed.`;
+
+export const dlq: Command = async (args, io) => {
+  const parsed = parseCommand(
+    args,
+    { usage: USAGE, options: { ...CONFIG_OPTION, json: { type: 'boolean' } }, positionals: true },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const [action, ...rest] = parsed.positionals;
+  const ids = rest.map(Number);
+  const bad =
+    action === 'list'
+      ? rest.length > 0 && 'list takes no argument'
+      : action === 'show'
+        ? rest.length !== 1 && 'show takes one log id'
+        : action === 'replay'
+          ? rest.length === 0 && 'replay takes at least one log id'
+          : `unknown action ${JSON.stringify(action ?? '')}`;
+  const badId = action === 'list' ? undefined : rest.find((r) => !/^\d+$/.test(r));
+  if (bad || badId !== undefined) {
+    io.err(`epipe: ${bad || `${JSON.stringify(badId)} is not a log id`}\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const config = loadCommandConfig(parsed.values.config, io);
+  if (typeof config === 'number') return config;
+  let letters: StoredDeadLetter[];
+  try {
+    letters = await readLetters(config);
+  } catch (err) {
+    io.err(`epipe: reading ${config.kafka.deadLetterTopic}: ${errorMessage(err)}\n`);
+    return EXIT.failed;
+  }
+  if (action === 'list') return list(letters, parsed.values.json === true, io);
+  const wanted = (id: number) => letters.filter((l) => l.letter?.logId === id);
+  if (action === 'show') {
+    const found = wanted(ids[0]!);
+    if (found.length === 0) {
+      io.err(`epipe: no dead letter for log id ${ids[0]}\n`);
+      return EXIT.failed;
+    }
+    io.out(`${JSON.stringify(found, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  return replay(config, ids, wanted, io);
+};
+
+async function readLetters(config: EpipeConfig): Promise<StoredDeadLetter[]> {
+  const k = config.kafka;
+  return readDeadLetters(
+    {
+      brokers: k.brokers,
+      clientId: k.clientId,
+      deadLetterTopic: k.deadLetterTopic,
+      ssl: kafkaTls(k),
+      ...(k.saslMechanism
+        ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
+        : {}),
+      connectionTimeoutMs: k.connectionTimeoutMs,
+      requestTimeoutMs: k.requestTimeoutMs,
+    },
+    { logger: silentLogger() },
+  );
+}
+
+function list(letters: StoredDeadLetter[], json: boolean, io: CliIo): number {
+  const rows = letters.map((l) => ({
+    id: `${l.partition}:${l.offset}`,
+    stage: l.letter?.stage ?? null,
+    logId: l.letter?.logId ?? null,
+    inodeId: l.letter?.inodeId ?? null,
+    failedAt: new Date(l.letter?.failedAtMs ?? l.timestampMs).toISOString(),
+    reason: l.letter?.reason ?? `(unreadable record: ${l.unreadable})`,
+  }));
+  if (json) {
+    io.out(`${JSON.stringify(rows, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    io.out('no dead letters\n');
+    return EXIT.ok;
+  }
+  io.out(
+    `${'ID'.padEnd(10)} ${'STAGE'.padEnd(13)} ${'LOG ID'.padEnd(10)} ${'INODE'.padEnd(10)} ${'FAILED AT'.padEnd(24)} REASON\n`,
+  );
+  for (const r of rows) {
+    io.out(
+      `${r.id.padEnd(10)} ${String(r.stage ?? '-').padEnd(13)} ${String(r.logId ?? '-').padEnd(10)} ${String(r.inodeId ?? '-').padEnd(10)} ${r.failedAt.padEnd(24)} ${r.reason.replace(/\s+/g, ' ').slice(0, 120)}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+async function replay(
+  config: EpipeConfig,
+  ids: number[],
+  wanted: (id: number) => StoredDeadLetter[],
+  io: CliIo,
+): Promise<number> {
+  const { mysql } = config;
+  const tls = mysqlTls(mysql);
+  const pool = createPool({
+    host: mysql.host,
+    port: mysql.port,
+    user: mysql.user,
+    password: mysql.password,
+    database: mysql.database,
+    connectionLimit: 1,
+    connectTimeout: mysql.connectTimeoutMs,
+    supportBigNumbers: true,
+    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
+  });
+  let code: number = EXIT.ok;
+  try {
+    for (const id of ids) {
+      // A row refused by both sinks has two letters; one replay delivers it to both. Letters that
+      // carry the row come first (an elasticsearch letter carries only the document).
+      const found = wanted(id)
+        .map((l) => l.letter!)
+        .sort((a, b) => Number(a.stage === 'elasticsearch') - Number(b.stage === 'elasticsearch'));
+      let outcome: ReplayOutcome;
+      if (found.length === 0)
+        outcome = { logId: id, kind: 'cannot', reason: 'no dead letter for this log id' };
+      else outcome = await replayLetter(pool, mysql.logTable, found[0]!);
+      io.out(`${describe(outcome)}\n`);
+      if (outcome.kind === 'cannot') code = EXIT.failed;
+    }
+  } catch (err) {
+    io.err(`epipe: replay failed: ${errorMessage(err)}\n`);
+    code = EXIT.failed;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  return code;
+}
+
+function describe(o: ReplayOutcome): string {
+  switch (o.kind) {
+    case 'replayed':
+      return `log id ${o.logId}: replayed as log id ${o.newLogId}`;
+    case 'already':
+      return `log id ${o.logId}: already replayed as log id ${o.newLogId} at ${new Date(o.atMs).toISOString()}; nothing written`;
+    case 'cannot':
+      return `log id ${o.logId}: not replayed: ${o.reason}`;
+  }
+}

@@ -1,0 +1,122 @@
+import { silentLogger } from '@epipe/core';
+import { createSqlMetadataReader } from '@epipe/enrich';
+import { createIndexRebuilder, type ElasticSinkConfig } from '@epipe/sink-elastic';
+import { mysqlSslOptions } from '@epipe/source';
+import { createPool, type RowDataPacket } from 'mysql2/promise';
+import type { EpipeConfig } from '../config/load';
+import { elasticTls, mysqlTls } from '../runtime/tls';
+import { copyDatabase, type CopyProgress } from './copy';
+
+export interface ReindexSummary extends CopyProgress {
+  alias: string;
+  source: string;
+  target: string;
+  resumed: boolean;
+  /** Documents of inodes gone from the database, deleted after the switch. */
+  swept: number;
+  seconds: number;
+}
+
+export interface ReindexOptions {
+  pageSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+/** Why reindex refuses to run: the copy does not evaluate the daemon's filter rules (yet). */
+export function reindexRefusal(config: EpipeConfig): string | null {
+  const f = config.filter;
+  const all = f.include.length === 1 && f.include[0] === '/**';
+  if (!all || f.exclude.length > 0 || f.tagXattr !== '')
+    return 'reindex copies every inode and does not apply filter rules yet; with filter.include/exclude/tagXattr set it would index what the daemon filters out';
+  if (!config.elastic.enabled) return 'elastic.enabled is false: there is no search index to rebuild';
+  return null;
+}
+
+/**
+ * Rebuilds the search index from the database while the daemon runs: a new index behind the
+ * alias, the database copied into it, the alias switched, the old index dropped (the reasoning
+ * is in libs/sink-elastic/src/reindex.ts).
+ */
+export async function runReindex(config: EpipeConfig, options: ReindexOptions = {}): Promise<ReindexSummary> {
+  const started = Date.now();
+  const say = options.onProgress ?? (() => undefined);
+  const e = config.elastic;
+  const sinkConfig: ElasticSinkConfig = {
+    url: e.url,
+    index: e.index,
+    ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+    ...(e.username ? { username: e.username, password: e.password } : {}),
+    ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+    ...(e.caFile ? { tls: elasticTls(e)! } : {}),
+    requestTimeoutMs: e.requestTimeoutMs,
+    maxRetries: e.maxRetries,
+    bulkMaxBytes: e.bulkMaxBytes,
+    bulkMaxDocs: e.bulkMaxDocs,
+    concurrency: 1,
+    refreshInterval: e.refreshInterval,
+    replicas: e.replicas,
+  };
+  const { mysql } = config;
+  const tls = mysqlTls(mysql);
+  const pool = createPool({
+    host: mysql.host,
+    port: mysql.port,
+    user: mysql.user,
+    password: mysql.password,
+    database: mysql.database,
+    connectionLimit: 2,
+    connectTimeout: mysql.connectTimeoutMs,
+    supportBigNumbers: true,
+    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
+  });
+  const rebuilder = createIndexRebuilder(sinkConfig, { logger: silentLogger() });
+  try {
+    const began = await rebuilder.begin();
+    say(
+      began.resumed
+        ? `resuming: ${began.alias} writes to ${began.target} (from ${began.source}); copying again`
+        : `${began.alias} now writes to ${began.target}; searches still see ${began.source}`,
+    );
+    const reader = createSqlMetadataReader({ logTable: mysql.logTable }, { pool });
+    let lastSaid = 0;
+    const copied = await copyDatabase(pool, reader, rebuilder, {
+      pageSize: options.pageSize ?? 1_000,
+      maxXattrBytes: config.enrich.maxXattrBytes,
+      logTable: mysql.logTable,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (p) => {
+        if (Date.now() - lastSaid < 1_000 && p.copied < p.total) return;
+        lastSaid = Date.now();
+        const pct = p.total > 0 ? Math.min(100, Math.floor((100 * p.copied) / p.total)) : 100;
+        const rate = Math.round(p.copied / Math.max(0.001, (Date.now() - started) / 1000));
+        say(`${bar(pct)} ${pct}% ${p.copied}/${p.total} inodes, ${rate}/s, ${p.fixed} rewritten after moves`);
+      },
+    });
+    options.signal?.throwIfAborted();
+    await rebuilder.switchOver();
+    say(`${began.alias} now points at ${began.target} only`);
+    let swept = 0;
+    for (let after = 0; ;) {
+      const page = await rebuilder.targetPage(after, 1_000);
+      if (page.length === 0) break;
+      after = page.at(-1)!.id;
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT id FROM inodes WHERE id IN (?)', [
+        page.map((d) => d.id),
+      ]);
+      const live = new Set(rows.map((r) => Number(r.id)));
+      swept += await rebuilder.deleteIfUnchanged(page.filter((d) => !live.has(d.id) && d.id !== 1));
+    }
+    await rebuilder.dropSource();
+    say(`dropped ${began.source}`);
+    return { ...began, ...copied, swept, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await rebuilder.close();
+    await pool.end().catch(() => undefined);
+  }
+}
+
+function bar(pct: number): string {
+  const filled = Math.round(pct / 5);
+  return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
+}
