@@ -3,7 +3,7 @@ import { HOPSFS_MIX } from '@epipe/workload';
 import type { BenchContext } from '../context';
 import { parseEpipe, startConsumer, type Received } from '../consumer';
 import { type Daemon, daemonEnv, startDaemon } from '../daemon';
-import { runGenerator } from '../generator';
+import { type GeneratorOptions, runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { cpuBetween, cpuSnapshot } from '../proc';
 import { servicePids } from '../disturbance';
@@ -25,6 +25,30 @@ export interface Load {
   label: string;
   /** Operations per second offered by the writers; 0 = as fast as they go. */
   rate: number;
+}
+
+/**
+ * The writers that offer load number `i`: the same in epipe's lag phase and in Debezium's, so the
+ * two are compared at the same offered load (same mix, same seed).
+ */
+export function offeredLoad(
+  database: string,
+  project: string,
+  load: Load,
+  i: number,
+  options: { seconds: number; processes: number; writersPerProcess: number },
+): GeneratorOptions {
+  return {
+    database,
+    project,
+    writers: options.writersPerProcess,
+    processes: options.processes,
+    ratePerSec: load.rate,
+    durationMs: options.seconds * 1000,
+    mix: HOPSFS_MIX,
+    seed: 100 + i,
+    logging: true,
+  };
 }
 
 export interface LagAtLoad {
@@ -176,15 +200,7 @@ export async function measureLag(
       const result = await runGenerator(
         ctx.stack,
         {
-          database,
-          project: `lag${i}`,
-          writers: options.writersPerProcess,
-          processes: options.processes,
-          ratePerSec: load.rate,
-          durationMs: options.seconds * 1000,
-          mix: HOPSFS_MIX,
-          seed: 100 + i,
-          logging: true,
+          ...offeredLoad(database, `lag${i}`, load, i, options),
           sampleEvery: probeSearch ? Math.max(1, Math.round((load.rate || 1000) / 25)) : 0,
         },
         {
