@@ -8,17 +8,7 @@ import { Progress, log } from '../progress';
 import { cpuBetween, cpuSnapshot } from '../proc';
 import { servicePids } from '../disturbance';
 import { SearchProbe } from '../search-probe';
-import {
-  deleteIndex,
-  deleteTopics,
-  dropAccount,
-  dropDatabase,
-  freshDatabase,
-  grantAccount,
-  rootPool,
-  scalar,
-  bestEffort,
-} from '../stack';
+import { freshDatabase, grantAccount, rootPool, scalar, dropRunResources } from '../stack';
 import { cdf, percentile, round, summarize, type LagSummary } from '@epipe/harness';
 
 export interface Load {
@@ -334,11 +324,7 @@ export async function measureLag(
     probe.stop();
     await consumer?.stop().catch(() => undefined);
     if (daemon.child.exitCode === null) await daemon.stop();
-    await bestEffort(() => pool.end());
-    await bestEffort(() => dropDatabase(ctx.stack, database));
-    await bestEffort(() => dropAccount(ctx.stack, user));
-    await bestEffort(() => deleteTopics(ctx.stack, [topic, `${topic}.dlq`]));
-    await bestEffort(() => deleteIndex(ctx.stack, index));
+    await dropRunResources(ctx.stack, { pool, database, user, topic, index });
   }
 }
 
