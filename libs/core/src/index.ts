@@ -27,3 +27,4 @@ export { createMetrics, enableProcessMetrics, type Metrics } from './metrics';
 export { createLogger, silentLogger, type Logger } from './logger';
 export { tlsFailureReason } from './tls';
 export { SECRET_MASK, secretScrubber, type Scrubber } from './secrets';
+export { prng } from './prng';
