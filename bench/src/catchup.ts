@@ -5,14 +5,9 @@
 //
 //   npx tsc -b bench && set -a && . .stack/env && set +a && node bench/dist/catchup.js [rows]
 import { BinlogPosition, createMetrics, silentLogger } from '@epipe/core';
-import {
-  BinlogTail,
-  ChunkQueue,
-  createLogSource,
-  DEFAULT_SOURCE_CONFIG,
-  type SourceConfig,
-} from '@epipe/source';
+import { BinlogTail, ChunkQueue, DEFAULT_SOURCE_CONFIG, type SourceConfig } from '@epipe/source';
 import type { RowDataPacket } from 'mysql2/promise';
+import { timeRecoveryScan } from './phases/ceilings';
 import { dropDatabase, freshDatabase, rootPool, stackEnv } from './stack';
 
 const ROWS_PER_TRANSACTION = 100;
@@ -74,16 +69,10 @@ async function timeTail(config: SourceConfig, from: BinlogPosition, rows: number
 
 /** The recovery scan over the same rows. */
 async function timeScan(config: SourceConfig, rows: number): Promise<void> {
-  const source = createLogSource(config, { logger: silentLogger(), metrics: createMetrics() });
-  const controller = new AbortController();
-  let scanned = 0;
-  const t = Date.now();
-  for await (const chunk of source.read(controller.signal)) {
-    scanned += chunk.rows.length + chunk.poison.length;
-    if (scanned >= rows) controller.abort();
-  }
-  const ms = Date.now() - t;
-  console.log(`scan: ${scanned} rows in ${ms} ms = ${Math.round((scanned / ms) * 1000)} rows/s`);
+  const scan = await timeRecoveryScan(config, rows);
+  console.log(
+    `scan: ${scan.rows} rows in ${scan.ms} ms = ${Math.round((scan.rows / scan.ms) * 1000)} rows/s`,
+  );
 }
 
 async function main(): Promise<void> {

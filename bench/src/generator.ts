@@ -7,7 +7,13 @@ import {
   type OpResult,
   type XattrNamespace,
 } from '@epipe/metastore';
-import { type Mix, type WorkloadStats, runWorkload, setupWorkload } from '@epipe/workload';
+import {
+  type Mix,
+  type WorkloadOptions,
+  type WorkloadStats,
+  runWorkload,
+  setupWorkload,
+} from '@epipe/workload';
 import type { Pool } from 'mysql2/promise';
 import { rootPool, type StackEnv } from './stack';
 
@@ -36,6 +42,19 @@ export interface GeneratorOptions {
   logging: boolean;
   /** Report every n-th file mutation as a WriteSample (0 = none). */
   sampleEvery?: number;
+}
+
+/** What one process's writers run: the same in this process and in a writer child. */
+export function workloadOptions(options: GeneratorOptions): WorkloadOptions {
+  return {
+    project: options.project,
+    writers: options.writers,
+    durationMs: options.durationMs,
+    operations: options.operations,
+    ratePerSec: options.ratePerSec,
+    mix: options.mix,
+    seed: options.seed,
+  };
 }
 
 export interface GeneratorResult {
@@ -115,13 +134,7 @@ export async function runInProcess(
     );
     const setup = await setupWorkload(nn, options.project, options.writers);
     const stats = await runWorkload(nn, setup, {
-      project: options.project,
-      writers: options.writers,
-      durationMs: options.durationMs,
-      operations: options.operations,
-      ratePerSec: options.ratePerSec,
-      mix: options.mix,
-      seed: options.seed,
+      ...workloadOptions(options),
       signal,
       onProgress: (s) => hooks.onProgress?.(s.operations, s.elapsedMs),
     });

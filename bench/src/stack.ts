@@ -148,3 +148,18 @@ export async function serviceVersions(stack: StackEnv): Promise<{ mariadb: strin
     await root.end();
   }
 }
+
+/**
+ * Removes what one daemon run of a phase made (its pool, database, account, topic with its
+ * dead-letter topic, and index), each step best effort so one failure does not keep the others.
+ */
+export async function dropRunResources(
+  stack: StackEnv,
+  run: { pool: Pool; database: string; user: string; topic: string; index: string },
+): Promise<void> {
+  await bestEffort(() => run.pool.end());
+  await bestEffort(() => dropDatabase(stack, run.database));
+  await bestEffort(() => dropAccount(stack, run.user));
+  await bestEffort(() => deleteTopics(stack, [run.topic, `${run.topic}.dlq`]));
+  await bestEffort(() => deleteIndex(stack, run.index));
+}

@@ -1,6 +1,12 @@
 import { NameNode } from '@epipe/metastore';
 import { type WorkloadSetup, runWorkload, setupWorkload } from '@epipe/workload';
-import { type ChildOptions, type FromChild, SamplingNameNode, type ToChild } from './generator';
+import {
+  type ChildOptions,
+  type FromChild,
+  SamplingNameNode,
+  type ToChild,
+  workloadOptions,
+} from './generator';
 import { rootPool, stackEnv } from './stack';
 
 /** One writer process of runProcesses: set up on 'setup', write on 'go', stop early on 'stop'. */
@@ -36,13 +42,7 @@ async function main(): Promise<void> {
   const ticker = setInterval(() => send({ type: 'progress', operations }), 500);
   try {
     const stats = await runWorkload(nn!, setup!, {
-      project: options.project,
-      writers: options.writers,
-      durationMs: options.durationMs,
-      operations: options.operations,
-      ratePerSec: options.ratePerSec,
-      mix: options.mix,
-      seed: options.seed,
+      ...workloadOptions(options),
       signal: controller.signal,
       onProgress: (s) => (operations = s.operations),
     });

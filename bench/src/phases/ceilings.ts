@@ -3,7 +3,7 @@ import { Client } from '@elastic/elasticsearch';
 import { createMetrics, silentLogger } from '@epipe/core';
 import { createElasticSink, buildInodeSource, DEFAULT_ELASTIC_SINK_CONFIG } from '@epipe/sink-elastic';
 import { createKafkaSink, DEFAULT_KAFKA_SINK_CONFIG } from '@epipe/sink-kafka';
-import { createLogSource, DEFAULT_SOURCE_CONFIG } from '@epipe/source';
+import { createLogSource, DEFAULT_SOURCE_CONFIG, type SourceConfig } from '@epipe/source';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import type { BenchContext } from '../context';
@@ -151,15 +151,22 @@ function decode(
 
 /** epipe's recovery scan alone (the path a backlog takes): pages of the log table in a snapshot. */
 async function scanCeiling(ctx: BenchContext, database: string, rows: number): Promise<Ceiling> {
-  const source = createLogSource(
-    {
-      ...DEFAULT_SOURCE_CONFIG,
-      ...ctx.stack.mysql,
-      database,
-      serverId: 200_000 + randomInt(1_000_000_000),
-    },
-    { logger: silentLogger(), metrics: createMetrics() },
-  );
+  const config = {
+    ...DEFAULT_SOURCE_CONFIG,
+    ...ctx.stack.mysql,
+    database,
+    serverId: 200_000 + randomInt(1_000_000_000),
+  };
+  const scan = await timeRecoveryScan(config, rows);
+  return ceiling('epipe source, recovery scan', scan.rows, scan.ms);
+}
+
+/** Reads the log table with the source's recovery scan until `rows` rows came; how long it took. */
+export async function timeRecoveryScan(
+  config: SourceConfig,
+  rows: number,
+): Promise<{ rows: number; ms: number }> {
+  const source = createLogSource(config, { logger: silentLogger(), metrics: createMetrics() });
   const controller = new AbortController();
   let scanned = 0;
   const started = Date.now();
@@ -167,7 +174,7 @@ async function scanCeiling(ctx: BenchContext, database: string, rows: number): P
     scanned += chunk.rows.length + chunk.poison.length;
     if (scanned >= rows) controller.abort();
   }
-  return ceiling('epipe source, recovery scan', scanned, Date.now() - started);
+  return { rows: scanned, ms: Date.now() - started };
 }
 
 const BATCH = 5_000;

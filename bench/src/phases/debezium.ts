@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
-import { HOPSFS_MIX } from '@epipe/workload';
 import { replicate } from '../backlog';
 import type { BenchContext } from '../context';
 import { parseDebezium, startConsumer } from '../consumer';
@@ -16,7 +15,7 @@ import { runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { deleteTopics, dropDatabase, bestEffort } from '../stack';
 import { cdf, round, summarize, type LagSummary } from '@epipe/harness';
-import type { Load } from './lag';
+import { type Load, offeredLoad } from './lag';
 
 export interface DebeziumLoad {
   label: string;
@@ -162,21 +161,9 @@ export async function measureDebezium(
       window = w;
       const bar = new Progress(`  debezium load ${load.label}`, options.seconds);
       const warm = setTimeout(() => (w.from = Date.now()), options.warmupSeconds * 1000);
-      const run = await runGenerator(
-        ctx.stack,
-        {
-          database,
-          project: `dbzlag${i}`,
-          writers: options.writersPerProcess,
-          processes: options.processes,
-          ratePerSec: load.rate,
-          durationMs: options.seconds * 1000,
-          mix: HOPSFS_MIX,
-          seed: 100 + i,
-          logging: true,
-        },
-        { onProgress: (ops, ms) => bar.update(ms / 1000, `${ops} ops`) },
-      );
+      const run = await runGenerator(ctx.stack, offeredLoad(database, `dbzlag${i}`, load, i, options), {
+        onProgress: (ops, ms) => bar.update(ms / 1000, `${ops} ops`),
+      });
       clearTimeout(warm);
       w.to = Date.now();
       await new Promise((r) => setTimeout(r, 3_000)); // stragglers

@@ -3,28 +3,42 @@ import { HOPSFS_MIX } from '@epipe/workload';
 import type { BenchContext } from '../context';
 import { parseEpipe, startConsumer, type Received } from '../consumer';
 import { type Daemon, daemonEnv, startDaemon } from '../daemon';
-import { runGenerator } from '../generator';
+import { type GeneratorOptions, runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { cpuBetween, cpuSnapshot } from '../proc';
 import { servicePids } from '../disturbance';
 import { SearchProbe } from '../search-probe';
-import {
-  deleteIndex,
-  deleteTopics,
-  dropAccount,
-  dropDatabase,
-  freshDatabase,
-  grantAccount,
-  rootPool,
-  scalar,
-  bestEffort,
-} from '../stack';
+import { freshDatabase, grantAccount, rootPool, scalar, dropRunResources } from '../stack';
 import { cdf, percentile, round, summarize, type LagSummary } from '@epipe/harness';
 
 export interface Load {
   label: string;
   /** Operations per second offered by the writers; 0 = as fast as they go. */
   rate: number;
+}
+
+/**
+ * The writers that offer load number `i`: the same in epipe's lag phase and in Debezium's, so the
+ * two are compared at the same offered load (same mix, same seed).
+ */
+export function offeredLoad(
+  database: string,
+  project: string,
+  load: Load,
+  i: number,
+  options: { seconds: number; processes: number; writersPerProcess: number },
+): GeneratorOptions {
+  return {
+    database,
+    project,
+    writers: options.writersPerProcess,
+    processes: options.processes,
+    ratePerSec: load.rate,
+    durationMs: options.seconds * 1000,
+    mix: HOPSFS_MIX,
+    seed: 100 + i,
+    logging: true,
+  };
 }
 
 export interface LagAtLoad {
@@ -176,15 +190,7 @@ export async function measureLag(
       const result = await runGenerator(
         ctx.stack,
         {
-          database,
-          project: `lag${i}`,
-          writers: options.writersPerProcess,
-          processes: options.processes,
-          ratePerSec: load.rate,
-          durationMs: options.seconds * 1000,
-          mix: HOPSFS_MIX,
-          seed: 100 + i,
-          logging: true,
+          ...offeredLoad(database, `lag${i}`, load, i, options),
           sampleEvery: probeSearch ? Math.max(1, Math.round((load.rate || 1000) / 25)) : 0,
         },
         {
@@ -318,11 +324,7 @@ export async function measureLag(
     probe.stop();
     await consumer?.stop().catch(() => undefined);
     if (daemon.child.exitCode === null) await daemon.stop();
-    await bestEffort(() => pool.end());
-    await bestEffort(() => dropDatabase(ctx.stack, database));
-    await bestEffort(() => dropAccount(ctx.stack, user));
-    await bestEffort(() => deleteTopics(ctx.stack, [topic, `${topic}.dlq`]));
-    await bestEffort(() => deleteIndex(ctx.stack, index));
+    await dropRunResources(ctx.stack, { pool, database, user, topic, index });
   }
 }
 

@@ -5,18 +5,7 @@ import type { BenchContext } from '../context';
 import { daemonEnv, startDaemon } from '../daemon';
 import { loadAverage } from '../proc';
 import { Progress, log } from '../progress';
-import {
-  deleteIndex,
-  deleteTopics,
-  dropAccount,
-  dropDatabase,
-  esCount,
-  grantAccount,
-  rootPool,
-  scalar,
-  topicRecords,
-  bestEffort,
-} from '../stack';
+import { esCount, grantAccount, rootPool, scalar, topicRecords, dropRunResources } from '../stack';
 import { round } from '@epipe/harness';
 
 export type Sinks = 'kafka' | 'elastic' | 'both';
@@ -198,10 +187,6 @@ export async function drainBacklog(
     return run;
   } finally {
     if (daemon.child.exitCode === null) await daemon.kill();
-    await bestEffort(() => pool.end());
-    await bestEffort(() => dropDatabase(ctx.stack, database));
-    await bestEffort(() => dropAccount(ctx.stack, user));
-    await bestEffort(() => deleteTopics(ctx.stack, [topic, `${topic}.dlq`]));
-    await bestEffort(() => deleteIndex(ctx.stack, index));
+    await dropRunResources(ctx.stack, { pool, database, user, topic, index });
   }
 }

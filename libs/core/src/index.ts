@@ -45,3 +45,4 @@ export {
   type ProvenanceEvent,
   type ProvenanceOperationRecord,
 } from './provenance';
+export { prng } from './prng';

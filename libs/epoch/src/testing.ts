@@ -1,5 +1,7 @@
 import type { LogRow } from '@epipe/core';
 
+export { prng } from '@epipe/core';
+
 /** Builds log rows for tests of the pure stages. */
 export function makeRow(partial: Partial<LogRow> & { logId: number; inodeId: number }): LogRow {
   return {
@@ -15,18 +17,6 @@ export function makeRow(partial: Partial<LogRow> & { logId: number; inodeId: num
     xattrName: null,
     commitTsMs: 0,
     ...partial,
-  };
-}
-
-/** A small deterministic PRNG, so shuffled-input tests are reproducible from their seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EpipeError } from '@epipe/core';
+import { EpipeError, LOG_COLUMNS } from '@epipe/core';
 import { createConnection, createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { dropEpipeUser, grantEpipeUser } from './grant';
@@ -61,22 +61,8 @@ describe('migrate', () => {
       "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND table_name = 'fs_log' ORDER BY ordinal_position",
       [db],
     );
-    expect(columns.map((c) => String(c.c))).toEqual([
-      'log_id',
-      'inode_id',
-      'parent_id',
-      'inode_name',
-      'is_dir',
-      'project_id',
-      'dataset_id',
-      'operation',
-      'logical_time',
-      'app_id',
-      'user_id',
-      'xattr_name',
-      'commit_ts_ms',
-      'tx_id',
-    ]);
+    // The columns the source reads (in the order it reads them), then the writing transaction's id.
+    expect(columns.map((c) => String(c.c))).toEqual([...LOG_COLUMNS, 'tx_id']);
     const root = await one(`SELECT i.*, u.name AS owner, g.name AS grp FROM \`${db}\`.inodes i
       JOIN \`${db}\`.fs_users u ON u.id = i.user_id JOIN \`${db}\`.fs_groups g ON g.id = i.group_id`);
     expect(root).toMatchObject({

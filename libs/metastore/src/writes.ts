@@ -12,15 +12,8 @@ export function isDuplicate(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'ER_DUP_ENTRY';
 }
 
-export interface NewInode {
-  parentId: number;
-  name: string;
-  isDir: boolean;
-  size: number;
-  userId: number;
-  groupId: number;
-  permission: number;
-}
+/** An inode row before the insert: its id, mtime and logical time are the insert's. */
+export type NewInode = Omit<Inode, 'id' | 'mtimeMs' | 'logicalTime'>;
 
 /** Inserts an inode at logical_time 1: its CREATE is its first version. Duplicates throw ER_DUP_ENTRY. */
 export async function insertInode(tx: Tx, spec: NewInode): Promise<Inode> {

@@ -1,3 +1,5 @@
+export { prng } from '@epipe/core';
+
 /** The operations a writer performs and their relative weights. */
 export type OpKind =
   | 'create'
@@ -59,16 +61,5 @@ export function picker(mix: Mix, random: () => number): () => OpKind {
       if (r < 0) return kind;
     }
     return entries.at(-1)![0];
-  };
-}
-
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

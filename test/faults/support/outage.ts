@@ -2,7 +2,7 @@ import { setupWorkload } from '@epipe/workload';
 import { sleepMs } from './child-daemon';
 import { startLoad } from './load';
 import { watchReadiness } from './readiness';
-import type { FaultScenario } from './scenario';
+import { FaultScenario } from './scenario';
 import { stack, type StackService } from './stack';
 
 export interface OutageResult {
@@ -81,4 +81,51 @@ export async function runOutage(
     operationsWhileRecovering: opsAtReady - opsAtRestart,
     operationsAfterRestart: stats.operations - opsAtRestart,
   };
+}
+
+/**
+ * A sink's service is stopped while writers commit; epipe must wait it out: stay up, report
+ * not-ready while it is down (without flapping), and deliver everything afterwards.
+ */
+export function describeSinkOutage(options: {
+  /** The system as the scenario's name says it. */
+  name: string;
+  /** Prefix of the scenario's database, topic and index names. */
+  prefix: string;
+  service: Exclude<StackService, 'mariadb'>;
+  project: string;
+  downMs: number;
+  seed: number;
+}): void {
+  const { name, prefix, ...outageOptions } = options;
+  describe(`fault: ${name} stopped during load`, () => {
+    let s: FaultScenario;
+
+    beforeAll(async () => {
+      s = await FaultScenario.create(prefix);
+    });
+
+    afterAll(async () => {
+      await s?.close();
+    });
+
+    it(`stays up, reports not-ready while ${name} is down, and delivers everything afterwards`, async () => {
+      const outage = await runOutage(s, outageOptions);
+      const { report, problems } = await s.check(`${name} stopped ${outage.outageS} s during load`);
+      process.stdout.write(
+        `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering); /readyz: ${outage.readiness}\n`,
+      );
+      expect(problems).toEqual([]);
+      expect(report.losses).toBe(0);
+      // The outage must have had something to catch up on.
+      expect(outage.operationsWhileDown).toBeGreaterThan(0);
+      expect(s.daemon.running).toBe(true);
+      expect(s.daemon.starts).toBe(1);
+      expect({
+        notReady: outage.notReadyDuringOutage,
+        flapped: outage.flapped,
+        readyAgain: outage.readyAfter,
+      }).toEqual({ notReady: true, flapped: false, readyAgain: true });
+    }, 480_000);
+  });
 }
