@@ -57,8 +57,25 @@ describe('epipe reindex', () => {
       mix: HOPSFS_MIX,
       seed: 5,
     });
+    // A directory that moves back and forth all through the copy, its files' paths with it.
+    const ctx = { user: 'alice' };
+    await db.nameNode.mkdir('/Projects/reindex/mover/a', ctx, { parents: true });
+    for (let i = 0; i < 30; i++)
+      await db.nameNode.create(`/Projects/reindex/mover/a/f${i}.csv`, ctx, { size: i });
     await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
     expect(await aliasTargets()).toEqual([`${names.index}-v1`]);
+    // The old index is right to begin with: whatever the sweep deletes later appeared during the copy.
+    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    let moving = true;
+    let moves = 0;
+    const mover = (async () => {
+      for (let at = 'a'; moving; moves++) {
+        const to = at === 'a' ? 'b' : 'a';
+        await db.nameNode.rename(`/Projects/reindex/mover/${at}`, `/Projects/reindex/mover/${to}`, ctx);
+        at = to;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
 
     // Searches through the alias all along.
     let searching = true;
@@ -107,13 +124,15 @@ describe('epipe reindex', () => {
     expect(io.stdout).toMatch(/-> .*-v2: \d+ inodes copied.*\(resumed\)/);
     expect(await aliasTargets()).toEqual([`${names.index}-v2`]);
     const stats = await load;
+    moving = false;
+    await mover;
 
     await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
     searching = false;
     await poller;
     const problems = await checkSearchState(db.pool, env.elasticUrl, names.index);
     process.stdout.write(
-      `[reindex] ${stats.operations} operations during the rebuild; ${searches} searches, ${empty.length} empty; ${io.stdout}`,
+      `[reindex] ${stats.operations} operations and ${moves} directory moves during the rebuild; ${searches} searches, ${empty.length} empty; ${io.stdout}`,
     );
     expect(problems).toEqual([]);
     expect(empty).toEqual([]);
