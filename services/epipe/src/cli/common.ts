@@ -3,7 +3,7 @@ import { EpipeError, errorMessage, silentLogger } from '@epipe/core';
 import { QueryInputError, type ProvenanceReader } from '@epipe/query';
 import { createProvenanceIndex } from '@epipe/sink-elastic';
 import { type EpipeConfig, loadConfig, provenanceIndexPrefix } from '../config/load';
-import { elasticTls } from '../runtime/tls';
+import { elasticAccess } from '../runtime/tls';
 import { type CliIo as BaseIo, EXIT } from './io';
 
 /**
@@ -101,13 +101,9 @@ export async function openReader(options: ConnectionOptions, io: CliIo): Promise
   const e = config.elastic;
   const index = createProvenanceIndex(
     {
-      url: e.url,
+      ...elasticAccess(e),
       indexPrefix: provenancePrefix(options, config),
       inodeIndex: e.index,
-      ...(e.apiKey ? { apiKey: e.apiKey } : {}),
-      ...(e.username ? { username: e.username, password: e.password } : {}),
-      ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
-      ...(e.caFile ? { tls: elasticTls(e)! } : {}),
       requestTimeoutMs: e.requestTimeoutMs,
       maxRetries: 1,
       refreshInterval: e.refreshInterval,

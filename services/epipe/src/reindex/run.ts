@@ -4,7 +4,7 @@ import { createIndexRebuilder, type ElasticSinkConfig } from '@epipe/sink-elasti
 import { mysqlSslOptions } from '@epipe/source';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
-import { elasticTls, mysqlTls } from '../runtime/tls';
+import { elasticAccess, mysqlTls } from '../runtime/tls';
 import { copyDatabase, type CopyProgress } from './copy';
 
 export interface ReindexSummary extends CopyProgress {
@@ -43,12 +43,8 @@ export async function runReindex(config: EpipeConfig, options: ReindexOptions = 
   const say = options.onProgress ?? (() => undefined);
   const e = config.elastic;
   const sinkConfig: ElasticSinkConfig = {
-    url: e.url,
+    ...elasticAccess(e),
     index: e.index,
-    ...(e.apiKey ? { apiKey: e.apiKey } : {}),
-    ...(e.username ? { username: e.username, password: e.password } : {}),
-    ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
-    ...(e.caFile ? { tls: elasticTls(e)! } : {}),
     requestTimeoutMs: e.requestTimeoutMs,
     maxRetries: e.maxRetries,
     bulkMaxBytes: e.bulkMaxBytes,

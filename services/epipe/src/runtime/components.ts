@@ -14,7 +14,7 @@ import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source'
 import { type Pool, createPool } from 'mysql2/promise';
 import { type EpipeConfig, filterConfig, provenanceIndexPrefix } from '../config/load';
 import { endPool, withQueryTimeout } from './db';
-import { elasticTls, kafkaTls, mysqlTls } from './tls';
+import { elasticAccess, kafkaTls, mysqlTls } from './tls';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -122,12 +122,8 @@ export function createComponents(
   const elastic = e.enabled
     ? createElasticSink(
         {
-          url: e.url,
+          ...elasticAccess(e),
           index: e.index,
-          ...(e.apiKey ? { apiKey: e.apiKey } : {}),
-          ...(e.username ? { username: e.username, password: e.password } : {}),
-          ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
-          ...(e.caFile ? { tls: elasticTls(e)! } : {}),
           requestTimeoutMs: e.requestTimeoutMs,
           maxRetries: e.maxRetries,
           bulkMaxBytes: e.bulkMaxBytes,
@@ -143,12 +139,8 @@ export function createComponents(
     e.enabled && config.provenance.enabled
       ? createProvenanceIndex(
           {
-            url: e.url,
+            ...elasticAccess(e),
             indexPrefix: provenanceIndexPrefix(config),
-            ...(e.apiKey ? { apiKey: e.apiKey } : {}),
-            ...(e.username ? { username: e.username, password: e.password } : {}),
-            ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
-            ...(e.caFile ? { tls: elasticTls(e)! } : {}),
             requestTimeoutMs: e.requestTimeoutMs,
             maxRetries: e.maxRetries,
             refreshInterval: e.refreshInterval,

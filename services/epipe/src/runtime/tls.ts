@@ -39,3 +39,25 @@ export function elasticTls(config: EpipeConfig['elastic']): { ca: string } | und
   const ca = read(config.caFile);
   return ca === undefined ? undefined : { ca };
 }
+
+/**
+ * Where Elasticsearch is and how to prove who we are to it: the part the search sink, the
+ * provenance index, reindex and the read commands all share.
+ */
+export function elasticAccess(e: EpipeConfig['elastic']): {
+  url: string[];
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  caFingerprint?: string;
+  tls?: { ca: string };
+} {
+  const tls = e.caFile ? elasticTls(e) : undefined;
+  return {
+    url: e.url,
+    ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+    ...(e.username ? { username: e.username, password: e.password } : {}),
+    ...(e.caFingerprint ? { caFingerprint: e.caFingerprint } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
