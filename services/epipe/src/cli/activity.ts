@@ -4,7 +4,7 @@ import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
   isoTime,
-  openReader,
+  withReader,
   parse,
   parseCount,
   parseTime,
@@ -47,14 +47,7 @@ export async function activityCommand(args: string[], io: CliIo): Promise<number
     const sinceMs = values.since === undefined ? undefined : parseTime(values.since, '--since');
     const limit = parseCount(values.limit, 500, '--limit');
     const artifact = parseSelector(positionals[0]!, values.project);
-    const { reader, close } = await openReader(
-      {
-        ...(values.config ? { config: values.config } : {}),
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-      },
-      io,
-    );
-    try {
+    return withReader(values, io, async (reader) => {
       const result = await activity(
         reader,
         { artifact, limit, ...(sinceMs === undefined ? {} : { sinceMs }) },
@@ -77,8 +70,6 @@ export async function activityCommand(args: string[], io: CliIo): Promise<number
         println(io, `${result.operations.length} operation(s) of artifact ${result.artifactId}`);
       }
       return 0;
-    } finally {
-      await close();
-    }
+    });
   });
 }

@@ -95,6 +95,26 @@ export function provenancePrefix(options: ConnectionOptions, config: EpipeConfig
   return options.prefix ?? provenanceIndexPrefix(config);
 }
 
+/** Opens the read side for the command's --config and --prefix, runs `use`, closes it whatever happens. */
+export async function withReader<T>(
+  values: { config?: string | undefined; prefix?: string | undefined },
+  io: CliIo,
+  use: (reader: OpenReader['reader']) => Promise<T>,
+): Promise<T> {
+  const { reader, close } = await openReader(
+    {
+      ...(values.config ? { config: values.config } : {}),
+      ...(values.prefix ? { prefix: values.prefix } : {}),
+    },
+    io,
+  );
+  try {
+    return await use(reader);
+  } finally {
+    await close();
+  }
+}
+
 export async function openReader(options: ConnectionOptions, io: CliIo): Promise<OpenReader> {
   if (io.openReader) return io.openReader(options);
   const config = loadConfig({ ...(options.config ? { file: options.config } : {}), env: io.env });

@@ -3,7 +3,7 @@ import { lineage, parseSelector } from '@epipe/query';
 import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
-  openReader,
+  withReader,
   parse,
   parseCount,
   parseTime,
@@ -56,14 +56,7 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
     if (limit < 1) throw new UsageError('--limit must be at least 1');
     const asOfMs = values['as-of'] === undefined ? undefined : parseTime(values['as-of'], '--as-of');
     const artifact = parseSelector(positionals[0]!, values.project);
-    const { reader, close } = await openReader(
-      {
-        ...(values.config ? { config: values.config } : {}),
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-      },
-      io,
-    );
-    try {
+    return withReader(values, io, async (reader) => {
       const result = await lineage(
         reader,
         {
@@ -78,8 +71,6 @@ export async function lineageCommand(args: string[], io: CliIo): Promise<number>
       if (values.json) println(io, JSON.stringify(result, null, 2));
       else for (const line of renderLineage(result)) println(io, line);
       return 0;
-    } finally {
-      await close();
-    }
+    });
   });
 }

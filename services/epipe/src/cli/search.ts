@@ -4,7 +4,7 @@ import {
   CONNECTION_HELP,
   CONNECTION_OPTIONS,
   isoTime,
-  openReader,
+  withReader,
   parse,
   parseCount,
   runCommand,
@@ -52,14 +52,7 @@ export async function searchCommand(args: string[], io: CliIo): Promise<number> 
       xattrs[pair.slice(0, eq)] = pair.slice(eq + 1);
     }
     const limit = parseCount(values.limit, 50, '--limit');
-    const { reader, close } = await openReader(
-      {
-        ...(values.config ? { config: values.config } : {}),
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-      },
-      io,
-    );
-    try {
+    return withReader(values, io, async (reader) => {
       const hits = await searchFiles(
         reader,
         {
@@ -81,8 +74,6 @@ export async function searchCommand(args: string[], io: CliIo): Promise<number> 
         );
       }
       return 0;
-    } finally {
-      await close();
-    }
+    });
   });
 }
