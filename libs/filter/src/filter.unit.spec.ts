@@ -134,3 +134,35 @@ describe('createFilter', () => {
     );
   });
 });
+
+describe('covers: what the search index holds', () => {
+  const filter = createFilter({
+    include: ['/Projects/**'],
+    exclude: ['/Projects/*/scratch/**'],
+    operations: ['CREATE'],
+    tag: null,
+    tags: [parseTagRule('epipe.log=off:off', 0), parseTagRule('epipe.log=debug:debug', 1)],
+  });
+
+  it('follows the path and tag rules and ignores the operation rules', () => {
+    expect(filter.covers('/Projects/p/data/f', null)).toBe(true);
+    // An APPEND is not published, but the inode is still one the index holds.
+    expect(filter.decide(event('/Projects/p/data/f', 'APPEND'), null).keep).toBe(false);
+    expect(filter.covers('/Projects/p/scratch/f', null)).toBe(false);
+    expect(filter.covers('/tmp/f', null)).toBe(false);
+    expect(filter.covers('/Projects/p/data/f', { 'epipe.log': 'off' })).toBe(false);
+    expect(filter.covers('/Projects/p/scratch/f', { 'epipe.log': 'debug' })).toBe(true);
+    expect(filter.covers(null, null)).toBe(true);
+  });
+
+  it('is scoped only when a path or tag rule can leave an inode out', () => {
+    expect(filter.scoped).toBe(true);
+    expect(createFilter(DEFAULT_FILTER_CONFIG).scoped).toBe(false);
+    expect(createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['CREATE'] }).scoped).toBe(false);
+    expect(createFilter({ ...DEFAULT_FILTER_CONFIG, exclude: ['/tmp/**'] }).scoped).toBe(true);
+    expect(createFilter({ ...DEFAULT_FILTER_CONFIG, include: ['/Projects/**'] }).scoped).toBe(true);
+    expect(
+      createFilter({ ...DEFAULT_FILTER_CONFIG, tags: [parseTagRule('epipe.log=off:off', 0)] }).scoped,
+    ).toBe(true);
+  });
+});

@@ -17,6 +17,17 @@ export interface EventFilter {
   readonly tagNames: readonly string[];
   /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict;
+  /**
+   * Whether the search index holds an inode at `path` with these (nearest) tags: the path and
+   * tag rules, not the operation rules, which choose what is published, not what exists. An
+   * unknown path is covered, as its events are kept.
+   */
+  covers(path: string | null, tags: Readonly<Record<string, string>> | null): boolean;
+  /**
+   * False when no path or tag rule can leave an inode out: moving a directory or switching a
+   * tag then never changes which inodes the index holds, and nothing below needs reading.
+   */
+  readonly scoped: boolean;
 }
 
 /** Fails with CONFIG_INVALID, naming the field, when a glob, an operation or a tag rule is wrong. */
@@ -43,6 +54,7 @@ export function tagRules(config: FilterConfig): TagValueRule[] {
  */
 class RuleFilter implements EventFilter {
   readonly tagNames: readonly string[];
+  readonly scoped: boolean;
   private readonly include: RegExp[];
   private readonly exclude: RegExp[];
   private readonly operations: Set<OperationName> | null;
@@ -69,10 +81,21 @@ class RuleFilter implements EventFilter {
     this.rules = tagRules(config).map((r) => ({ ...r, value: r.value.trim().toLowerCase() }));
     this.tagNames = [...new Set(this.rules.map((r) => r.xattr))];
     this.untagged = config.untagged ?? config.tag?.default ?? 'on';
+    const everyPath = config.include.includes('/**') && config.exclude.length === 0;
+    this.scoped = !everyPath || this.rules.length > 0;
   }
 
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.operations && !this.operations.has(event.operation)) return { keep: false, rule: 'operation' };
+    return this.place(event.path, tags);
+  }
+
+  covers(path: string | null, tags: Readonly<Record<string, string>> | null): boolean {
+    return this.place(path, tags).keep;
+  }
+
+  /** The path and tag rules: tags first (an explicit tag wins over the globs), then the globs. */
+  private place(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.rules.length > 0) {
       const rule = tags ? this.matching(tags) : undefined;
       if (rule?.mode === 'off') return { keep: false, rule: 'tag' };
@@ -80,8 +103,7 @@ class RuleFilter implements EventFilter {
       if (rule?.mode === 'on' || rule?.mode === 'debug') return { keep: true, rule: `tag:${rule.mode}` };
       if (!rule && this.untagged === 'off') return { keep: false, rule: 'untagged' };
     }
-    if (event.path === null) return KEPT;
-    const path = event.path;
+    if (path === null) return KEPT;
     if (!this.include.some((re) => re.test(path))) return { keep: false, rule: 'include' };
     if (this.exclude.some((re) => re.test(path))) return { keep: false, rule: 'exclude' };
     return KEPT;
