@@ -1,4 +1,5 @@
 import { type FileEvent, Operation } from '@epipe/core';
+import { createFilter, type FilterConfig } from '@epipe/filter';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { uniqueName } from './env';
@@ -109,7 +110,7 @@ interface DbInode {
   xattrs: Record<string, string>;
   logicalTime: number;
   /** The newest change's row (reads aside), from the audit table when it is installed. */
-  last?: { operation: string; appId: string | null; commitTsMs: number };
+  last?: { logId: number; operation: string; appId: string | null; commitTsMs: number };
 }
 
 export interface SearchStateOptions {
@@ -120,7 +121,21 @@ export interface SearchStateOptions {
    * document (HopsFS' own limit is 13,500 bytes); the expected state omits them too.
    */
   maxXattrBytes?: number;
+  /**
+   * The daemon's filter settings: the index must equal the database restricted to the inodes
+   * their path and tag rules cover (the tags read on the inode or its nearest tagged ancestor).
+   */
+  filter?: FilterConfig;
+  /**
+   * Log ids whose events were published. A document may describe its last change as unknown
+   * (RESYNCED_LAST) only when that change was not published: it was written from the database
+   * when its directory entered the covered set, after the change's row was filtered and deleted.
+   */
+  published?: ReadonlySet<number>;
 }
+
+/** The last_* fields of a document written from the database alone (the change is unknown). */
+export const RESYNCED_LAST = { operation: 'UNKNOWN', appId: null } as const;
 
 const OPERATION_BY_CODE = new Map<number, string>(
   Object.entries(Operation).map(([name, code]) => [code, name]),
@@ -142,7 +157,7 @@ export async function databaseInodes(
     Number(audited[0]!.n) > 0
       ? (
           await pool.query<RowDataPacket[]>(
-            `SELECT a.inode_id, a.operation, a.app_id, a.commit_ts_ms FROM fs_log_audit a
+            `SELECT a.log_id, a.inode_id, a.operation, a.app_id, a.commit_ts_ms FROM fs_log_audit a
              JOIN (SELECT inode_id, MAX(log_id) AS m FROM fs_log_audit WHERE operation <> ? GROUP BY inode_id) n
                ON a.log_id = n.m`,
             [Operation.ACCESS],
@@ -153,6 +168,7 @@ export async function databaseInodes(
     lastRows.map((r) => [
       Number(r.inode_id),
       {
+        logId: Number(r.log_id),
         operation: OPERATION_BY_CODE.get(Number(r.operation)) ?? String(r.operation),
         appId: r.app_id === null ? null : String(r.app_id),
         commitTsMs: Number(r.commit_ts_ms),
@@ -194,6 +210,20 @@ export async function databaseInodes(
     const value = Buffer.from(x.value as Buffer);
     if (inode && Number(x.namespace) === 0 && value.length <= maxXattrBytes)
       inode.xattrs[String(x.name)] = value.toString('utf8');
+  }
+  if (options.filter) {
+    const filter = createFilter(options.filter);
+    const tagsOf = (id: number): Record<string, string> | null => {
+      const xattrs = out.get(id)?.xattrs ?? {};
+      const tags = Object.fromEntries(filter.tagNames.flatMap((n) => (n in xattrs ? [[n, xattrs[n]!]] : [])));
+      return Object.keys(tags).length > 0 ? tags : null;
+    };
+    for (const [id, inode] of out) {
+      let tags = tagsOf(id);
+      for (let i = inode.ancestorIds.length - 1; tags === null && i >= 0; i--)
+        tags = tagsOf(inode.ancestorIds[i]!);
+      if (!filter.covers(inode.path, tags)) out.delete(id);
+    }
   }
   return out;
 }
@@ -284,8 +314,15 @@ export async function checkSearchState(
       problems.push(`inode ${id} ${inode.path}: logical_time ${doc.logical_time} != ${inode.logicalTime}`);
     // The last_* fields describe the newest change, all from one row (see the enricher's DocView).
     const last = inode.last;
+    const resynced =
+      options.published !== undefined &&
+      last !== undefined &&
+      !options.published.has(last.logId) &&
+      doc.last_operation === RESYNCED_LAST.operation &&
+      doc.last_app_id === RESYNCED_LAST.appId;
     if (
       last &&
+      !resynced &&
       (doc.last_operation !== last.operation ||
         doc.last_app_id !== last.appId ||
         Number(doc.last_commit_ts) !== last.commitTsMs)
@@ -300,7 +337,11 @@ export async function checkSearchState(
       );
     }
   }
-  for (const [id, doc] of docs) if (!db.has(id)) problems.push(`document ${id} ${doc.path}: inode is gone`);
+  for (const [id, doc] of docs) {
+    if (db.has(id)) continue;
+    const gone = options.filter ? 'inode is gone or not covered by the filters' : 'inode is gone';
+    problems.push(`document ${id} ${doc.path}: ${gone}`);
+  }
   return problems;
 }
 

@@ -1,0 +1,134 @@
+import { createSubscriber, type Subscriber } from '@epipe/client';
+import type { FilterConfig } from '@epipe/filter';
+import { filterConfig } from '../../services/epipe/src/config/load';
+import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
+import {
+  daemonConfig,
+  dropDaemonUser,
+  type DaemonNames,
+  type InProcessDaemon,
+  prepareDaemon,
+  startInProcess,
+} from '../support/daemon';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { testEnv } from '../support/env';
+
+/**
+ * The search index holds exactly the live inodes the path and tag rules cover, at their current
+ * paths (DESIGN.md, Filter), also when a directory crosses the boundary: moved into a covered
+ * subtree, its descendants (whose rows were all filtered) appear; moved out, or tagged off, they
+ * disappear; a tag removed or switched to debug brings them back. Their rows are long gone, so
+ * the daemon reads the subtree from the database. Changes the operation rules do not publish
+ * still keep a covered inode's document current.
+ */
+describe('filters at the boundary end to end', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: InProcessDaemon;
+  let subscriber: Subscriber;
+  let filter: FilterConfig;
+  const published = new Set<number>();
+  const env = testEnv();
+  const ctx = { user: 'alice' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e_fbound');
+    await installAudit(db.pool);
+    names = await prepareDaemon(db.database);
+    const config = daemonConfig(names, {
+      EPIPE_FILTER_INCLUDE: '/Projects/**',
+      EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
+      EPIPE_FILTER_OPERATIONS: 'CREATE,DELETE,RENAME,XATTR_ADD,XATTR_UPDATE,XATTR_DELETE',
+      EPIPE_FILTER_TAGS: 'epipe.log=off:off, epipe.log=debug:debug',
+    });
+    filter = filterConfig(config);
+    daemon = startInProcess(config);
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    subscriber = createSubscriber({
+      brokers: env.kafkaBrokers,
+      topic: names.topic,
+      groupId: `${names.topic}-check`,
+      dedupe: false,
+    });
+    await subscriber.start(({ event }) => {
+      published.add(event.logId);
+    });
+  });
+
+  afterAll(async () => {
+    await subscriber?.stop();
+    await daemon?.stop();
+    if (names) await dropDaemonUser(names);
+    await db?.drop();
+  });
+
+  const settle = async (): Promise<void> => {
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+  };
+  const indexedPaths = async (): Promise<string[]> =>
+    [...(await searchDocuments(env.elasticUrl, names.index)).values()].map((d) => d.path).sort();
+  const check = () => checkSearchState(db.pool, env.elasticUrl, names.index, { filter, published });
+
+  it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
+    const nn = db.nameNode;
+    await nn.createProject('fb', 'alice');
+    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fb/${dir}`, ctx);
+    // Written where nothing is covered: the rows are filtered, acknowledged and deleted.
+    await nn.create('/Projects/fb/scratch/in/f1', ctx, { parents: true, size: 1 });
+    await nn.create('/Projects/fb/scratch/in/sub/f2', ctx, { parents: true, size: 2 });
+    await nn.setXattr('/Projects/fb/scratch/in/sub/f2', 'color', 'blue', ctx);
+    await nn.create('/Projects/fb/scratch/dbg/f3', ctx, { parents: true });
+    // Written where everything is covered.
+    await nn.create('/Projects/fb/data/out/g1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/out/deep/g2', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/quiet/h1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/quiet/deep/h2', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/loud/k1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/loud/deep/k2', ctx, { parents: true });
+    await settle();
+    expect(await check()).toEqual([]);
+
+    // Across the boundary: a move in, a move out, a tag off, a debug tag below the excluded glob.
+    await nn.rename('/Projects/fb/scratch/in', '/Projects/fb/data/in', ctx);
+    await nn.rename('/Projects/fb/data/out', '/Projects/fb/scratch/out', ctx);
+    await nn.setXattr('/Projects/fb/data/quiet', 'epipe.log', 'off', ctx);
+    await nn.setXattr('/Projects/fb/scratch/dbg', 'epipe.log', 'debug', ctx);
+    await nn.setXattr('/Projects/fb/data/loud', 'epipe.log', 'off', ctx);
+    // Not published (APPEND is not among the operations), yet the document must follow.
+    await nn.append('/Projects/fb/data/in/f1', 10, ctx);
+    await settle();
+    const paths = await indexedPaths();
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/Projects/fb/data/in/f1',
+        '/Projects/fb/data/in/sub/f2',
+        '/Projects/fb/scratch/dbg/f3',
+      ]),
+    );
+    for (const gone of [
+      '/Projects/fb/scratch/out/g1',
+      '/Projects/fb/data/quiet/h1',
+      '/Projects/fb/data/loud',
+    ])
+      expect(paths).not.toContain(gone);
+    expect(await check()).toEqual([]);
+
+    // And back: out again, in again (twice in a row), the off tag removed, a file moved out alone.
+    await nn.rename('/Projects/fb/data/in', '/Projects/fb/scratch/in2', ctx);
+    await nn.rename('/Projects/fb/scratch/out', '/Projects/fb/data/out2', ctx);
+    await nn.rename('/Projects/fb/data/out2', '/Projects/fb/data/loud/out3', ctx);
+    await nn.rename('/Projects/fb/data/loud/out3', '/Projects/fb/data/out4', ctx);
+    await nn.removeXattr('/Projects/fb/data/loud', 'epipe.log', ctx);
+    await nn.rename('/Projects/fb/data/out4/g1', '/Projects/fb/scratch/g1', ctx);
+    // A subtree tagged off, then deleted: its documents were removed already and stay so.
+    await nn.delete('/Projects/fb/data/quiet', ctx, { recursive: true });
+    await settle();
+    const after = await indexedPaths();
+    expect(after).toEqual(
+      expect.arrayContaining(['/Projects/fb/data/out4/deep/g2', '/Projects/fb/data/loud/deep/k2']),
+    );
+    expect(after).not.toContain('/Projects/fb/scratch/in2/f1');
+    expect(after).not.toContain('/Projects/fb/scratch/g1');
+    expect(await check()).toEqual([]);
+  });
+});
