@@ -1,5 +1,5 @@
 import type { ExecutionContext, InodeState } from '@epipe/core';
-import type { Edge, MetadataReader } from './reader';
+import type { Edge, LoggedChange, MetadataReader } from './reader';
 
 /**
  * An in-memory metadata database for tests of the enricher: the same answers the SQL reader
@@ -8,7 +8,7 @@ import type { Edge, MetadataReader } from './reader';
 export class MemoryMetadataReader implements MetadataReader {
   readonly inodes = new Map<number, InodeState>();
   /** Newest log row per inode still in the log table: for loggedEdges and pendingDeletes. */
-  readonly logged = new Map<number, Edge & { deletePending: boolean }>();
+  readonly logged = new Map<number, Edge & { deletePending: boolean; change?: LoggedChange }>();
   readonly users = new Map<number, string>();
   readonly projects = new Map<number, string>();
   readonly datasets = new Map<number, string>();
@@ -65,6 +65,27 @@ export class MemoryMetadataReader implements MetadataReader {
         return [{ ...s, xattrs, ...(Object.keys(oversized).length ? { oversizedXattrs: oversized } : {}) }];
       }),
     );
+  }
+
+  children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]> {
+    this.calls++;
+    const edges = [...this.inodes.values()]
+      .filter((s) => s.parentId === parentId && (afterName === null || s.name > afterName))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, limit);
+    return Promise.resolve(
+      edges.map((s) => ({ inodeId: s.inodeId, parentId: s.parentId, name: s.name, isDir: s.isDir })),
+    );
+  }
+
+  loggedChanges(ids: number[]): Promise<Map<number, LoggedChange>> {
+    this.calls++;
+    const out = new Map<number, LoggedChange>();
+    for (const id of ids) {
+      const change = this.logged.get(id)?.change;
+      if (change) out.set(id, change);
+    }
+    return Promise.resolve(out);
   }
 
   pendingDeletes(ids: number[]): Promise<Set<number>> {

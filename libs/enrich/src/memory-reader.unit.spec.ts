@@ -1,4 +1,4 @@
-import type { ExecutionContext } from '@epipe/core';
+import type { ExecutionContext, OperationName } from '@epipe/core';
 import { MemoryMetadataReader } from './memory-reader';
 import { describeMetadataReaderContract, type MetadataWorld } from './testing/reader-contract';
 
@@ -20,8 +20,9 @@ function memoryWorld(): MetadataWorld {
     if (!users.has(name)) reader.users.set(users.set(name, ++next).get(name)!, name);
     return users.get(name)!;
   };
-  const log = (inodeId: number, deletes = false): void => {
+  const log = (inodeId: number, operation: OperationName): void => {
     const s = reader.inodes.get(inodeId)!;
+    const deletes = operation === 'DELETE';
     const deletePending = deletes || (reader.logged.get(inodeId)?.deletePending ?? false);
     reader.logged.set(inodeId, {
       inodeId,
@@ -29,6 +30,13 @@ function memoryWorld(): MetadataWorld {
       name: s.name,
       isDir: s.isDir,
       deletePending,
+      // A DELETE row carries the next logical time, as the name node writes it.
+      change: {
+        logicalTime: s.logicalTime + (deletes ? 1 : 0),
+        operation,
+        appId: null,
+        commitTsMs: Date.now(),
+      },
     });
   };
   const add = (path: string, user: string, isDir: boolean, size: number, group?: string): number => {
@@ -48,17 +56,18 @@ function memoryWorld(): MetadataWorld {
       permission: isDir ? 0o755 : 0o644,
       mtimeMs: Date.now(),
     });
-    log(inodeId);
+    log(inodeId, 'CREATE');
     return inodeId;
   };
   const mutate = (
     inodeId: number,
+    operation: OperationName,
     change: (s: ReturnType<typeof reader.inodes.get> & object) => void,
   ): void => {
     const s = reader.inodes.get(inodeId)!;
     change(s);
     s.logicalTime++;
-    log(inodeId);
+    log(inodeId, operation);
   };
   const executions = new Map<number, ExecutionContext>();
   return {
@@ -80,14 +89,17 @@ function memoryWorld(): MetadataWorld {
     create: (path, user, size) => Promise.resolve(add(path, user, false, size)),
     setXattr: (path, name, value, namespace = 'user') => {
       const key = namespace === 'user' ? name : `${namespace}.${name}`;
-      mutate(id(path), (s) => (s.xattrs = { ...s.xattrs, [key]: value }));
+      const operation = key in reader.inodes.get(id(path))!.xattrs ? 'XATTR_UPDATE' : 'XATTR_ADD';
+      mutate(id(path), operation, (s) => (s.xattrs = { ...s.xattrs, [key]: value }));
       return Promise.resolve();
     },
     rename: (src, dst) => {
       const inodeId = id(src);
       ids.delete(src);
       ids.set(dst, inodeId);
-      mutate(inodeId, (s) => Object.assign(s, { parentId: id(parentOf(dst)), name: baseName(dst) }));
+      mutate(inodeId, 'RENAME', (s) =>
+        Object.assign(s, { parentId: id(parentOf(dst)), name: baseName(dst) }),
+      );
       return Promise.resolve();
     },
     delete: (path) => {
@@ -95,7 +107,7 @@ function memoryWorld(): MetadataWorld {
       const doomed = [...ids.keys()].filter((p) => p === path || p.startsWith(`${path}/`));
       for (const p of doomed.sort((a, b) => b.length - a.length)) {
         const inodeId = id(p);
-        log(inodeId, true);
+        log(inodeId, 'DELETE');
         reader.inodes.delete(inodeId);
         ids.delete(p);
       }

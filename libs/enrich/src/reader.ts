@@ -1,4 +1,4 @@
-import type { ExecutionContext, InodeState } from '@epipe/core';
+import type { ExecutionContext, InodeState, OperationName } from '@epipe/core';
 
 /** An edge of the inode tree: enough to compute paths. */
 export interface Edge {
@@ -6,6 +6,14 @@ export interface Edge {
   parentId: number;
   name: string;
   isDir: boolean;
+}
+
+/** An inode's newest change (reads aside) whose row still waits in the log table. */
+export interface LoggedChange {
+  logicalTime: number;
+  operation: OperationName;
+  appId: string | null;
+  commitTsMs: number;
 }
 
 /**
@@ -28,6 +36,13 @@ export interface MetadataReader {
   projectNames(projectIds: number[]): Promise<Map<number, string>>;
   datasetNames(datasetIds: number[]): Promise<Map<number, string>>;
   contexts(appIds: string[]): Promise<Map<string, ExecutionContext>>;
+  /**
+   * A directory's children in name order, those after `afterName` (null: from the first), at
+   * most `limit`: the key (parent, name) pages a directory of any size.
+   */
+  children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]>;
+  /** The newest change (reads aside) of each of these inodes whose row is still logged. */
+  loggedChanges(inodeIds: number[]): Promise<Map<number, LoggedChange>>;
   /** Values of one xattr (the tag rule's) on these inodes, named as the keys of `states()` name it. */
   xattrValues(name: string, inodeIds: number[]): Promise<Map<number, string>>;
 }

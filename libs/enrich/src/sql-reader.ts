@@ -1,6 +1,10 @@
-import { type ExecutionContext, type InodeState, Operation } from '@epipe/core';
+import { type ExecutionContext, type InodeState, Operation, type OperationName } from '@epipe/core';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Edge, MetadataReader } from './reader';
+import type { Edge, LoggedChange, MetadataReader } from './reader';
+
+const OPERATION_OF = new Map(
+  (Object.entries(Operation) as [OperationName, number][]).map(([name, code]) => [code, name]),
+);
 
 /** Names of the xattr namespaces as HopsFS numbers them; user xattrs keep their bare name. */
 const NAMESPACES = ['user', 'trusted', 'security', 'system', 'raw', 'provenance'];
@@ -50,6 +54,44 @@ export class SqlMetadataReader implements MetadataReader {
       name: String(r.inode_name),
       isDir: Boolean(r.is_dir),
     }));
+  }
+
+  async children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      afterName === null
+        ? 'SELECT id, parent_id, name, is_dir FROM inodes WHERE parent_id = ? ORDER BY name LIMIT ?'
+        : 'SELECT id, parent_id, name, is_dir FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?',
+      afterName === null ? [parentId, limit] : [parentId, afterName, limit],
+    );
+    return rows.map((r) => ({
+      inodeId: Number(r.id),
+      parentId: Number(r.parent_id),
+      name: String(r.name),
+      isDir: Boolean(r.is_dir),
+    }));
+  }
+
+  async loggedChanges(ids: number[]): Promise<Map<number, LoggedChange>> {
+    const out = new Map<number, LoggedChange>();
+    if (ids.length === 0) return out;
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      `SELECT l.inode_id, l.logical_time, l.operation, l.app_id, l.commit_ts_ms FROM ${this.logTable} l
+       JOIN (SELECT inode_id, MAX(log_id) AS log_id FROM ${this.logTable}
+              WHERE inode_id IN (?) AND operation <> ? GROUP BY inode_id) m
+         ON m.log_id = l.log_id`,
+      [ids, Operation.ACCESS],
+    );
+    for (const r of rows) {
+      const operation = OPERATION_OF.get(Number(r.operation));
+      if (operation === undefined) continue; // a poison row: it describes no change
+      out.set(Number(r.inode_id), {
+        logicalTime: Number(r.logical_time),
+        operation,
+        appId: r.app_id === null ? null : String(r.app_id),
+        commitTsMs: Number(r.commit_ts_ms),
+      });
+    }
+    return out;
   }
 
   async pendingDeletes(ids: number[]): Promise<Set<number>> {

@@ -140,6 +140,32 @@ export function describeMetadataReaderContract(name: string, open: () => Promise
       expect(await reader.states([], 100)).toEqual([]);
     });
 
+    it('children: those of one directory in name order, paged after a name', async () => {
+      const paged = await world.mkdir('/Projects/demo/ds/paged', USER);
+      const b = await world.create('/Projects/demo/ds/paged/b', USER, 0);
+      const a = await world.mkdir('/Projects/demo/ds/paged/a', USER);
+      expect(await reader.children(paged, null, 1)).toEqual([
+        { inodeId: a, parentId: paged, name: 'a', isDir: true },
+      ]);
+      expect(await reader.children(paged, 'a', 5)).toEqual([
+        { inodeId: b, parentId: paged, name: 'b', isDir: false },
+      ]);
+      expect(await reader.children(paged, 'b', 5)).toEqual([]);
+      expect(await reader.children(dir, null, 5)).toEqual([
+        { inodeId: file, parentId: dir, name: 'a.csv', isDir: false },
+      ]);
+    });
+
+    it('loggedChanges: the newest change of each inode while its row is logged', async () => {
+      const changes = await reader.loggedChanges([file, gone, acked, 999_999]);
+      expect([...changes.keys()].sort((x, y) => x - y)).toEqual([file, gone].sort((x, y) => x - y));
+      const { commitTsMs, ...change } = changes.get(file)!;
+      expect(change).toEqual({ logicalTime: 4, operation: 'XATTR_ADD', appId: null });
+      expect(commitTsMs).toBeGreaterThan(0);
+      expect(changes.get(gone)?.operation).toBe('DELETE');
+      expect(await reader.loggedChanges([])).toEqual(new Map());
+    });
+
     it('xattrValues: the value under the key states() shows, whatever its size', async () => {
       expect(await reader.xattrValues('epipe', [file, dir])).toEqual(new Map([[file, 'off']]));
       expect(await reader.xattrValues('trusted.epipe', [file])).toEqual(new Map([[file, 'secret']]));
