@@ -2,4 +2,12 @@ export { createEnricher, createSqlMetadataReader, type BatchEnricher } from './c
 export type { EnrichDeps, EnrichMetrics } from './deps';
 export { DEFAULT_ENRICH_CONFIG, type EnrichConfig } from './config';
 export type { DocView, EnrichResult, EventAncestors, EventFilter, MoveView } from './enricher';
-export type { Edge, MetadataReader } from './reader';
+export type { Edge, LoggedChange, MetadataReader } from './reader';
+export {
+  readSubtree,
+  SUBTREE_PAGE_SIZE,
+  type CoverageFilter,
+  type ResyncView,
+  type SubtreeDoc,
+  type SubtreePage,
+} from './subtree';

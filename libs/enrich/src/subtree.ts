@@ -1,0 +1,133 @@
+import type { InodeState } from '@epipe/core';
+import { joinPath } from './path-tree';
+import type { LoggedChange, MetadataReader } from './reader';
+
+type Tags = Readonly<Record<string, string>>;
+
+/** What the search index holds, as the filter stage answers it (its `covers`). */
+export interface CoverageFilter {
+  readonly tagNames: readonly string[];
+  covers(path: string | null, tags: Tags | null): boolean;
+}
+
+/**
+ * A directory whose descendants may have entered or left what the filters cover: it moved, or
+ * one of the tag rules' xattrs changed on it. Taken at the end of its batch, so reading the
+ * subtree later (while the next batch is enriched) needs nothing from the path cache.
+ */
+export interface ResyncView {
+  dirInodeId: number;
+  /** The batch's epoch: documents written from the subtree carry it as their path's epoch. */
+  epoch: number;
+  path: string;
+  /** Ids from the root down to the directory itself. */
+  ancestorIds: number[];
+  /** The rules' xattrs on the directory, or else on its nearest ancestor that has any. */
+  tags: Tags | null;
+}
+
+/** A covered descendant as the database shows it now. */
+export interface SubtreeDoc {
+  state: InodeState;
+  path: string;
+  /** Ids from the root down to the parent. */
+  ancestorIds: number[];
+  /**
+   * The change that made the state's logical time, while its row still waits in the log table
+   * (the document then reads as that row's own event will write it); null when it is gone.
+   */
+  last: LoggedChange | null;
+}
+
+export interface SubtreePage {
+  covered: SubtreeDoc[];
+  /** Descendants the filters do not cover: the index must hold no document of theirs. */
+  uncovered: number[];
+}
+
+/** Children read per query; a page's documents are what one resync step holds in memory. */
+export const SUBTREE_PAGE_SIZE = 500;
+
+interface Frame {
+  dirInodeId: number;
+  path: string;
+  ancestorIds: number[];
+  tags: Tags | null;
+  /** The last child read (children come in name order); null before the first page. */
+  after: string | null;
+}
+
+/**
+ * Reads every descendant of a directory from the database, page by page, and says which ones the
+ * filters cover, at their current state and a path below the directory's. Depth first, with one
+ * cursor per open directory: memory is the depth times a page, whatever the subtree's size.
+ *
+ * A descendant read here may have moved out since its parent's page (its state names another
+ * parent): it is left to its own RENAME row. One that moved in is read with its new parent.
+ */
+export async function* readSubtree(
+  view: ResyncView,
+  reader: MetadataReader,
+  filter: CoverageFilter,
+  options: { maxXattrBytes: number; pageSize?: number },
+): AsyncGenerator<SubtreePage> {
+  const pageSize = Math.max(1, options.pageSize ?? SUBTREE_PAGE_SIZE);
+  const stack: Frame[] = [
+    {
+      dirInodeId: view.dirInodeId,
+      path: view.path,
+      ancestorIds: view.ancestorIds,
+      tags: view.tags,
+      after: null,
+    },
+  ];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const edges = await reader.children(frame.dirInodeId, frame.after, pageSize);
+    if (edges.length < pageSize) stack.pop();
+    else frame.after = edges[edges.length - 1]!.name;
+    if (edges.length === 0) continue;
+    const ids = edges.map((e) => e.inodeId);
+    const [states, logged] = await Promise.all([
+      reader.states(ids, options.maxXattrBytes),
+      reader.loggedChanges(ids),
+    ]);
+    const page: SubtreePage = { covered: [], uncovered: [] };
+    for (const state of states) {
+      if (state.parentId !== frame.dirInodeId) continue;
+      const path = joinPath(frame.path, state.name);
+      const tags = ownTags(state, filter.tagNames) ?? frame.tags;
+      if (filter.covers(path, tags)) {
+        const change = logged.get(state.inodeId);
+        page.covered.push({
+          state,
+          path,
+          ancestorIds: frame.ancestorIds,
+          last: change && change.logicalTime === state.logicalTime ? change : null,
+        });
+      } else {
+        page.uncovered.push(state.inodeId);
+      }
+      if (state.isDir) {
+        stack.push({
+          dirInodeId: state.inodeId,
+          path,
+          ancestorIds: [...frame.ancestorIds, state.inodeId],
+          tags,
+          after: null,
+        });
+      }
+    }
+    yield page;
+  }
+}
+
+/** The rules' xattrs on the inode itself (states name them as the rules do), or null. */
+function ownTags(state: InodeState, tagNames: readonly string[]): Tags | null {
+  let tags: Record<string, string> | null = null;
+  for (const name of tagNames) {
+    const value = state.xattrs[name];
+    if (value !== undefined) (tags ??= {})[name] = value;
+  }
+  return tags;
+}
