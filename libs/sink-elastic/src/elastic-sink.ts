@@ -15,6 +15,7 @@ import { isRetriableElasticError, toSinkError } from './errors';
 import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
 import { rewriteDescendants } from './move';
+import { syncSubtreePage, type SubtreePage } from './resync';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
 
 export interface ApplyResult {
@@ -31,6 +32,11 @@ export interface ElasticSink {
    * it and is visible to everything after it.
    */
   apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult>;
+  /**
+   * Makes the index hold exactly the covered inodes of one page of a subtree that crossed the
+   * filters' boundary (see resync.ts); after apply() of the batch that moved or tagged it.
+   */
+  syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<ApplyResult>;
   /** Keeps dead letters in `<index>-dead-letters` (see dead-letters.ts). */
   recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -126,6 +132,21 @@ class ElasticSinkImpl implements ElasticSink {
     for (const r of rejected)
       this.logger.warn({ kind: r.change.kind, reason: r.reason }, 'elasticsearch refused a change');
     return { rejected };
+  }
+
+  async syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<ApplyResult> {
+    this.assertOpen();
+    try {
+      // It reads the stored versions by a search, which sees only refreshed documents.
+      if (this.unrefreshed) await this.refresh(signal);
+      this.unrefreshed = true; // until the page is known to have written nothing
+      const outcome = await syncSubtreePage(this.ctx, page, signal);
+      this.unrefreshed = outcome.written + outcome.deleted > 0 || outcome.rejected.length > 0;
+      return { rejected: outcome.rejected };
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      throw toSinkError(err, 'syncing a subtree');
+    }
   }
 
   async recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 export { DEFAULT_ELASTIC_SINK_CONFIG, type ElasticSinkConfig } from './config';
 export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSinkDeps } from './elastic-sink';
 export { deadLetterIndexName } from './dead-letters';
+export type { SubtreePage } from './resync';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
 export { buildInodeSource, type InodeDoc } from './doc';
