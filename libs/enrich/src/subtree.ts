@@ -17,6 +17,8 @@ export interface CoverageFilter {
  */
 export interface ResyncView {
   dirInodeId: number;
+  /** The directory's row that asked for it: a dead letter of a refused document names it. */
+  logId: number;
   /** The batch's epoch: documents written from the subtree carry it as their path's epoch. */
   epoch: number;
   path: string;

@@ -36,6 +36,7 @@ const filter = createFilter({
 
 const view = (path: string): ResyncView => ({
   dirInodeId: 10,
+  logId: 77,
   epoch: 9,
   path,
   ancestorIds: [1, 2, 3, 4, 10],

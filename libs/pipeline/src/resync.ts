@@ -1,0 +1,87 @@
+import type { ResyncView, SubtreeDoc, SubtreePage } from '@epipe/enrich';
+import type { InodeChange, InodeDoc, SubtreePage as IndexPage } from '@epipe/sink-elastic';
+
+/**
+ * The operation a document written from the database alone names as its last change: the row of
+ * that change was filtered (the inode was outside the boundary then) and is deleted, and the
+ * database keeps no history (the same convention as `epipe reindex`).
+ */
+export const UNKNOWN_OPERATION = 'UNKNOWN';
+
+/** Reads a subtree's descendants page by page (the enricher's readSubtree). */
+export interface SubtreeReader {
+  subtree(view: ResyncView): AsyncIterable<SubtreePage>;
+}
+
+/** Makes the index hold exactly one page's covered descendants (the search sink's syncSubtree). */
+export interface SubtreeIndexer {
+  syncSubtree(
+    page: IndexPage,
+    signal?: AbortSignal,
+  ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+}
+
+export interface ResyncOutcome {
+  pages: number;
+  covered: number;
+  uncovered: number;
+  rejected: { view: ResyncView; change: InodeChange; reason: string }[];
+}
+
+/**
+ * Brings the index up to date below each directory that crossed the filters' boundary in a
+ * batch (moved, or a tag rule's xattr changed on it): the descendants have no rows of their own
+ * saying so. Called after the batch's own changes are applied (its moves fixed the paths of the
+ * documents that stay) and before its rows are acknowledged, so a crash in between replays the
+ * batch, and its directory rows derive the same resync again. One page at a time in memory.
+ */
+export async function resyncSubtrees(
+  views: readonly ResyncView[],
+  reader: SubtreeReader,
+  indexer: SubtreeIndexer,
+  signal?: AbortSignal,
+): Promise<ResyncOutcome> {
+  const outcome: ResyncOutcome = { pages: 0, covered: 0, uncovered: 0, rejected: [] };
+  for (const view of views) {
+    for await (const page of reader.subtree(view)) {
+      signal?.throwIfAborted();
+      const result = await indexer.syncSubtree(
+        { docs: page.covered.map((d) => subtreeDoc(view, d)), absent: page.uncovered },
+        signal,
+      );
+      outcome.pages++;
+      outcome.covered += page.covered.length;
+      outcome.uncovered += page.uncovered.length;
+      for (const r of result.rejected) outcome.rejected.push({ view, ...r });
+    }
+  }
+  return outcome;
+}
+
+/**
+ * A covered descendant's document: the state now, versioned by it. Its last_* fields are those
+ * of the row that made this state while it still waits in the log table (that row's own event
+ * then finds the same document, a 409), else the unknown change.
+ */
+export function subtreeDoc(view: ResyncView, d: SubtreeDoc): InodeDoc {
+  const s = d.state;
+  return {
+    inodeId: s.inodeId,
+    parentId: s.parentId,
+    name: s.name,
+    path: d.path,
+    ancestorIds: d.ancestorIds,
+    isDir: s.isDir,
+    size: s.size,
+    owner: s.owner,
+    group: s.group,
+    permission: s.permission,
+    mtimeMs: s.mtimeMs,
+    logicalTime: s.logicalTime,
+    xattrs: s.xattrs,
+    lastOperation: d.last?.operation ?? UNKNOWN_OPERATION,
+    lastAppId: d.last?.appId ?? null,
+    lastCommitTsMs: d.last?.commitTsMs ?? s.mtimeMs,
+    pathEpoch: view.epoch,
+  };
+}
