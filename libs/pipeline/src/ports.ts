@@ -1,6 +1,6 @@
 import type { ArtifactState, DeadLetter, FileEvent, LineageEdge, ProvenanceEvent } from '@epipe/core';
 import type { AppHistory } from '@epipe/provenance';
-import type { InodeChange } from '@epipe/sink-elastic';
+import type { InodeChange, SubtreePage } from '@epipe/sink-elastic';
 
 /** What the pipeline needs of each sink; the real sinks and the test fakes both fit. */
 export interface EventPublisher {
@@ -15,6 +15,14 @@ export interface EventPublisher {
 export interface SearchIndexer {
   apply(
     changes: InodeChange[],
+    signal?: AbortSignal,
+  ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  /**
+   * Makes the index hold exactly one page's covered descendants of a directory that crossed the
+   * filters' boundary (see resync.ts); without it such subtrees are not read again.
+   */
+  syncSubtree?(
+    page: SubtreePage,
     signal?: AbortSignal,
   ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
   /** Keeps dead letters in a dead-letter index: where they go when Kafka is off or refuses them. */
