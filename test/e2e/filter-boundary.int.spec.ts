@@ -1,4 +1,5 @@
 import { createSubscriber, type Subscriber } from '@epipe/client';
+import type { FileEvent } from '@epipe/core';
 import type { FilterConfig } from '@epipe/filter';
 import { filterConfig } from '../../services/epipe/src/config/load';
 import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
@@ -27,7 +28,7 @@ describe('filters at the boundary end to end', () => {
   let daemon: InProcessDaemon;
   let subscriber: Subscriber;
   let filter: FilterConfig;
-  const published = new Set<number>();
+  const published: FileEvent[] = [];
   const env = testEnv();
   const ctx = { user: 'alice' };
 
@@ -51,7 +52,7 @@ describe('filters at the boundary end to end', () => {
       dedupe: false,
     });
     await subscriber.start(({ event }) => {
-      published.add(event.logId);
+      published.push(event);
     });
   });
 
@@ -67,7 +68,9 @@ describe('filters at the boundary end to end', () => {
   };
   const indexedPaths = async (): Promise<string[]> =>
     [...(await searchDocuments(env.elasticUrl, names.index)).values()].map((d) => d.path).sort();
-  const check = () => checkSearchState(db.pool, env.elasticUrl, names.index, { filter, published });
+  const check = () => checkSearchState(db.pool, env.elasticUrl, names.index, { filter });
+  const docAt = async (path: string) =>
+    [...(await searchDocuments(env.elasticUrl, names.index)).values()].find((d) => d.path === path);
 
   it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
     const nn = db.nameNode;
@@ -112,6 +115,14 @@ describe('filters at the boundary end to end', () => {
     ])
       expect(paths).not.toContain(gone);
     expect(await check()).toEqual([]);
+    // The APPEND went unpublished and still reached f1's document, with its own last change;
+    // f2's rows were all filtered: its document, read from the database, cannot name its change.
+    expect(published.some((e) => e.operation === 'APPEND')).toBe(false);
+    expect(await docAt('/Projects/fb/data/in/f1')).toMatchObject({ size: 11, last_operation: 'APPEND' });
+    expect(await docAt('/Projects/fb/data/in/sub/f2')).toMatchObject({
+      xattrs: { color: 'blue' },
+      last_operation: 'UNKNOWN',
+    });
 
     // And back: out again, in again (twice in a row), the off tag removed, a file moved out alone.
     await nn.rename('/Projects/fb/data/in', '/Projects/fb/scratch/in2', ctx);

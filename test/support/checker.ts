@@ -109,6 +109,7 @@ interface DbInode {
   isDir: boolean;
   xattrs: Record<string, string>;
   logicalTime: number;
+  mtimeMs: number;
   /** The newest change's row (reads aside), from the audit table when it is installed. */
   last?: { logId: number; operation: string; appId: string | null; commitTsMs: number };
 }
@@ -126,15 +127,14 @@ export interface SearchStateOptions {
    * their path and tag rules cover (the tags read on the inode or its nearest tagged ancestor).
    */
   filter?: FilterConfig;
-  /**
-   * Log ids whose events were published. A document may describe its last change as unknown
-   * (RESYNCED_LAST) only when that change was not published: it was written from the database
-   * when its directory entered the covered set, after the change's row was filtered and deleted.
-   */
-  published?: ReadonlySet<number>;
 }
 
-/** The last_* fields of a document written from the database alone (the change is unknown). */
+/**
+ * The last_* fields of a document written from the database alone, its commit time the inode's
+ * mtime: with filters, an inode that enters the covered set because its directory moved in (or
+ * a tag switched) has no row left to say what its last change was (it was filtered, or it was
+ * published before the inode left, and its document deleted then).
+ */
 export const RESYNCED_LAST = { operation: 'UNKNOWN', appId: null } as const;
 
 const OPERATION_BY_CODE = new Map<number, string>(
@@ -148,7 +148,7 @@ export async function databaseInodes(
 ): Promise<Map<number, DbInode>> {
   const maxXattrBytes = options.maxXattrBytes ?? Number.POSITIVE_INFINITY;
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT i.id, i.parent_id, i.name, i.size, i.is_dir, i.logical_time, u.name AS owner FROM inodes i JOIN fs_users u ON u.id = i.user_id',
+    'SELECT i.id, i.parent_id, i.name, i.size, i.is_dir, i.logical_time, i.mtime, u.name AS owner FROM inodes i JOIN fs_users u ON u.id = i.user_id',
   );
   const [audited] = await pool.query<RowDataPacket[]>(
     "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'fs_log_audit'",
@@ -202,6 +202,7 @@ export async function databaseInodes(
       isDir: Boolean(r.is_dir),
       xattrs: {},
       logicalTime: Number(r.logical_time),
+      mtimeMs: Number(r.mtime),
       ...(lastOf.has(id) ? { last: lastOf.get(id)! } : {}),
     });
   }
@@ -218,12 +219,14 @@ export async function databaseInodes(
       const tags = Object.fromEntries(filter.tagNames.flatMap((n) => (n in xattrs ? [[n, xattrs[n]!]] : [])));
       return Object.keys(tags).length > 0 ? tags : null;
     };
+    const uncovered: number[] = [];
     for (const [id, inode] of out) {
       let tags = tagsOf(id);
       for (let i = inode.ancestorIds.length - 1; tags === null && i >= 0; i--)
         tags = tagsOf(inode.ancestorIds[i]!);
-      if (!filter.covers(inode.path, tags)) out.delete(id);
+      if (!filter.covers(inode.path, tags)) uncovered.push(id);
     }
+    for (const id of uncovered) out.delete(id);
   }
   return out;
 }
@@ -315,11 +318,10 @@ export async function checkSearchState(
     // The last_* fields describe the newest change, all from one row (see the enricher's DocView).
     const last = inode.last;
     const resynced =
-      options.published !== undefined &&
-      last !== undefined &&
-      !options.published.has(last.logId) &&
+      options.filter !== undefined &&
       doc.last_operation === RESYNCED_LAST.operation &&
-      doc.last_app_id === RESYNCED_LAST.appId;
+      doc.last_app_id === RESYNCED_LAST.appId &&
+      Number(doc.last_commit_ts) === inode.mtimeMs;
     if (
       last &&
       !resynced &&
