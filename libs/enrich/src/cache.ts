@@ -136,16 +136,15 @@ export async function fill<K, V>(
 }
 
 /** Like fill, but remembers "not found" too, so an unknown key is not asked for again and again. */
-export async function fillNullable<K, V>(
+export function fillNullable<K, V>(
   cache: ByteBoundedCache<K, V | null>,
   keys: K[],
   load: (keys: K[]) => Promise<Map<K, V>>,
   count?: Counted,
 ): Promise<void> {
-  const unique = [...new Set(keys)];
-  const missing = unique.filter((k) => !cache.has(k));
-  count?.(unique.length - missing.length, missing.length);
-  if (missing.length === 0) return;
-  const found = await load(missing);
-  for (const k of missing) cache.set(k, found.get(k) ?? null);
+  const loadOrNull = async (missing: K[]): Promise<Map<K, V | null>> => {
+    const found = await load(missing);
+    return new Map(missing.map((k) => [k, found.get(k) ?? null]));
+  };
+  return fill(cache, keys, loadOrNull, count);
 }
