@@ -111,3 +111,40 @@ export const FIELD_BYTES = 8;
 export function stringBytes(value: string | null): number {
   return value === null ? 0 : 24 + 2 * value.length;
 }
+
+/** The size of an entry keyed by a number (no key bytes beyond the entry's), by its value. */
+export const numberKeyed =
+  <V>(valueBytes: (v: V) => number) =>
+  (_key: number, value: V): number =>
+    ENTRY_BYTES + valueBytes(value);
+
+/** Told how many distinct keys a fill found cached and how many it had to load. */
+export type Counted = (hits: number, misses: number) => void;
+
+/** Loads, in one call, the keys the cache does not hold; keys `load` does not find stay uncached. */
+export async function fill<K, V>(
+  cache: ByteBoundedCache<K, V>,
+  keys: K[],
+  load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
+): Promise<void> {
+  const unique = [...new Set(keys)];
+  const missing = unique.filter((k) => !cache.has(k));
+  count?.(unique.length - missing.length, missing.length);
+  if (missing.length === 0) return;
+  for (const [k, v] of await load(missing)) cache.set(k, v);
+}
+
+/** Like fill, but remembers "not found" too, so an unknown key is not asked for again and again. */
+export function fillNullable<K, V>(
+  cache: ByteBoundedCache<K, V | null>,
+  keys: K[],
+  load: (keys: K[]) => Promise<Map<K, V>>,
+  count?: Counted,
+): Promise<void> {
+  const loadOrNull = async (missing: K[]): Promise<Map<K, V | null>> => {
+    const found = await load(missing);
+    return new Map(missing.map((k) => [k, found.get(k) ?? null]));
+  };
+  return fill(cache, keys, loadOrNull, count);
+}

@@ -1,4 +1,4 @@
-import { ByteBoundedCache } from './cache';
+import { ByteBoundedCache, fill, fillNullable } from './cache';
 
 const tenBytes = (): number => 10;
 
@@ -55,5 +55,30 @@ describe('ByteBoundedCache', () => {
 
   it('refuses a budget that is not positive', () => {
     expect(() => new ByteBoundedCache(0, tenBytes)).toThrow(/positive/);
+  });
+});
+
+describe('fill and fillNullable', () => {
+  it('load only the keys not cached, once each; fillNullable remembers those not found', async () => {
+    const asked: number[][] = [];
+    const load = (keys: number[]): Promise<Map<number, string>> => {
+      asked.push(keys);
+      return Promise.resolve(new Map(keys.filter((k) => k % 2 === 0).map((k) => [k, `v${k}`])));
+    };
+    const plain = new ByteBoundedCache<number, string>(1_000, tenBytes);
+    const counts: [number, number][] = [];
+    await fill(plain, [1, 2, 2, 3], load, (hits, misses) => counts.push([hits, misses]));
+    await fill(plain, [1, 2], load, (hits, misses) => counts.push([hits, misses]));
+    expect(asked).toEqual([[1, 2, 3], [1]]);
+    expect(counts).toEqual([
+      [0, 3],
+      [1, 1],
+    ]);
+    const nullable = new ByteBoundedCache<number, string | null>(1_000, tenBytes);
+    asked.length = 0;
+    await fillNullable(nullable, [1, 2, 3], load);
+    await fillNullable(nullable, [1, 2, 3], load);
+    expect(asked).toEqual([[1, 2, 3]]);
+    expect([1, 2, 3].map((k) => nullable.get(k))).toEqual([null, 'v2', null]);
   });
 });

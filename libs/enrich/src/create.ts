@@ -2,7 +2,8 @@ import type { Batch } from '@epipe/core';
 import type { Pool } from 'mysql2/promise';
 import type { EnrichConfig } from './config';
 import type { EnrichDeps } from './deps';
-import { type EnrichResult, Enricher } from './enricher';
+import { Enricher } from './enricher';
+import type { EnrichResult } from './result';
 import type { MetadataReader } from './reader';
 import { SqlMetadataReader } from './sql-reader';
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@epipe/core';
-import type { EventFilter } from './enricher';
+import type { EventFilter } from './event-filter';
 import type { MetadataReader } from './reader';
 
 /**

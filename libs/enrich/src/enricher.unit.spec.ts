@@ -1,8 +1,10 @@
-import type { Batch, LogRow, OperationName } from '@epipe/core';
+import type { Batch, LogRow } from '@epipe/core';
 import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
-import { Enricher, type EnrichConfig, namesFromPath, rereadDelays } from './enricher';
-import { MemoryMetadataReader } from './memory-reader';
+import type { EnrichConfig } from './config';
+import { Enricher } from './enricher';
+import type { MemoryMetadataReader } from './memory-reader';
 import type { MetadataReader } from './reader';
+import { batch, row, world } from './testing/fixtures';
 
 const config: EnrichConfig = {
   sourceName: 'meta',
@@ -10,58 +12,6 @@ const config: EnrichConfig = {
   maxXattrBytes: 100,
   orphanWaitMs: 2_000,
 };
-
-let logId = 0;
-function row(
-  op: OperationName,
-  inodeId: number,
-  parentId: number,
-  name: string,
-  extra: Partial<LogRow> = {},
-): LogRow {
-  return {
-    logId: ++logId,
-    inodeId,
-    parentId,
-    name,
-    isDir: false,
-    projectId: null,
-    datasetId: null,
-    operation: op,
-    logicalTime: 1,
-    appId: null,
-    userId: 1,
-    xattrName: null,
-    commitTsMs: 1000,
-    ...extra,
-  };
-}
-
-function batch(rows: LogRow[], part = 0): Batch {
-  return { epoch: 7, part, last: true, rows, poison: [], bytes: 0, transactions: 1, closedAtMs: 0 };
-}
-
-/** / (1) -> Projects (2) -> p (3) -> data (4) */
-function world(): MemoryMetadataReader {
-  const db = new MemoryMetadataReader();
-  db.addInode({ inodeId: 1, parentId: 0, name: '', isDir: true });
-  db.addInode({ inodeId: 2, parentId: 1, name: 'Projects', isDir: true });
-  db.addInode({ inodeId: 3, parentId: 2, name: 'p', isDir: true });
-  db.addInode({ inodeId: 4, parentId: 3, name: 'data', isDir: true });
-  db.users.set(1, 'alice');
-  db.projects.set(5, 'p');
-  db.apps.set('application_1_0001', {
-    appId: 'application_1_0001',
-    jobName: 'train',
-    jobId: 7,
-    jobProject: 'p',
-    jobExecutionId: 3,
-    pipelineRunId: 2,
-    pipelineName: 'daily',
-    pipelineRun: 'r1',
-  });
-  return db;
-}
 
 describe('Enricher', () => {
   it('computes paths at the time of each operation, in commit order, and state docs at the end', async () => {
@@ -347,22 +297,6 @@ describe('names the lookups miss', () => {
     expect(event!.dataset).toEqual({ id: 9, name: 'data' });
     expect(event!.user).toEqual({ id: 77, name: null });
     expect(Object.fromEntries(unresolved)).toEqual({ user: 1, app: 1 });
-  });
-
-  it('takes project and dataset from /Projects/<project>/<dataset>/...', () => {
-    expect(namesFromPath('/Projects/p/data/x/y')).toEqual({ project: 'p', dataset: 'data' });
-    expect(namesFromPath('/Projects/p')).toEqual({ project: 'p', dataset: null });
-    expect(namesFromPath('/tmp/x')).toEqual({ project: null, dataset: null });
-    expect(namesFromPath(null)).toEqual({ project: null, dataset: null });
-  });
-});
-
-describe('rereadDelays', () => {
-  it('starts short, doubles up to a second, and adds up to the configured wait', () => {
-    expect(rereadDelays(1_935)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 660]);
-    expect(rereadDelays(5_000).reduce((a, b) => a + b, 0)).toBe(5_000);
-    expect(Math.max(...rereadDelays(60_000))).toBe(1_000);
-    expect(rereadDelays(0)).toEqual([]);
   });
 });
 

@@ -10,12 +10,10 @@ import {
   type ProvenanceInput,
   type RootSnapshot,
 } from '@epipe/provenance';
+import type { Call } from './call';
 import type { ProvenanceConfig } from './config';
 import type { PipelineMetrics } from './deps';
 import type { ProvenanceIndexWriter, ProvenancePublisher } from './ports';
-
-/** The pipeline's retrying call: what it does, the system it talks to, the call. */
-type Call = <T>(what: string, sink: string, fn: () => Promise<T>) => Promise<T>;
 
 export interface ProvenanceStageDeps {
   kafka: ProvenancePublisher | null;

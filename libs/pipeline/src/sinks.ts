@@ -1,0 +1,116 @@
+import type { Batch, DeadLetter, Logger } from '@epipe/core';
+import type { EnrichResult } from '@epipe/enrich';
+import type { Call } from './call';
+import type { PipelineMetrics } from './deps';
+import type { EventPublisher, SearchIndexer } from './ports';
+import { searchChanges } from './search-changes';
+
+/** What the sink stages use: the sinks (null: off), the retrying call, where they report. */
+export interface SinkContext {
+  kafka: EventPublisher | null;
+  elastic: SearchIndexer | null;
+  call: Call;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  /** Aborts calls in flight when the lifetime ends. */
+  signal: AbortSignal;
+}
+
+/** The Kafka stage: publishes the batch's kept events; the events the topic refused come back as letters. */
+export async function publishEvents(
+  ctx: SinkContext,
+  batch: Batch,
+  result: EnrichResult,
+): Promise<DeadLetter[]> {
+  if (!ctx.kafka || result.events.length === 0) return [];
+  const { kafka, metrics } = ctx;
+  const end = metrics.sinkLatency.startTimer({ sink: 'kafka' });
+  const outcome = await ctx.call('publish to Kafka', 'kafka', () => kafka.publish(result.events, ctx.signal));
+  end();
+  const rejected = outcome?.rejected ?? [];
+  metrics.eventsDelivered.inc({ sink: 'kafka' }, result.events.length - rejected.length);
+  return rejected.map(({ event, reason }) => ({
+    logId: event.logId,
+    inodeId: event.inodeId,
+    stage: 'kafka' as const,
+    reason,
+    row: event,
+    epoch: batch.epoch,
+  }));
+}
+
+/** The search stage: applies what the index must show after the batch; refusals come back as letters. */
+export async function indexChanges(ctx: SinkContext, result: EnrichResult): Promise<DeadLetter[]> {
+  if (!ctx.elastic) return [];
+  const changes = searchChanges(result);
+  if (changes.length === 0) return [];
+  const { elastic, metrics } = ctx;
+  const end = metrics.sinkLatency.startTimer({ sink: 'elasticsearch' });
+  const outcome = await ctx.call('apply to Elasticsearch', 'elasticsearch', () =>
+    elastic.apply(changes, ctx.signal),
+  );
+  end();
+  metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
+  // A refused document is the state after the inode's newest row in the batch: the letter names
+  // that row, so a reader can tell which change never reached the index.
+  const newestRow = new Map<number, number>();
+  for (const e of result.events) newestRow.set(e.inodeId, e.logId);
+  return outcome.rejected.map(({ change, reason }) => {
+    const inodeId =
+      change.kind === 'move'
+        ? change.dirInodeId
+        : change.kind === 'delete'
+          ? change.inodeId
+          : change.doc.inodeId;
+    return {
+      logId: newestRow.get(inodeId),
+      inodeId,
+      stage: 'elasticsearch' as const,
+      reason,
+      row: change,
+      epoch: result.events[0]?.epoch ?? 0,
+    };
+  });
+}
+
+/**
+ * Makes letters durable before their rows are deleted: the dead-letter topic, else (Kafka off,
+ * or a letter the topic refuses even without its row) the search sink's dead-letter index.
+ */
+export async function deadLetter(ctx: SinkContext, letters: DeadLetter[]): Promise<void> {
+  const { metrics, logger, call, signal } = ctx;
+  for (const l of letters) metrics.deadLetters.inc({ stage: l.stage });
+  logger.warn(
+    { count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))].slice(0, 5) },
+    'dead letters',
+  );
+  const kafka = ctx.kafka;
+  const left = kafka
+    ? ((await call('publish dead letters', 'kafka', () => kafka.publishDeadLetters(letters, signal)))
+        ?.refused ?? [])
+    : letters;
+  if (left.length === 0) return;
+  const elastic = ctx.elastic;
+  if (elastic?.recordDeadLetters) {
+    await call('record dead letters', 'elasticsearch', () => elastic.recordDeadLetters!(left, signal));
+    return;
+  }
+  // Kafka refused them and the search sink is off: nowhere durable is left but the log.
+  for (const l of left)
+    logger.error(
+      { logId: l.logId, inodeId: l.inodeId, stage: l.stage, reason: l.reason },
+      'dead letter kept nowhere but this log',
+    );
+}
+
+/** Rows the source could not parse: dead letters of the parse stage. */
+export function poisonLetters(batch: Batch): DeadLetter[] {
+  return batch.poison.map((p) => ({
+    logId: p.logId,
+    inodeId: typeof p.raw.inode_id === 'number' ? p.raw.inode_id : undefined,
+    stage: 'parse' as const,
+    reason: p.reason,
+    row: p.raw,
+    epoch: batch.epoch,
+  }));
+}
