@@ -6,10 +6,13 @@ import { Enricher } from './enricher';
 import type { EnrichResult } from './result';
 import type { MetadataReader } from './reader';
 import { SqlMetadataReader } from './sql-reader';
+import type { ResyncView, SubtreePage } from './subtree';
 
 /** The enrich stage as the pipeline sees it. */
 export interface BatchEnricher {
   enrich(batch: Batch): Promise<EnrichResult>;
+  /** A directory's descendants that crossed the filters' boundary (EnrichResult.resyncs), page by page. */
+  subtree?(view: ResyncView): AsyncIterable<SubtreePage>;
 }
 
 export function createEnricher(config: EnrichConfig, deps: EnrichDeps): BatchEnricher {

@@ -6,7 +6,10 @@ import type { DocView, EnrichResult, MoveView } from './result';
 /**
  * Document views: what the search index must show after a batch, gathered row by row. Filters
  * decide what is published, never that the index keeps a gone inode or a stale path: deletes and
- * directory moves are seen whether or not their event passes; only kept events write documents.
+ * directory moves are seen whether or not their event passes. The index holds the live inodes
+ * the path and tag rules cover (DESIGN.md, Filter): a covered inode's change writes its document
+ * whether or not the operation rules publish it, and a change that takes an inode out of the
+ * covered set (a move out, a tag off) deletes it.
  */
 export class SearchViews {
   /**
@@ -16,6 +19,7 @@ export class SearchViews {
    */
   private readonly lastWritten = new Map<number, FileEvent>();
   private readonly deleted = new Map<number, number>();
+  private readonly outside = new Map<number, number>();
   readonly moves: MoveView[] = [];
 
   /** Every row's event, kept or not, after placeRow applied it to the tree. */
@@ -34,9 +38,30 @@ export class SearchViews {
     }
   }
 
-  /** An event the filter kept. */
-  keep(event: FileEvent): void {
-    if (event.operation !== 'ACCESS') this.lastWritten.set(event.inodeId, event);
+  /** An event of an inode the filters cover: its document shows the inode's state now. */
+  cover(event: FileEvent): void {
+    if (event.operation === 'ACCESS') return;
+    this.lastWritten.set(event.inodeId, event);
+    this.outside.delete(event.inodeId);
+  }
+
+  /**
+   * An event of an inode the filters do not cover. Only a change that can have moved it across
+   * the boundary (`crossing`: a rename, a tag rule's xattr), or one after a covered change of the
+   * same batch, can find a document to delete: any other would send a delete per filtered row.
+   */
+  uncover(event: FileEvent, crossing: boolean): void {
+    if (event.operation === 'ACCESS' || event.operation === 'DELETE') return;
+    const wasCovered = this.lastWritten.delete(event.inodeId);
+    if (crossing || wasCovered) this.outside.set(event.inodeId, event.logicalTime);
+  }
+
+  /** Live inodes whose newest change in the batch left them outside the covered set. */
+  uncovered(): { inodeId: number; logicalTime: number }[] {
+    const out: { inodeId: number; logicalTime: number }[] = [];
+    for (const [inodeId, logicalTime] of this.outside)
+      if (!this.deleted.has(inodeId)) out.push({ inodeId, logicalTime });
+    return out;
   }
 
   deletes(): EnrichResult['deletes'] {

@@ -34,6 +34,23 @@ describe('SearchViews (document views)', () => {
     expect(views.upsertIds()).toEqual([]);
   });
 
+  it('drops the document of an inode whose change left the covered set, and only then', () => {
+    const views = new SearchViews();
+    views.uncover(event('RENAME', 30, { logicalTime: 2 }), true); // moved out
+    views.uncover(event('APPEND', 31, { logicalTime: 2 }), false); // was never in: no delete
+    views.cover(event('CREATE', 32, { logicalTime: 1 }));
+    views.uncover(event('APPEND', 32, { logicalTime: 2 }), false); // in, then out in one batch
+    views.uncover(event('RENAME', 33, { logicalTime: 2 }), true);
+    views.cover(event('RENAME', 33, { logicalTime: 3 })); // out, then in again
+    views.uncover(event('RENAME', 34, { logicalTime: 2 }), true);
+    views.see(event('DELETE', 34, { logicalTime: 3 }), tree); // deleted: the delete says it
+    expect(views.uncovered()).toEqual([
+      { inodeId: 30, logicalTime: 2 },
+      { inodeId: 32, logicalTime: 2 },
+    ]);
+    expect(views.upsertIds()).toEqual([33]);
+  });
+
   it('rewrites the document of an inode written and kept, from its newest change, unless it was deleted', () => {
     const views = new SearchViews();
     for (const e of [
@@ -45,7 +62,7 @@ describe('SearchViews (document views)', () => {
       event('ACCESS', 22),
     ]) {
       views.see(e, tree);
-      views.keep(e);
+      views.cover(e);
     }
     expect(views.upsertIds()).toEqual([20]);
     expect(views.newestLogicalTime(20)).toBe(2);
@@ -56,7 +73,7 @@ describe('SearchViews (document views)', () => {
     db.addInode({ inodeId: 30, parentId: 4, name: 'f', logicalTime: 5 });
     const views = new SearchViews();
     const last = event('APPEND', 30, { logicalTime: 2 });
-    views.keep(last);
+    views.cover(last);
     const [state] = await db.states([30], 100);
     const docs = await views.docs([state!], new PathTree(1024 * 1024), db);
     expect(docs).toEqual([{ state, path: '/Projects/p/data/f', ancestorIds: [1, 2, 3, 4], last }]);

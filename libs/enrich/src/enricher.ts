@@ -12,6 +12,7 @@ import { poisonRows } from './poison';
 import type { MetadataReader } from './reader';
 import { readCurrentStates } from './reread';
 import type { EnrichResult, EventAncestors } from './result';
+import { type ResyncView, type SubtreePage, readSubtree } from './subtree';
 import { InheritedTags } from './tags';
 
 /** How the cache budget is split; the edges are asked for on every row, so they get most. */
@@ -84,6 +85,8 @@ export class Enricher {
     const events: FileEvent[] = [];
     const views = new SearchViews();
     const ancestors = new Map<number, EventAncestors>();
+    // Directories whose descendants may have crossed the boundary: id -> the row that says so.
+    const crossed = new Map<number, number>();
     let filtered = 0;
     const filteredBy: Record<string, number> = {};
     rows.forEach((row, index) => {
@@ -91,7 +94,14 @@ export class Enricher {
       const at = { sourceName: this.config.sourceName, epoch: batch.epoch, seq: seqBase + index };
       const event = toFileEvent(row, at, place, this.names, unresolved);
       views.see(event, this.tree);
-      const verdict = this.filter.decide(event, this.tags.of(row, this.tree));
+      const tags = this.tags.of(row, this.tree);
+      const verdict = this.filter.decide(event, tags);
+      // What the index holds follows the path and tag rules, whatever the operation rules publish.
+      const covered = this.filter.covers ? this.filter.covers(event.path, tags) : verdict.keep;
+      const crossing = this.mayCross(row);
+      if (covered) views.cover(event);
+      else views.uncover(event, crossing);
+      if (crossing && row.isDir) crossed.set(row.inodeId, row.logId);
       if (!verdict.keep) {
         filtered++;
         filteredBy[verdict.rule] = (filteredBy[verdict.rule] ?? 0) + 1;
@@ -102,8 +112,8 @@ export class Enricher {
         ancestorIds: this.tree.chain(row.parentId),
         oldAncestorIds: place.oldAncestorIds,
       });
-      views.keep(event);
     });
+    const resyncs = this.resyncViews(crossed, batch.epoch);
 
     const read = await readCurrentStates(
       this.reader,
@@ -124,10 +134,61 @@ export class Enricher {
       filteredBy,
       docs,
       deletes: views.deletes(),
+      uncovered: views.uncovered(),
       moves: views.moves,
+      resyncs,
       dead,
       ancestors,
     };
+  }
+
+  /**
+   * The covered descendants of a directory that crossed the boundary, read from the database
+   * page by page (see readSubtree); nothing when the filters cannot leave an inode out.
+   */
+  subtree(view: ResyncView): AsyncIterable<SubtreePage> {
+    const filter = this.filter;
+    if (!filter.covers) return (async function* () {})();
+    const covers = filter.covers.bind(filter);
+    return readSubtree(
+      view,
+      this.reader,
+      { tagNames: filter.tagNames, covers },
+      { maxXattrBytes: this.config.maxXattrBytes },
+    );
+  }
+
+  /**
+   * Whether the row can move its inode, and everything below it, across the filters' boundary:
+   * a rename (a new path for the globs, new ancestors for the tags) or a change of a tag rule's
+   * xattr. Only when some path or tag rule can leave an inode out at all.
+   */
+  private mayCross(row: LogRow): boolean {
+    if (!this.filter.scoped) return false;
+    if (row.operation === 'RENAME') return true;
+    const xattrChange =
+      row.operation === 'XATTR_ADD' || row.operation === 'XATTR_UPDATE' || row.operation === 'XATTR_DELETE';
+    return xattrChange && row.xattrName !== null && this.filter.tagNames.includes(row.xattrName);
+  }
+
+  /**
+   * Taken at the end of the batch (the tree shows where each directory is now; a deleted one is
+   * gone from it and needs nothing), outermost directories only: reading one reads what is
+   * below it. Rows replayed after a restart derive the same views, so a resync cut short by a
+   * crash (its rows were not acknowledged) happens again.
+   */
+  private resyncViews(crossed: Map<number, number>, epoch: number): ResyncView[] {
+    const views: ResyncView[] = [];
+    for (const [dirInodeId, logId] of crossed) {
+      const chain = this.tree.chain(dirInodeId);
+      const path = this.tree.path(dirInodeId);
+      const edge = this.tree.get(dirInodeId);
+      if (chain === null || path === null || edge === undefined) continue;
+      if (chain.slice(0, -1).some((id) => crossed.has(id))) continue;
+      const tags = this.tags.at(dirInodeId, edge.parentId, this.tree);
+      views.push({ dirInodeId, logId, epoch, path, ancestorIds: chain, tags });
+    }
+    return views;
   }
 
   private async prefetch(rows: readonly LogRow[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Batch, LogRow } from '@epipe/core';
-import { createFilter, DEFAULT_FILTER_CONFIG } from '@epipe/filter';
+import { createFilter, DEFAULT_FILTER_CONFIG, parseTagRule } from '@epipe/filter';
 import type { EnrichConfig } from './config';
 import { Enricher } from './enricher';
 import type { MemoryMetadataReader } from './memory-reader';
@@ -269,6 +269,126 @@ describe('Enricher and filters', () => {
         newPath: '/Projects/p/elsewhere/d',
       }),
     ]);
+  });
+});
+
+describe('Enricher at the filters boundary', () => {
+  // /Projects/p/data is covered, /Projects/p/scratch is not; an off tag hides what is below it.
+  const scoped = createFilter({
+    ...DEFAULT_FILTER_CONFIG,
+    include: ['/Projects/**'],
+    exclude: ['/Projects/*/scratch/**'],
+    operations: ['CREATE', 'RENAME', 'DELETE', 'XATTR_ADD'],
+    tags: [parseTagRule('epipe.log=off:off', 0)],
+  });
+  const withScratch = (): MemoryMetadataReader => {
+    const db = world();
+    db.addInode({ inodeId: 60, parentId: 3, name: 'scratch', isDir: true });
+    return db;
+  };
+
+  it('asks for the subtree of a directory moved in, at its place after the batch, once for nested moves', async () => {
+    const db = withScratch();
+    db.addInode({ inodeId: 61, parentId: 4, name: 'in', isDir: true, logicalTime: 2 });
+    db.addInode({ inodeId: 62, parentId: 61, name: 'sub', isDir: true, logicalTime: 2 });
+    const result = await new Enricher(config, db, scoped).enrich(
+      batch([
+        row('RENAME', 61, 4, 'in', { isDir: true, logicalTime: 2 }),
+        row('RENAME', 62, 61, 'sub', { isDir: true, logicalTime: 2 }),
+      ]),
+    );
+    expect(result.resyncs).toEqual([
+      expect.objectContaining({
+        dirInodeId: 61,
+        epoch: 7,
+        path: '/Projects/p/data/in',
+        ancestorIds: [1, 2, 3, 4, 61],
+        tags: null,
+      }),
+    ]);
+  });
+
+  it('deletes the document of an inode moved out, and asks for the subtree of a directory tagged off', async () => {
+    const db = withScratch();
+    db.addInode({ inodeId: 63, parentId: 60, name: 'f', logicalTime: 2 });
+    db.addInode({
+      inodeId: 64,
+      parentId: 4,
+      name: 'quiet',
+      isDir: true,
+      logicalTime: 2,
+      xattrs: { 'epipe.log': 'off' },
+    });
+    const result = await new Enricher(config, db, scoped).enrich(
+      batch([
+        row('RENAME', 63, 60, 'f', { logicalTime: 2 }),
+        row('XATTR_ADD', 64, 4, 'quiet', { isDir: true, logicalTime: 2, xattrName: 'epipe.log' }),
+      ]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.uncovered).toEqual([
+      { inodeId: 63, logicalTime: 2 },
+      { inodeId: 64, logicalTime: 2 },
+    ]);
+    expect(result.docs).toEqual([]);
+    expect(result.resyncs).toEqual([
+      expect.objectContaining({
+        dirInodeId: 64,
+        path: '/Projects/p/data/quiet',
+        tags: { 'epipe.log': 'off' },
+      }),
+    ]);
+  });
+
+  it('keeps the document of a covered inode current through changes the operation rules do not publish', async () => {
+    const db = world();
+    db.addInode({ inodeId: 65, parentId: 4, name: 'f', size: 10, logicalTime: 2 });
+    const result = await new Enricher(config, db, scoped).enrich(
+      batch([row('APPEND', 65, 4, 'f', { logicalTime: 2 })]),
+    );
+    expect(result.events).toEqual([]);
+    expect(result.filteredBy).toEqual({ operation: 1 });
+    expect(result.docs).toEqual([
+      expect.objectContaining({ path: '/Projects/p/data/f', state: expect.objectContaining({ size: 10 }) }),
+    ]);
+  });
+
+  it('sends no delete for rows that cannot have crossed the boundary', async () => {
+    const db = withScratch();
+    db.addInode({ inodeId: 66, parentId: 60, name: 'g', logicalTime: 1 });
+    const result = await new Enricher(config, db, scoped).enrich(batch([row('CREATE', 66, 60, 'g')]));
+    expect(result.uncovered).toEqual([]);
+    expect(result.resyncs).toEqual([]);
+  });
+
+  it('reads no subtree again when no path or tag rule can leave an inode out', async () => {
+    const db = world();
+    db.addInode({ inodeId: 67, parentId: 4, name: 'd', isDir: true, logicalTime: 2 });
+    const everything = createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['CREATE'] });
+    const result = await new Enricher(config, db, everything).enrich(
+      batch([row('RENAME', 67, 4, 'd', { isDir: true, logicalTime: 2 })]),
+    );
+    expect(result.resyncs).toEqual([]);
+    expect(result.moves).toHaveLength(1);
+  });
+
+  it('reads a subtree with the filter it enriches with', async () => {
+    const db = withScratch();
+    db.addInode({ inodeId: 68, parentId: 4, name: 'in', isDir: true });
+    db.addInode({ inodeId: 69, parentId: 68, name: 'a' });
+    db.addInode({ inodeId: 70, parentId: 68, name: 'b', xattrs: { 'epipe.log': 'off' } });
+    const pages = [];
+    const view = {
+      dirInodeId: 68,
+      logId: 1,
+      epoch: 7,
+      path: '/Projects/p/data/in',
+      ancestorIds: [1, 2, 3, 4, 68],
+      tags: null,
+    };
+    for await (const page of new Enricher(config, db, scoped).subtree(view)) pages.push(page);
+    expect(pages.flatMap((p) => p.covered.map((d) => d.path))).toEqual(['/Projects/p/data/in/a']);
+    expect(pages.flatMap((p) => p.uncovered)).toEqual([70]);
   });
 });
 

@@ -6,6 +6,14 @@ export interface EventFilter {
   readonly tagNames: readonly string[];
   /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): { keep: boolean; rule: string };
+  /**
+   * Whether the search index holds an inode at this path with these tags (the path and tag
+   * rules; the operation rules choose only what is published). Without it, what is published
+   * is what is indexed.
+   */
+  covers?(path: string | null, tags: Readonly<Record<string, string>> | null): boolean;
+  /** Whether any path or tag rule can leave an inode out (see readSubtree): false when absent. */
+  readonly scoped?: boolean;
 }
 
 /** No filter stage: every event is published. */

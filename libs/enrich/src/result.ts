@@ -1,4 +1,5 @@
 import type { DeadLetter, FileEvent, InodeState } from '@epipe/core';
+import type { ResyncView } from './subtree';
 
 /** The state a search document shows: the inode now, where it is now. */
 export interface DocView {
@@ -33,7 +34,18 @@ export interface EnrichResult {
   filteredBy?: Record<string, number>;
   docs: DocView[];
   deletes: { inodeId: number; logicalTime: number }[];
+  /**
+   * Live inodes whose change left them outside what the filters cover (moved out, tagged off):
+   * the index must drop their documents; versioned by that change.
+   */
+  uncovered?: { inodeId: number; logicalTime: number }[];
   moves: MoveView[];
+  /**
+   * Directories whose descendants may have crossed the filters' boundary in this batch (moved,
+   * or a tag rule's xattr changed on them), outermost only: the pipeline reads them again from
+   * the database (BatchEnricher.subtree) once the batch's own changes are in the index.
+   */
+  resyncs?: ResyncView[];
   dead: DeadLetter[];
   /**
    * Per kept event (by log id), the inode ids from the root down to its parent, as the path

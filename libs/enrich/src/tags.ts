@@ -57,10 +57,15 @@ export class InheritedTags {
 
   /** The tags on the row's inode, or else on its nearest ancestor that has any; null: none. */
   of(row: LogRow, tree: PathTree): Tags | null {
+    return this.at(row.inodeId, row.parentId, tree);
+  }
+
+  /** The tags on the inode, or else on its nearest ancestor that has any; null: none. */
+  at(inodeId: number, parentId: number, tree: PathTree): Tags | null {
     if (this.tagNames.length === 0) return null;
-    const own = this.tags.get(row.inodeId);
+    const own = this.tags.get(inodeId);
     if (own) return own;
-    const chain = tree.chain(row.parentId) ?? [];
+    const chain = tree.chain(parentId) ?? [];
     for (let i = chain.length - 1; i >= 0; i--) {
       const tags = this.tags.get(chain[i]!);
       if (tags) return tags;

@@ -46,7 +46,9 @@ export class BatchFlow {
   ) {
     const { metrics, logger } = deps;
     const { call, signal } = lifetime;
-    this.sinks = { kafka: deps.kafka, elastic: deps.elastic, call, metrics, logger, signal };
+    const enricher = deps.enricher;
+    const subtrees = enricher.subtree ? { subtree: enricher.subtree.bind(enricher) } : null;
+    this.sinks = { kafka: deps.kafka, elastic: deps.elastic, subtrees, call, metrics, logger, signal };
     const provenanceKafka = deps.provenanceKafka ?? null;
     const provenanceIndex = deps.provenanceIndex ?? null;
     this.provenance =

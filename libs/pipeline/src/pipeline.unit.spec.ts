@@ -489,4 +489,47 @@ describe('runPipeline', () => {
     await run;
     expect(recorded).toEqual(['11:parse']);
   });
+
+  it('deletes the rows of a batch only after the subtrees it moved across the filters are synced', async () => {
+    const deleted: number[] = [];
+    const synced: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const view = { dirInodeId: 9, logId: 1, epoch: 1, path: '/p/in', ancestorIds: [1, 9], tags: null };
+    const controller = new AbortController();
+    const run = start(
+      deps({
+        source: source(chunks(1, 2), true),
+        enricher: {
+          // Empty epochs (progress only) move nothing.
+          enrich: async (batch) => ({
+            ...(await enricher.enrich(batch)),
+            resyncs: batch.rows.length > 0 ? [view] : [],
+          }),
+          async *subtree() {
+            yield await Promise.resolve({ covered: [], uncovered: [20, 21] });
+            yield { covered: [], uncovered: [22] };
+          },
+        },
+        elastic: {
+          apply: () => Promise.resolve({ rejected: [] }),
+          syncSubtree: async (page) => {
+            synced.push(page.absent);
+            await gate;
+            return { rejected: [] };
+          },
+        },
+        acker: recordingAcker(deleted),
+      }),
+      controller.signal,
+    );
+    await until(() => synced.length === 1, 'the first page');
+    await sleep(50); // the ack would have run by now if it did not wait
+    expect(deleted).toEqual([]);
+    release();
+    await until(() => deleted.length === 2, 'the rows to be deleted');
+    expect(synced).toEqual([[20, 21], [22]]);
+    controller.abort();
+    await run;
+  });
 });

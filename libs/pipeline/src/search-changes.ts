@@ -10,6 +10,10 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
   const changes: InodeChange[] = [];
   for (const d of result.deletes)
     changes.push({ kind: 'delete', inodeId: d.inodeId, logicalTime: d.logicalTime });
+  // Live, but outside what the filters cover now: versioned like a delete, so the inode's next
+  // covered change (or a resync of its directory at this same version) writes it again.
+  for (const u of result.uncovered ?? [])
+    changes.push({ kind: 'delete', inodeId: u.inodeId, logicalTime: u.logicalTime });
   for (const doc of result.docs) {
     if (doc.path === null) continue; // unknown ancestors: a later event or move will write it
     const s = doc.state;

@@ -62,4 +62,17 @@ describe('searchChanges', () => {
       doc: { logicalTime: 1, lastOperation: 'CREATE', lastCommitTsMs: 1_000, xattrs: { tag: 'x' } },
     });
   });
+
+  it('deletes the documents of live inodes that left the covered set, versioned by that change', () => {
+    const changes = searchChanges({
+      events: [],
+      filtered: 1,
+      docs: [],
+      deletes: [],
+      uncovered: [{ inodeId: 8, logicalTime: 5 }],
+      moves: [],
+      dead: [],
+    });
+    expect(changes).toEqual([{ kind: 'delete', inodeId: 8, logicalTime: 5 }]);
+  });
 });

@@ -3,12 +3,15 @@ import type { EnrichResult } from '@epipe/enrich';
 import type { Call } from './call';
 import type { PipelineMetrics } from './deps';
 import type { EventPublisher, SearchIndexer } from './ports';
+import { resyncSubtrees, type SubtreeReader } from './resync';
 import { searchChanges } from './search-changes';
 
 /** What the sink stages use: the sinks (null: off), the retrying call, where they report. */
 export interface SinkContext {
   kafka: EventPublisher | null;
   elastic: SearchIndexer | null;
+  /** Reads subtrees that crossed the filters' boundary again (the enricher), if it can. */
+  subtrees: SubtreeReader | null;
   call: Call;
   metrics: PipelineMetrics;
   logger: Logger;
@@ -39,8 +42,17 @@ export async function publishEvents(
   }));
 }
 
-/** The search stage: applies what the index must show after the batch; refusals come back as letters. */
+/**
+ * The search stage: applies what the index must show after the batch, then reads again the
+ * subtrees that crossed the filters' boundary; refusals come back as letters. Both before the
+ * batch's ack, so a crash in between replays the rows that derive them.
+ */
 export async function indexChanges(ctx: SinkContext, result: EnrichResult): Promise<DeadLetter[]> {
+  const letters = await applyChanges(ctx, result);
+  return [...letters, ...(await resyncBoundary(ctx, result))];
+}
+
+async function applyChanges(ctx: SinkContext, result: EnrichResult): Promise<DeadLetter[]> {
   if (!ctx.elastic) return [];
   const changes = searchChanges(result);
   if (changes.length === 0) return [];
@@ -71,6 +83,46 @@ export async function indexChanges(ctx: SinkContext, result: EnrichResult): Prom
       epoch: result.events[0]?.epoch ?? 0,
     };
   });
+}
+
+/**
+ * The descendants of each directory that crossed the boundary, page by page from the database.
+ * A failure restarts the directory's whole subtree: every write is versioned, so repeating pages
+ * is harmless. A refused document is a letter naming the directory's row.
+ */
+async function resyncBoundary(ctx: SinkContext, result: EnrichResult): Promise<DeadLetter[]> {
+  const { elastic, subtrees, logger } = ctx;
+  const views = result.resyncs ?? [];
+  if (!elastic?.syncSubtree || !subtrees || views.length === 0) return [];
+  const indexer = { syncSubtree: elastic.syncSubtree.bind(elastic) };
+  const letters: DeadLetter[] = [];
+  for (const view of views) {
+    const end = ctx.metrics.sinkLatency.startTimer({ sink: 'elasticsearch' });
+    const outcome = await ctx.call('read a subtree that crossed the filters again', 'elasticsearch', () =>
+      resyncSubtrees([view], subtrees, indexer, ctx.signal),
+    );
+    end();
+    logger.debug(
+      { dirInodeId: view.dirInodeId, path: view.path, ...outcome, rejected: outcome.rejected.length },
+      'subtree read again across the filters boundary',
+    );
+    for (const { change, reason } of outcome.rejected) {
+      letters.push({
+        logId: view.logId,
+        inodeId:
+          change.kind === 'upsert'
+            ? change.doc.inodeId
+            : change.kind === 'delete'
+              ? change.inodeId
+              : view.dirInodeId,
+        stage: 'elasticsearch',
+        reason,
+        row: change,
+        epoch: view.epoch,
+      });
+    }
+  }
+  return letters;
 }
 
 /**
