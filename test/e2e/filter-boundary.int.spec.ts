@@ -1,0 +1,222 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSubscriber, type Subscriber } from '@epipe/client';
+import type { FileEvent } from '@epipe/core';
+import type { FilterConfig } from '@epipe/filter';
+import { filterConfig } from '../../services/epipe/src/config/load';
+import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
+import { ChildDaemon } from '../faults/support/child-daemon';
+import {
+  daemonConfig,
+  daemonEnv,
+  dropDaemonUser,
+  type DaemonNames,
+  type InProcessDaemon,
+  prepareDaemon,
+  startInProcess,
+} from '../support/daemon';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { testEnv } from '../support/env';
+
+/**
+ * The search index holds exactly the live inodes the path and tag rules cover, at their current
+ * paths (DESIGN.md, Filter), also when a directory crosses the boundary: moved into a covered
+ * subtree, its descendants (whose rows were all filtered) appear; moved out, or tagged off, they
+ * disappear; a tag removed or switched to debug brings them back. Their rows are long gone, so
+ * the daemon reads the subtree from the database. Changes the operation rules do not publish
+ * still keep a covered inode's document current.
+ */
+describe('filters at the boundary end to end', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: InProcessDaemon;
+  let subscriber: Subscriber;
+  let filter: FilterConfig;
+  const published: FileEvent[] = [];
+  const env = testEnv();
+  const ctx = { user: 'alice' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e_fbound');
+    await installAudit(db.pool);
+    names = await prepareDaemon(db.database);
+    const config = daemonConfig(names, {
+      EPIPE_FILTER_INCLUDE: '/Projects/**',
+      EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
+      EPIPE_FILTER_OPERATIONS: 'CREATE,DELETE,RENAME,XATTR_ADD,XATTR_UPDATE,XATTR_DELETE',
+      EPIPE_FILTER_TAGS: 'epipe.log=off:off, epipe.log=debug:debug',
+    });
+    filter = filterConfig(config);
+    daemon = startInProcess(config);
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    subscriber = createSubscriber({
+      brokers: env.kafkaBrokers,
+      topic: names.topic,
+      groupId: `${names.topic}-check`,
+      dedupe: false,
+    });
+    await subscriber.start(({ event }) => {
+      published.push(event);
+    });
+  });
+
+  afterAll(async () => {
+    await subscriber?.stop();
+    await daemon?.stop();
+    if (names) await dropDaemonUser(names);
+    await db?.drop();
+  });
+
+  const settle = async (): Promise<void> => {
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+  };
+  const indexedPaths = async (): Promise<string[]> =>
+    [...(await searchDocuments(env.elasticUrl, names.index)).values()].map((d) => d.path).sort();
+  const check = () => checkSearchState(db.pool, env.elasticUrl, names.index, { filter });
+  const docAt = async (path: string) =>
+    [...(await searchDocuments(env.elasticUrl, names.index)).values()].find((d) => d.path === path);
+
+  it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
+    const nn = db.nameNode;
+    await nn.createProject('fb', 'alice');
+    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fb/${dir}`, ctx);
+    // Written where nothing is covered: the rows are filtered, acknowledged and deleted.
+    await nn.create('/Projects/fb/scratch/in/f1', ctx, { parents: true, size: 1 });
+    await nn.create('/Projects/fb/scratch/in/sub/f2', ctx, { parents: true, size: 2 });
+    await nn.setXattr('/Projects/fb/scratch/in/sub/f2', 'color', 'blue', ctx);
+    await nn.create('/Projects/fb/scratch/dbg/f3', ctx, { parents: true });
+    // Written where everything is covered.
+    await nn.create('/Projects/fb/data/out/g1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/out/deep/g2', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/quiet/h1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/quiet/deep/h2', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/loud/k1', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/loud/deep/k2', ctx, { parents: true });
+    await settle();
+    expect(await check()).toEqual([]);
+
+    // Across the boundary: a move in, a move out, a tag off, a debug tag below the excluded glob.
+    await nn.rename('/Projects/fb/scratch/in', '/Projects/fb/data/in', ctx);
+    await nn.rename('/Projects/fb/data/out', '/Projects/fb/scratch/out', ctx);
+    await nn.setXattr('/Projects/fb/data/quiet', 'epipe.log', 'off', ctx);
+    await nn.setXattr('/Projects/fb/scratch/dbg', 'epipe.log', 'debug', ctx);
+    await nn.setXattr('/Projects/fb/data/loud', 'epipe.log', 'off', ctx);
+    // Not published (APPEND is not among the operations), yet the document must follow.
+    await nn.append('/Projects/fb/data/in/f1', 10, ctx);
+    await settle();
+    const paths = await indexedPaths();
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/Projects/fb/data/in/f1',
+        '/Projects/fb/data/in/sub/f2',
+        '/Projects/fb/scratch/dbg/f3',
+      ]),
+    );
+    for (const gone of [
+      '/Projects/fb/scratch/out/g1',
+      '/Projects/fb/data/quiet/h1',
+      '/Projects/fb/data/loud',
+    ])
+      expect(paths).not.toContain(gone);
+    expect(await check()).toEqual([]);
+    // The APPEND went unpublished and still reached f1's document, with its own last change;
+    // f2's rows were all filtered: its document, read from the database, cannot name its change.
+    expect(published.some((e) => e.operation === 'APPEND')).toBe(false);
+    expect(await docAt('/Projects/fb/data/in/f1')).toMatchObject({ size: 11, last_operation: 'APPEND' });
+    expect(await docAt('/Projects/fb/data/in/sub/f2')).toMatchObject({
+      xattrs: { color: 'blue' },
+      last_operation: 'UNKNOWN',
+    });
+
+    // And back: out again, in again (twice in a row), the off tag removed, a file moved out alone.
+    await nn.rename('/Projects/fb/data/in', '/Projects/fb/scratch/in2', ctx);
+    await nn.rename('/Projects/fb/scratch/out', '/Projects/fb/data/out2', ctx);
+    await nn.rename('/Projects/fb/data/out2', '/Projects/fb/data/loud/out3', ctx);
+    await nn.rename('/Projects/fb/data/loud/out3', '/Projects/fb/data/out4', ctx);
+    await nn.removeXattr('/Projects/fb/data/loud', 'epipe.log', ctx);
+    await nn.rename('/Projects/fb/data/out4/g1', '/Projects/fb/scratch/g1', ctx);
+    // A subtree tagged off, then deleted: its documents were removed already and stay so.
+    await nn.delete('/Projects/fb/data/quiet', ctx, { recursive: true });
+    await settle();
+    const after = await indexedPaths();
+    expect(after).toEqual(
+      expect.arrayContaining(['/Projects/fb/data/out4/deep/g2', '/Projects/fb/data/loud/deep/k2']),
+    );
+    expect(after).not.toContain('/Projects/fb/scratch/in2/f1');
+    expect(after).not.toContain('/Projects/fb/scratch/g1');
+    expect(await check()).toEqual([]);
+  });
+});
+
+/**
+ * At least once across a crash: the daemon is killed while it writes the subtree of a directory
+ * moved in. The rename's row must still be in the log table whenever the subtree is only partly
+ * in the index (the ack waits for the resync); the next daemon replays the row, derives the same
+ * resync, and the index ends equal to the filtered database.
+ */
+describe('filters at the boundary across a crash', () => {
+  const FILES = 4_000;
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: ChildDaemon;
+  const env = testEnv();
+  const ctx = { user: 'alice' };
+  const filterEnv = { EPIPE_FILTER_INCLUDE: '/Projects/**', EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('e2e_fbcrash');
+    await installAudit(db.pool);
+    names = await prepareDaemon(db.database);
+    const logs = mkdtempSync(join(tmpdir(), 'epipe-fbcrash-'));
+    daemon = await ChildDaemon.create(daemonEnv(names, filterEnv), join(logs, 'daemon.log'));
+  });
+
+  afterAll(async () => {
+    await daemon?.kill();
+    if (names) await dropDaemonUser(names);
+    await db?.drop();
+  });
+
+  it('writes the whole subtree after a kill in the middle of it', async () => {
+    const nn = db.nameNode;
+    await nn.createProject('fc', 'alice');
+    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fc/${dir}`, ctx);
+    for (let d = 0; d < 8; d++) await nn.mkdir(`/Projects/fc/scratch/big/d${d}`, ctx, { parents: true });
+    for (let i = 0; i < FILES; i++) await nn.create(`/Projects/fc/scratch/big/d${i % 8}/f${i}`, ctx);
+    daemon.start();
+    await daemon.waitReady();
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0, 300_000);
+
+    const moved = await nn.rename('/Projects/fc/scratch/big', '/Projects/fc/data/big', ctx);
+    const below = async (): Promise<number> => {
+      await fetch(`${env.elasticUrl}/${names.index}/_refresh`, { method: 'POST' });
+      const res = await fetch(`${env.elasticUrl}/${names.index}/_count`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: { term: { ancestor_ids: moved.inodeId } } }),
+      });
+      return ((await res.json()) as { count?: number }).count ?? 0;
+    };
+    const renameLogged = async (): Promise<boolean> => {
+      const [rows] = await db.pool.query('SELECT 1 FROM fs_log WHERE inode_id = ? LIMIT 1', [moved.inodeId]);
+      return (rows as unknown[]).length > 0;
+    };
+    let partial = 0;
+    await waitFor('the first documents of the subtree', async () => (partial = await below()) > 0, 300_000);
+    await daemon.kill();
+    // Read after the kill: nothing writes any more, so this is what the crash left.
+    partial = await below();
+    if (partial < FILES + 8) expect(await renameLogged()).toBe(true);
+
+    daemon.start();
+    await daemon.waitReady();
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0, 300_000);
+    await waitFor('the whole subtree', async () => (await below()) === FILES + 8, 300_000);
+    const config = daemonConfig(names, filterEnv);
+    expect(
+      await checkSearchState(db.pool, env.elasticUrl, names.index, { filter: filterConfig(config) }),
+    ).toEqual([]);
+    process.stdout.write(`[boundary crash] killed with ${partial} of ${FILES + 8} documents written\n`);
+  });
+});
