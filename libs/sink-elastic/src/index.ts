@@ -1,4 +1,9 @@
-export { DEFAULT_ELASTIC_SINK_CONFIG, type ElasticSinkConfig } from './config';
+export {
+  DEFAULT_ELASTIC_SINK_CONFIG,
+  ELASTIC_ACCESS_FIELDS,
+  ELASTIC_SINK_FIELDS,
+  type ElasticSinkConfig,
+} from './config';
 export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSinkDeps } from './elastic-sink';
 export { deadLetterIndexName } from './dead-letters';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';

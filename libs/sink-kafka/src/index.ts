@@ -1,4 +1,11 @@
-export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
+export {
+  DEFAULT_KAFKA_SINK_CONFIG,
+  KAFKA_SASL_FIELDS,
+  KAFKA_SINK_FIELDS,
+  saslOption,
+  type KafkaSinkConfig,
+  type KafkaTls,
+} from './config';
 export {
   createKafkaSink,
   type KafkaSink,

@@ -1,5 +1,5 @@
 import { errorMessage, silentLogger } from '@epipe/core';
-import { readDeadLetters, type StoredDeadLetter } from '@epipe/sink-kafka';
+import { readDeadLetters, saslOption, type StoredDeadLetter } from '@epipe/sink-kafka';
 import { createPool } from 'mysql2/promise';
 import { mysqlSslOptions } from '@epipe/source';
 import type { EpipeConfig } from '../config/load';
@@ -76,9 +76,7 @@ async function readLetters(config: EpipeConfig): Promise<StoredDeadLetter[]> {
       clientId: k.clientId,
       deadLetterTopic: k.deadLetterTopic,
       ssl: kafkaTls(k),
-      ...(k.saslMechanism
-        ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
-        : {}),
+      ...saslOption(k),
       connectionTimeoutMs: k.connectionTimeoutMs,
       requestTimeoutMs: k.requestTimeoutMs,
     },
