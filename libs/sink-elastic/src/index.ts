@@ -5,7 +5,12 @@ export {
   type ElasticSinkConfig,
 } from './config';
 export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSinkDeps } from './elastic-sink';
-export { deadLetterIndexName } from './dead-letters';
+export {
+  deadLetterIndexName,
+  readDeadLetterIndex,
+  type DeadLetterIndexReaderConfig,
+  type IndexedDeadLetter,
+} from './dead-letters';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
 export { buildInodeSource, type InodeDoc } from './doc';

@@ -15,4 +15,4 @@ export {
 } from './kafka-sink';
 export { provenanceTopicOf, type ProvenanceTopics } from './provenance';
 export { readDeadLetters, type DeadLetterReaderConfig, type StoredDeadLetter } from './dead-letter-reader';
-export type { DeadLetterRecordValue } from './records';
+export { deadLetterValue, type DeadLetterRecordValue } from './records';
