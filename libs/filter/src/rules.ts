@@ -17,6 +17,12 @@ export interface EventFilter {
   readonly tagNames: readonly string[];
   /** `tags`: that nearest tagged inode's values of those xattrs, or null when none has them. */
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict;
+  /**
+   * The rules that depend on where an inode is and how it is tagged, not on what happened to it
+   * (all but `operations`): what a rebuild of the search index from the database's current state
+   * can apply. `decide` is `operations`, then this.
+   */
+  decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict;
 }
 
 /** Fails with CONFIG_INVALID, naming the field, when a glob, an operation or a tag rule is wrong. */
@@ -73,6 +79,10 @@ class RuleFilter implements EventFilter {
 
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.operations && !this.operations.has(event.operation)) return { keep: false, rule: 'operation' };
+    return this.decidePath(event.path, tags);
+  }
+
+  decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.rules.length > 0) {
       const rule = tags ? this.matching(tags) : undefined;
       if (rule?.mode === 'off') return { keep: false, rule: 'tag' };
@@ -80,8 +90,7 @@ class RuleFilter implements EventFilter {
       if (rule?.mode === 'on' || rule?.mode === 'debug') return { keep: true, rule: `tag:${rule.mode}` };
       if (!rule && this.untagged === 'off') return { keep: false, rule: 'untagged' };
     }
-    if (event.path === null) return KEPT;
-    const path = event.path;
+    if (path === null) return KEPT;
     if (!this.include.some((re) => re.test(path))) return { keep: false, rule: 'include' };
     if (this.exclude.some((re) => re.test(path))) return { keep: false, rule: 'exclude' };
     return KEPT;
