@@ -90,10 +90,12 @@ es_setup_dir() {
 }
 
 # Directory the ES user runs the distribution from: the cache itself when readable by
-# that user, otherwise a hard-linked (or copied) mirror in the state directory.
+# that user, otherwise a hard-linked (or copied) mirror in the state directory. The secured node
+# always runs from a mirror, which also holds the security-analysis plugin (below).
 es_home() {
-  local dir="$1"
-  if as_es_user test -r "$ES_CACHE_HOME/lib/elasticsearch-$ES_VERSION.jar" -a -x "$ES_CACHE_HOME/bin"; then
+  local node="$1" dir="$2"
+  if ! es_secure "$node" &&
+    as_es_user test -r "$ES_CACHE_HOME/lib/elasticsearch-$ES_VERSION.jar" -a -x "$ES_CACHE_HOME/bin"; then
     rm -rf "$dir/dist"
     printf '%s\n' "$ES_CACHE_HOME"
     return
@@ -102,7 +104,31 @@ es_home() {
     rm -rf "$dir/dist"
     cp -al "$ES_CACHE_HOME" "$dir/dist" 2>/dev/null || { rm -rf "$dir/dist"; cp -a "$ES_CACHE_HOME" "$dir/dist"; }
   fi
+  es_secure "$node" && es_security_analysis "$dir/dist"
   printf '%s\n' "$dir/dist"
+}
+
+# The security index (API keys, native users) has an "email" analyzer made of uax_url_email,
+# pattern_capture and unique, all from the analysis-common module, which the integ-test-zip
+# leaves out: creating an API key fails with "Unknown filter type [pattern_capture] for [email]".
+# A small plugin (es-security-analysis/, the same Lucene classes) provides the three; it is
+# compiled here against the distribution's own jars, so it always matches its version.
+es_security_analysis() {
+  local home="$1" src="$REPO_DIR/deploy/stack/es-security-analysis" plugin jh stamp
+  plugin="$home/plugins/epipe-security-analysis"
+  stamp="$(cat "$src"/src/epipe/stack/*.java "$src/plugin-descriptor.properties" | sha256sum | cut -c1-16) $ES_VERSION"
+  [[ "$(cat "$plugin/.built" 2>/dev/null)" == "$stamp" ]] && return 0
+  jh="$(java_home)"
+  [[ -x "$jh/bin/javac" ]] || die "elasticsearch-secure: $jh has no javac (a JDK is needed to build the security-analysis plugin)"
+  rm -rf "$plugin" && mkdir -p "$plugin/classes"
+  "$jh/bin/javac" -nowarn --release 17 -cp "$home/lib/*" -d "$plugin/classes" "$src"/src/epipe/stack/*.java ||
+    die "elasticsearch-secure: cannot compile the security-analysis plugin"
+  "$jh/bin/jar" --create --file "$plugin/epipe-security-analysis.jar" -C "$plugin/classes" . ||
+    die "elasticsearch-secure: cannot package the security-analysis plugin"
+  rm -rf "$plugin/classes"
+  sed "s/@ES_VERSION@/$ES_VERSION/" "$src/plugin-descriptor.properties" >"$plugin/plugin-descriptor.properties"
+  chmod -R a+rX "$plugin"
+  echo "$stamp" >"$plugin/.built"
 }
 
 es_security_config() {
@@ -121,7 +147,7 @@ es_prepare() {
   es_setup_dir "$node"
   dir="$(es_dir "$node")"
   chmod 755 "$dir"
-  home="$(es_home "$dir")"
+  home="$(es_home "$node" "$dir")"
   jh="$(java_home)"
   mkdir -p "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
   if [[ ! -f "$dir/config/log4j2.properties" ]]; then
@@ -152,9 +178,8 @@ es_prepare() {
 }
 
 # The account epipe uses, in the file realm (config/users, users_roles, roles.yml): the file
-# realm needs no security index, which this distribution cannot create (its mapping uses the
-# pattern_capture filter of the analysis-common module, which the integ-test-zip lacks), so API
-# keys and native users are not available here. The password hash is PBKDF2 as Elasticsearch
+# realm needs no security index, so the account exists before the node is up (API keys, which
+# live in that index, need the es-security-analysis plugin: see es_security_analysis). The password hash is PBKDF2 as Elasticsearch
 # writes it ({PBKDF2}<iterations>$<salt>$<key>, HMAC-SHA512, 32 bytes), made with openssl
 # instead of a 10 s JVM start of elasticsearch-users; the realm reloads the files by itself.
 # (sed, not ${1//??/\\x&}: '&' in a replacement needs bash 5.2)
@@ -164,6 +189,7 @@ hex_to_b64() { printf '%b' "$(sed 's/../\\x&/g' <<<"$1")" | base64 -w0; }
 es_file_users() {
   local node="$1" dir="$2" pw salt key
   pw="$(cat "$(secret es-password)")"
+  render elasticsearch-roles.yml.tmpl | write_config "$dir/config/roles.yml"
   if [[ -f "$dir/config/users" ]] && grep -q "^$ESS_USER:" "$dir/config/users" &&
     [[ "$(cat "$dir/users.done" 2>/dev/null)" == "$(printf '%s' "$pw" | sha256sum | cut -c1-16)" ]]; then
     return 0 # made for this password already
@@ -173,7 +199,6 @@ es_file_users() {
     -kdfopt iter:10000 PBKDF2 | tr -d ':\n')" || die "$node: openssl cannot make a PBKDF2 hash"
   printf '%s:{PBKDF2}10000$%s$%s\n' "$ESS_USER" "$(hex_to_b64 "$salt")" "$(hex_to_b64 "$key")" >"$dir/config/users"
   printf 'epipe:%s\n' "$ESS_USER" >"$dir/config/users_roles"
-  render elasticsearch-roles.yml.tmpl >"$dir/config/roles.yml"
   printf '%s' "$pw" | sha256sum | cut -c1-16 >"$dir/users.done"
 }
 

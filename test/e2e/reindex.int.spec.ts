@@ -2,7 +2,7 @@ import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
 import { dispatch } from '../../services/epipe/src/cli/index';
 import { memoryIo } from '../../services/epipe/src/cli/io';
 import { runReindex } from '../../services/epipe/src/reindex/run';
-import { checkSearchState, installAudit, logRowsLeft, waitFor } from '../support/checker';
+import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
 import {
   daemonConfig,
   daemonEnv,
@@ -143,5 +143,60 @@ describe('epipe reindex', () => {
     expect(await dispatch(['reindex'], again)).toBe(0);
     expect(await aliasTargets()).toEqual([`${names.index}-v3`]);
     expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+  });
+});
+
+/**
+ * With path and tag rules configured, reindex builds the filtered view the daemon builds: the
+ * live inodes whose path the globs keep and whose nearest tagged inode does not switch them off.
+ */
+describe('epipe reindex with path and tag rules', () => {
+  let db: TestDatabase;
+  let names: DaemonNames;
+  let daemon: InProcessDaemon;
+  const env = testEnv();
+  const rules = { EPIPE_FILTER_EXCLUDE: '/Projects/*/Logs/**', EPIPE_FILTER_TAGS: 'logging=off:off' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('reindexf');
+    names = await prepareDaemon(db.database);
+    daemon = startInProcess(daemonConfig(names, rules));
+    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    if (names) await dropDaemonUser(names);
+    await db?.drop();
+    for (const v of [1, 2]) await fetch(`${env.elasticUrl}/${names.index}-v${v}`, { method: 'DELETE' });
+    await fetch(`${env.elasticUrl}/_index_template/${names.index}-template`, { method: 'DELETE' });
+  });
+
+  const files = async (): Promise<string[]> =>
+    [...(await searchDocuments(env.elasticUrl, names.index)).values()]
+      .map((d) => d.path)
+      .filter((p) => /\/f\d$/.test(p))
+      .sort();
+
+  it('copies only what the rules keep, as the daemon indexed it', async () => {
+    const ctx = { user: 'alice' };
+    await db.nameNode.createProject('rf', 'alice');
+    for (const dir of ['data', 'Logs', 'quiet']) await db.nameNode.mkdir(`/Projects/rf/${dir}`, ctx);
+    await db.nameNode.setXattr('/Projects/rf/quiet', 'logging', 'off', ctx);
+    for (const dir of ['data', 'Logs', 'quiet'])
+      for (let i = 0; i < 3; i++) await db.nameNode.create(`/Projects/rf/${dir}/f${i}`, ctx, { size: i });
+    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    const kept = ['/Projects/rf/data/f0', '/Projects/rf/data/f1', '/Projects/rf/data/f2'];
+    expect(await files()).toEqual(kept);
+
+    const io = memoryIo(daemonEnv(names, rules));
+    expect(await dispatch(['reindex'], io)).toBe(0);
+    expect(io.stderr).toMatch(/left out by the filter rules/);
+    // At least the six files below Logs and quiet (and quiet itself, which its own tag switches off).
+    const left = Number(
+      /-> .*-v2: \d+ inodes copied, (\d+) left out by the filter rules/.exec(io.stdout)?.[1],
+    );
+    expect(left).toBeGreaterThanOrEqual(6);
+    expect(await files()).toEqual(kept);
   });
 });

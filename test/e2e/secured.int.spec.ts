@@ -13,8 +13,8 @@ import { uniqueName } from '../support/env';
 /**
  * The daemon against the secured services of the local stack (`deploy/stack.sh up` writes
  * .stack/secure.env): MariaDB over TLS with an account that REQUIRES X509, Kafka over SASL_SSL
- * with SCRAM-SHA-512, Elasticsearch with security on (TLS, a password-protected account), every
- * secret read from a file. Events flow end to end and no secret reaches the log or /status; a
+ * with each mechanism the listener offers (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN), Elasticsearch
+ * with security on (TLS; an API key, or the account's password), every secret read from a file. Events flow end to end and no secret reaches the log or /status; a
  * wrong password or an untrusted certificate ends the daemon with exit code 2 and exactly one
  * error line that names the system and the reason.
  */
@@ -67,11 +67,21 @@ function errorLines(logFile: string): LogLine[] {
     user: 'root',
     password: '',
   };
+  const apiKeyFile = join(dir, 'es-api-key');
+  let apiKey: { id: string; encoded: string; api_key: string } | undefined;
   const secrets = (): string[] => [
     password,
     readFileSync(secure.EPIPE_KAFKA_SASL_PASSWORD_FILE!, 'utf8').trim(),
     readFileSync(secure.EPIPE_ES_PASSWORD_FILE!, 'utf8').trim(),
+    ...(apiKey ? [apiKey.encoded, apiKey.api_key] : []),
   ];
+  /** A client of the secured Elasticsearch as the stack's account (password auth). */
+  const esAsAccount = (): Client =>
+    new Client({
+      node: secure.EPIPE_ES_URL!,
+      auth: { username: secure.EPIPE_ES_USERNAME!, password: secrets()[2]! },
+      tls: { ca: readFileSync(secure.EPIPE_ES_CA_FILE!, 'utf8') },
+    });
   let pool: Pool;
   const daemons: ChildDaemon[] = [];
 
@@ -108,6 +118,15 @@ function errorLines(logFile: string): LogLine[] {
     }
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
     pool = createPool({ ...root, database, connectionLimit: 4 });
+    // An API key of the stack's account (its privileges, no more), made the way an operator
+    // would; the daemon then runs with the key alone, no user or password.
+    const es = esAsAccount();
+    try {
+      apiKey = await es.security.createApiKey({ name: `${database}-daemon`, expiration: '1h' });
+    } finally {
+      await es.close();
+    }
+    writeFileSync(apiKeyFile, `${apiKey.encoded}\n`, { mode: 0o600 });
   });
 
   // A daemon left running by a failed test would hold the leader lock and stall the next ones.
@@ -116,6 +135,11 @@ function errorLines(logFile: string): LogLine[] {
   });
 
   afterAll(async () => {
+    if (apiKey) {
+      const es = esAsAccount();
+      await es.security.invalidateApiKey({ ids: [apiKey.id] }).catch(() => undefined);
+      await es.close();
+    }
     if (pool) {
       await pool.query(`DROP USER IF EXISTS ?@'%'`, [user]).catch(() => undefined);
       await pool.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
@@ -134,91 +158,100 @@ function errorLines(logFile: string): LogLine[] {
     expect(err?.code).toBe('ER_ACCESS_DENIED_ERROR');
   });
 
-  it('delivers file operations to Kafka and Elasticsearch, and shows no secret in logs or /status', async () => {
-    // Mutual TLS on top of SCRAM (the listener checks a client certificate when one is given),
-    // and two URLs for the Elasticsearch node (the client spreads requests over both).
-    const esUrl = new URL(secure.EPIPE_ES_URL!);
-    const daemon = await startDaemon('run', {
-      EPIPE_KAFKA_TLS_CERT_FILE: join(tlsDir, 'client.pem'),
-      EPIPE_KAFKA_TLS_KEY_FILE: join(tlsDir, 'client.key'),
-      EPIPE_ES_URL: `https://localhost:${esUrl.port},https://127.0.0.1:${esUrl.port}`,
-    });
-    daemon.start();
-    await daemon.waitReady();
-
-    const nn = new NameNode(pool);
-    const ctx = { user: 'alice' };
-    await nn.createProject('sec', 'alice');
-    await nn.mkdir('/Projects/sec/data', ctx);
-    for (let i = 0; i < 5; i++) await nn.create(`/Projects/sec/data/f${i}`, ctx, { size: 10 });
-    await nn.rename('/Projects/sec/data/f0', '/Projects/sec/data/renamed', ctx);
-    await nn.delete('/Projects/sec/data/f4', ctx);
-    await waitFor(
-      'the log table to empty (every sink acknowledged)',
-      async () => (await logRowsLeft(pool)) === 0,
-    );
-
-    const expected = ['/Projects/sec/data/f1', '/Projects/sec/data/f3', '/Projects/sec/data/renamed'];
-    // Kafka, read the way a subscriber would: SASL_SSL with SCRAM, trusting the stack's CA.
-    const received: Delivery[] = [];
-    const subscriber: Subscriber = createSubscriber({
-      brokers: secure.EPIPE_KAFKA_BROKERS!.split(','),
-      topic,
-      groupId: `${topic}-check`,
-      ssl: { ca: readFileSync(secure.EPIPE_KAFKA_TLS_CA_FILE!, 'utf8') },
-      sasl: {
-        mechanism: 'scram-sha-512',
-        username: secure.EPIPE_KAFKA_SASL_USERNAME!,
-        password: secrets()[1]!,
-      },
-    });
-    try {
-      await subscriber.start((d) => {
-        received.push(d);
+  // Each Kafka mechanism once; the first run also uses mutual TLS on top of SASL (the listener
+  // checks a client certificate when one is given), two URLs for the Elasticsearch node (the
+  // client spreads requests over both) and an API key instead of the account's password.
+  const runs: [string, 'scram-sha-512' | 'scram-sha-256' | 'plain', 'api key' | 'password'][] = [
+    ['sec1', 'scram-sha-512', 'api key'],
+    ['sec2', 'scram-sha-256', 'password'],
+    ['sec3', 'plain', 'password'],
+  ];
+  it.each(runs)(
+    'project %s: SASL %s, Elasticsearch by %s: delivers file operations to Kafka and Elasticsearch, and shows no secret in logs or /status',
+    async (project, mechanism, esAuth) => {
+      const esUrl = new URL(secure.EPIPE_ES_URL!);
+      const daemon = await startDaemon(project, {
+        EPIPE_KAFKA_SASL_MECHANISM: mechanism,
+        ...(project === 'sec1'
+          ? {
+              EPIPE_KAFKA_TLS_CERT_FILE: join(tlsDir, 'client.pem'),
+              EPIPE_KAFKA_TLS_KEY_FILE: join(tlsDir, 'client.key'),
+              EPIPE_ES_URL: `https://localhost:${esUrl.port},https://127.0.0.1:${esUrl.port}`,
+            }
+          : {}),
+        ...(esAuth === 'api key'
+          ? { EPIPE_ES_USERNAME: '', EPIPE_ES_PASSWORD_FILE: '', EPIPE_ES_API_KEY_FILE: apiKeyFile }
+          : {}),
       });
-      await waitFor('the events on the SASL_SSL listener', () =>
-        Promise.resolve(expected.every((p) => received.some((d) => d.event.path === p))),
+      daemon.start();
+      await daemon.waitReady();
+
+      const dataDir = `/Projects/${project}/data`;
+      const nn = new NameNode(pool);
+      const ctx = { user: 'alice' };
+      await nn.createProject(project, 'alice');
+      await nn.mkdir(dataDir, ctx);
+      for (let i = 0; i < 5; i++) await nn.create(`${dataDir}/f${i}`, ctx, { size: 10 });
+      await nn.rename(`${dataDir}/f0`, `${dataDir}/renamed`, ctx);
+      await nn.delete(`${dataDir}/f4`, ctx);
+      await waitFor(
+        'the log table to empty (every sink acknowledged)',
+        async () => (await logRowsLeft(pool)) === 0,
       );
-    } finally {
-      await subscriber.stop();
-    }
 
-    // Elasticsearch over TLS with the account's password.
-    const es = new Client({
-      node: secure.EPIPE_ES_URL!,
-      auth: { username: secure.EPIPE_ES_USERNAME!, password: secrets()[2]! },
-      tls: { ca: readFileSync(secure.EPIPE_ES_CA_FILE!, 'utf8') },
-    });
-    try {
-      await es.indices.refresh({ index });
-      const found = await es.search<{ path: string }>({
-        index,
-        size: 100,
-        query: { prefix: { path: '/Projects/sec/data/' } },
+      const expected = [`${dataDir}/f1`, `${dataDir}/f3`, `${dataDir}/renamed`];
+      // Kafka, read the way a subscriber would: SASL_SSL with SCRAM, trusting the stack's CA.
+      const received: Delivery[] = [];
+      const subscriber: Subscriber = createSubscriber({
+        brokers: secure.EPIPE_KAFKA_BROKERS!.split(','),
+        topic,
+        groupId: `${topic}-check-${project}`,
+        ssl: { ca: readFileSync(secure.EPIPE_KAFKA_TLS_CA_FILE!, 'utf8') },
+        sasl: {
+          mechanism,
+          username: secure.EPIPE_KAFKA_SASL_USERNAME!,
+          password: secrets()[1]!,
+        },
       });
-      const docs = found.hits.hits.map((h) => h._source!.path).sort();
-      expect(docs).toEqual([
-        '/Projects/sec/data/f1',
-        '/Projects/sec/data/f2',
-        '/Projects/sec/data/f3',
-        '/Projects/sec/data/renamed',
-      ]);
-    } finally {
-      await es.close();
-    }
+      try {
+        await subscriber.start((d) => {
+          received.push(d);
+        });
+        await waitFor('the events on the SASL_SSL listener', () =>
+          Promise.resolve(expected.every((p) => received.some((d) => d.event.path === p))),
+        );
+      } finally {
+        await subscriber.stop();
+      }
 
-    const status = await (await fetch(`http://127.0.0.1:${daemon.httpPort}/status`)).text();
-    // Over TLS the binlog stream must look alive (heartbeats) for the whole run: no restart.
-    expect(JSON.parse(status)).toMatchObject({ restarts: 0, lastError: null });
-    expect(await daemon.stop()).toBe(0);
-    const log = readFileSync(daemon.logFile, 'utf8');
-    expect(log).toMatch(/epipe starting/);
-    for (const secret of secrets()) {
-      expect(log).not.toContain(secret);
-      expect(status).not.toContain(secret);
-    }
-    expect(errorLines(daemon.logFile)).toEqual([]);
-  });
+      // Elasticsearch over TLS with the account's password.
+      const es = esAsAccount();
+      try {
+        await es.indices.refresh({ index });
+        const found = await es.search<{ path: string }>({
+          index,
+          size: 100,
+          query: { prefix: { path: `${dataDir}/` } },
+        });
+        const docs = found.hits.hits.map((h) => h._source!.path).sort();
+        expect(docs).toEqual([`${dataDir}/f1`, `${dataDir}/f2`, `${dataDir}/f3`, `${dataDir}/renamed`]);
+      } finally {
+        await es.close();
+      }
+
+      const status = await (await fetch(`http://127.0.0.1:${daemon.httpPort}/status`)).text();
+      // Over TLS the binlog stream must look alive (heartbeats) for the whole run: no restart.
+      expect(JSON.parse(status)).toMatchObject({ restarts: 0, lastError: null });
+      expect(await daemon.stop()).toBe(0);
+      const log = readFileSync(daemon.logFile, 'utf8');
+      expect(log).toMatch(/epipe starting/);
+      for (const secret of secrets()) {
+        expect(log).not.toContain(secret);
+        expect(status).not.toContain(secret);
+      }
+      expect(errorLines(daemon.logFile)).toEqual([]);
+    },
+  );
 
   const wrong = 'not-the-' + randomBytes(6).toString('hex');
   const refusals: [string, () => Record<string, string>, RegExp][] = [
@@ -261,6 +294,15 @@ function errorLines(logFile: string): LogLine[] {
     [
       'a wrong Elasticsearch password',
       () => ({ EPIPE_ES_PASSWORD_FILE: writeSecret('wrong-es', wrong) }),
+      /^elasticsearch: .*credentials refused \(401/,
+    ],
+    [
+      'a wrong Elasticsearch API key',
+      () => ({
+        EPIPE_ES_USERNAME: '',
+        EPIPE_ES_PASSWORD_FILE: '',
+        EPIPE_ES_API_KEY_FILE: writeSecret('wrong-es-key', Buffer.from(`x:${wrong}`).toString('base64')),
+      }),
       /^elasticsearch: .*credentials refused \(401/,
     ],
     [

@@ -46,3 +46,14 @@ export {
   type ProvenanceOperationRecord,
 } from './provenance';
 export { prng } from './prng';
+export {
+  declareFields,
+  defaultsOf,
+  parseField,
+  pickFields,
+  type FieldDecl,
+  type FieldDecls,
+  type FieldType,
+  type FieldValue,
+  type FieldValues,
+} from './fields';

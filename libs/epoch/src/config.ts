@@ -1,3 +1,5 @@
+import { declareFields, defaultsOf, type FieldValues } from '@epipe/core';
+
 export interface EpochConfig {
   /** Close an epoch this long after it opened (an idle source closes empty epochs too). */
   maxEpochMs: number;
@@ -10,10 +12,44 @@ export interface EpochConfig {
   maxBatchBytes: number;
 }
 
-export const DEFAULT_EPOCH_CONFIG: EpochConfig = {
-  maxEpochMs: 50,
-  maxEpochRows: 5_000,
-  maxEpochBytes: 4 * 1024 * 1024,
-  maxBatchRows: 20_000,
-  maxBatchBytes: 16 * 1024 * 1024,
-};
+const MiB = 1024 * 1024;
+
+/** The `epoch` section of the configuration (its names are shorter: see epochConfig). */
+export const EPOCH_FIELDS = declareFields({
+  maxMs: { type: 'int', env: 'EPIPE_EPOCH_MS', default: 50, min: 1, doc: 'Epoch time budget' },
+  maxRows: { type: 'int', env: 'EPIPE_EPOCH_ROWS', default: 5_000, min: 1, doc: 'Epoch size budget (rows)' },
+  maxBytes: {
+    type: 'int',
+    env: 'EPIPE_EPOCH_BYTES',
+    default: 4 * MiB,
+    min: 1024,
+    doc: 'Epoch size budget (bytes)',
+  },
+  maxBatchRows: {
+    type: 'int',
+    env: 'EPIPE_BATCH_ROWS',
+    default: 20_000,
+    min: 1,
+    doc: 'Batch cut inside a giant transaction (rows)',
+  },
+  maxBatchBytes: {
+    type: 'int',
+    env: 'EPIPE_BATCH_BYTES',
+    default: 8 * MiB,
+    min: 1024,
+    doc: 'Batch cut inside a giant transaction (bytes)',
+  },
+});
+
+/** The epoch builder's configuration from the `epoch` section. */
+export function epochConfig(values: FieldValues<typeof EPOCH_FIELDS>): EpochConfig {
+  return {
+    maxEpochMs: values.maxMs,
+    maxEpochRows: values.maxRows,
+    maxEpochBytes: values.maxBytes,
+    maxBatchRows: values.maxBatchRows,
+    maxBatchBytes: values.maxBatchBytes,
+  };
+}
+
+export const DEFAULT_EPOCH_CONFIG: EpochConfig = epochConfig(defaultsOf(EPOCH_FIELDS));

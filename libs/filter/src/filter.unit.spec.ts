@@ -166,3 +166,24 @@ describe('covers: what the search index holds', () => {
     ).toBe(true);
   });
 });
+
+describe('decidePath', () => {
+  it('applies the path and tag rules without the operation rules, as decide does after them', () => {
+    const filter = createFilter({
+      ...DEFAULT_FILTER_CONFIG,
+      exclude: ['/Projects/*/Logs/**'],
+      operations: ['CREATE'],
+      tags: [parseTagRule('logging=off:off', 0)],
+    });
+    expect(filter.decidePath('/Projects/p/data/f', null)).toEqual({ keep: true, rule: 'kept' });
+    expect(filter.decidePath('/Projects/p/Logs/f', null)).toEqual({ keep: false, rule: 'exclude' });
+    expect(filter.decidePath('/Projects/p/data/f', { logging: 'OFF' })).toEqual({ keep: false, rule: 'tag' });
+    // decide: the operation first, then the same rules.
+    expect(filter.decide({ ...event('/Projects/p/data/f'), operation: 'DELETE' }, null).rule).toBe(
+      'operation',
+    );
+    expect(
+      filter.decide({ ...event('/Projects/p/data/f'), operation: 'CREATE' }, { logging: 'off' }).rule,
+    ).toBe('tag');
+  });
+});

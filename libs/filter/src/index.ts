@@ -1,2 +1,10 @@
 export { createFilter, parseTagRule, type EventFilter, type FilterRule, type Verdict } from './rules';
-export { DEFAULT_FILTER_CONFIG, type FilterConfig, type TagRule, type TagValueRule } from './config';
+export {
+  DEFAULT_FILTER_CONFIG,
+  FILTER_FIELDS,
+  filterConfig,
+  type FilterConfig,
+  type FilterSettings,
+  type TagRule,
+  type TagValueRule,
+} from './config';

@@ -28,6 +28,12 @@ export interface EventFilter {
    * tag then never changes which inodes the index holds, and nothing below needs reading.
    */
   readonly scoped: boolean;
+  /**
+   * The rules that depend on where an inode is and how it is tagged, not on what happened to it
+   * (all but `operations`): what a rebuild of the search index from the database's current state
+   * can apply. `decide` is `operations`, then this.
+   */
+  decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict;
 }
 
 /** Fails with CONFIG_INVALID, naming the field, when a glob, an operation or a tag rule is wrong. */
@@ -87,15 +93,15 @@ class RuleFilter implements EventFilter {
 
   decide(event: FileEvent, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.operations && !this.operations.has(event.operation)) return { keep: false, rule: 'operation' };
-    return this.place(event.path, tags);
+    return this.decidePath(event.path, tags);
   }
 
   covers(path: string | null, tags: Readonly<Record<string, string>> | null): boolean {
-    return this.place(path, tags).keep;
+    return this.decidePath(path, tags).keep;
   }
 
   /** The path and tag rules: tags first (an explicit tag wins over the globs), then the globs. */
-  private place(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict {
+  decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.rules.length > 0) {
       const rule = tags ? this.matching(tags) : undefined;
       if (rule?.mode === 'off') return { keep: false, rule: 'tag' };

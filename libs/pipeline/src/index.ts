@@ -3,6 +3,8 @@ export type { PipelineDeps, PipelineMetrics } from './deps';
 export {
   DEFAULT_PIPELINE_CONFIG,
   DEFAULT_PROVENANCE_CONFIG,
+  PIPELINE_FIELDS,
+  PROVENANCE_WINDOW_FIELDS,
   type AckConfig,
   type PipelineConfig,
   type ProvenanceConfig,

@@ -1,3 +1,5 @@
+import { declareFields, defaultsOf } from '@epipe/core';
+
 export interface ElasticSinkConfig {
   /** One node URL, or several: the client spreads requests over them and skips dead ones. */
   url: string | string[];
@@ -23,13 +25,83 @@ export interface ElasticSinkConfig {
   replicas: number;
 }
 
+/**
+ * Where Elasticsearch is and how to authenticate: the part of the `elastic` section every
+ * Elasticsearch client of epipe reads (the sink, the provenance index, reindex, the CLI). A CA
+ * file, and whether the sink is on, are the service's.
+ */
+export const ELASTIC_ACCESS_FIELDS = declareFields({
+  url: {
+    type: 'list',
+    env: 'EPIPE_ES_URL',
+    default: ['http://127.0.0.1:9200'],
+    doc: 'Elasticsearch node URL(s), comma-separated; requests are spread over them',
+  },
+  index: { type: 'string', env: 'EPIPE_ES_INDEX', default: 'epipe-inodes', doc: 'Inode index' },
+  apiKey: {
+    type: 'string',
+    env: 'EPIPE_ES_API_KEY',
+    default: '',
+    secret: true,
+    doc: 'API key (empty: none)',
+  },
+  username: { type: 'string', env: 'EPIPE_ES_USERNAME', default: '', doc: 'Basic auth user' },
+  password: {
+    type: 'string',
+    env: 'EPIPE_ES_PASSWORD',
+    default: '',
+    secret: true,
+    doc: 'Basic auth password',
+  },
+  caFingerprint: {
+    type: 'string',
+    env: 'EPIPE_ES_CA_FINGERPRINT',
+    default: '',
+    doc: 'CA certificate fingerprint for TLS',
+  },
+});
+
+/** How the sink writes: the rest of the `elastic` section. */
+export const ELASTIC_SINK_FIELDS = declareFields({
+  requestTimeoutMs: {
+    type: 'int',
+    env: 'EPIPE_ES_REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    min: 100,
+    doc: 'Request timeout',
+  },
+  maxRetries: { type: 'int', env: 'EPIPE_ES_MAX_RETRIES', default: 5, min: 0, doc: 'Retries per bulk' },
+  bulkMaxBytes: {
+    type: 'int',
+    env: 'EPIPE_ES_BULK_BYTES',
+    default: 5 * 1024 * 1024,
+    min: 1024,
+    doc: 'Largest bulk request',
+  },
+  bulkMaxDocs: {
+    type: 'int',
+    env: 'EPIPE_ES_BULK_DOCS',
+    default: 5_000,
+    min: 1,
+    doc: 'Most documents per bulk',
+  },
+  concurrency: {
+    type: 'int',
+    env: 'EPIPE_ES_CONCURRENCY',
+    default: 2,
+    min: 1,
+    doc: 'Bulk requests in flight',
+  },
+  refreshInterval: {
+    type: 'string',
+    env: 'EPIPE_ES_REFRESH',
+    default: '1s',
+    doc: 'Index refresh interval',
+  },
+  replicas: { type: 'int', env: 'EPIPE_ES_REPLICAS', default: 0, min: 0, doc: 'Index replicas' },
+});
+
 export const DEFAULT_ELASTIC_SINK_CONFIG = {
-  index: 'epipe-inodes',
-  requestTimeoutMs: 30_000,
-  maxRetries: 5,
-  bulkMaxBytes: 5 * 1024 * 1024,
-  bulkMaxDocs: 5_000,
-  concurrency: 2,
-  refreshInterval: '1s',
-  replicas: 0,
+  index: ELASTIC_ACCESS_FIELDS.index.default,
+  ...defaultsOf(ELASTIC_SINK_FIELDS),
 } satisfies Partial<ElasticSinkConfig>;

@@ -1,5 +1,7 @@
-import type { Client } from '@elastic/elasticsearch';
+import { Client, type estypes } from '@elastic/elasticsearch';
 import type { DeadLetter } from '@epipe/core';
+import type { ElasticSinkConfig } from './config';
+import { clientOptions } from './elastic-sink';
 import { responseErrorType } from './errors';
 
 /** Where dead letters go when there is no Kafka to take them (or the topic refuses one). */
@@ -69,4 +71,101 @@ function rowText(row: unknown): string {
     text = String(row);
   }
   return text.length > ROW_MAX_CHARS ? `${text.slice(0, ROW_MAX_CHARS)}…` : text;
+}
+
+/** A letter as the dead-letter index keeps it. */
+export interface IndexedDeadLetter {
+  /** The document id: `<log id>-<stage>` (or `epoch-<n>-<stage>` for a row without one). */
+  id: string;
+  logId: number | null;
+  inodeId: number | null;
+  stage: DeadLetter['stage'];
+  reason: string;
+  epoch: number;
+  /** When the sink wrote it. */
+  atMs: number;
+  /** The row or event, parsed back; its text when it was cut (longer than the index keeps). */
+  row: unknown;
+}
+
+export type DeadLetterIndexReaderConfig = Pick<
+  ElasticSinkConfig,
+  'url' | 'index' | 'apiKey' | 'username' | 'password' | 'caFingerprint' | 'tls' | 'requestTimeoutMs'
+>;
+
+interface StoredLetter {
+  log_id: number | null;
+  inode_id: number | null;
+  stage: DeadLetter['stage'];
+  reason: string;
+  epoch: number;
+  at: number;
+  row: string;
+}
+
+const PAGE = 500;
+
+/**
+ * Every letter of `<index>-dead-letters`, oldest first: none when the index does not exist (the
+ * sink creates it with its first letter). Paged with search_after, so a large index is read
+ * whole without a scroll context left open on the cluster.
+ */
+export async function readDeadLetterIndex(config: DeadLetterIndexReaderConfig): Promise<IndexedDeadLetter[]> {
+  const client = new Client(
+    clientOptions({
+      ...config,
+      maxRetries: 0,
+      bulkMaxBytes: 0,
+      bulkMaxDocs: 0,
+      concurrency: 1,
+      refreshInterval: '1s',
+      replicas: 0,
+    }),
+  );
+  const index = deadLetterIndexName(config.index);
+  const out: IndexedDeadLetter[] = [];
+  try {
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await client.search<StoredLetter>({
+          index,
+          size: PAGE,
+          // _id is not sortable (no fielddata); these fields make the document id, so the order is total.
+          sort: [{ at: 'asc' }, { log_id: 'asc' }, { epoch: 'asc' }, { stage: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        });
+      } catch (err) {
+        if (responseErrorType(err) === 'index_not_found_exception') return out;
+        throw err;
+      }
+      for (const hit of page.hits.hits) {
+        const s = hit._source!;
+        out.push({
+          id: hit._id!,
+          logId: s.log_id,
+          inodeId: s.inode_id,
+          stage: s.stage,
+          reason: s.reason,
+          epoch: s.epoch,
+          atMs: s.at,
+          row: parseRow(s.row),
+        });
+      }
+      if (page.hits.hits.length < PAGE) return out;
+      after = page.hits.hits.at(-1)!.sort;
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function parseRow(text: string): unknown {
+  if (text.length > ROW_MAX_CHARS) return text; // cut: not JSON any more
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

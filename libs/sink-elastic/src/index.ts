@@ -1,6 +1,16 @@
-export { DEFAULT_ELASTIC_SINK_CONFIG, type ElasticSinkConfig } from './config';
+export {
+  DEFAULT_ELASTIC_SINK_CONFIG,
+  ELASTIC_ACCESS_FIELDS,
+  ELASTIC_SINK_FIELDS,
+  type ElasticSinkConfig,
+} from './config';
 export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSinkDeps } from './elastic-sink';
-export { deadLetterIndexName } from './dead-letters';
+export {
+  deadLetterIndexName,
+  readDeadLetterIndex,
+  type DeadLetterIndexReaderConfig,
+  type IndexedDeadLetter,
+} from './dead-letters';
 export type { SubtreePage } from './resync';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).

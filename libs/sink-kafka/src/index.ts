@@ -1,4 +1,11 @@
-export { DEFAULT_KAFKA_SINK_CONFIG, type KafkaSinkConfig, type KafkaTls } from './config';
+export {
+  DEFAULT_KAFKA_SINK_CONFIG,
+  KAFKA_SASL_FIELDS,
+  KAFKA_SINK_FIELDS,
+  saslOption,
+  type KafkaSinkConfig,
+  type KafkaTls,
+} from './config';
 export {
   createKafkaSink,
   type KafkaSink,
@@ -8,4 +15,4 @@ export {
 } from './kafka-sink';
 export { provenanceTopicOf, type ProvenanceTopics } from './provenance';
 export { readDeadLetters, type DeadLetterReaderConfig, type StoredDeadLetter } from './dead-letter-reader';
-export type { DeadLetterRecordValue } from './records';
+export { deadLetterValue, type DeadLetterRecordValue } from './records';

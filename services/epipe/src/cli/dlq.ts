@@ -1,9 +1,16 @@
-import { errorMessage, silentLogger } from '@epipe/core';
-import { readDeadLetters, type StoredDeadLetter } from '@epipe/sink-kafka';
+import { type DeadLetter, errorMessage, pickFields, silentLogger } from '@epipe/core';
+import { deadLetterIndexName, readDeadLetterIndex } from '@epipe/sink-elastic';
+import {
+  type DeadLetterRecordValue,
+  KAFKA_SINK_FIELDS,
+  deadLetterValue,
+  readDeadLetters,
+  saslOption,
+} from '@epipe/sink-kafka';
 import { createPool } from 'mysql2/promise';
 import { mysqlSslOptions } from '@epipe/source';
 import type { EpipeConfig } from '../config/load';
-import { kafkaTls, mysqlTls } from '../runtime/tls';
+import { elasticAccess, kafkaTls, mysqlTls } from '../runtime/tls';
 import { CONFIG_OPTION, loadCommandConfig, parseCommand } from './args';
 import { replayLetter, type ReplayOutcome } from './dlq-replay';
 import { type CliIo, type Command, EXIT } from './io';
@@ -12,8 +19,11 @@ const USAGE = `usage: epipe dlq list [--json] [--config <file.json>]
        epipe dlq show <log id> [--config <file.json>]
        epipe dlq replay <log id>... [--config <file.json>]
 
-Reads the dead-letter topic (kafka.deadLetterTopic) from its beginning to its end.
-  list     one line per letter: record id (partition:offset), stage, log id, inode, time, reason
+Reads every dead letter: the dead-letter topic (kafka.deadLetterTopic, with Kafka on) from its
+beginning to its end, and the dead-letter index (<elastic.index>-dead-letters, with
+Elasticsearch on), which keeps the letters Kafka was off for or refused.
+  list     one line per letter: where (topic partition:offset, or index), stage, log id, inode,
+           time, reason
   show     every letter of that log id, whole (the row it carried included), as JSON
   replay   after the cause is fixed: inserts each letter's row into the log table again, same
            columns, new log id, so the daemon delivers it like any write. Idempotent: a letter
@@ -21,7 +31,8 @@ Reads the dead-letter topic (kafka.deadLetterTopic) from its beginning to its en
            table epipe_dlq_replays). Needs an account with INSERT on the log table and CREATE
            (set EPIPE_MYSQL_USER/PASSWORD for it); the daemon's own account has neither.
            A document the search index refused is fixed with \`epipe reindex\` instead.
-Exit 0 when done, 1 when Kafka or the database failed or a letter could not be replayed.`;
+Exit 0 when done, 1 when Kafka, Elasticsearch or the database failed (what could be read is
+still shown) or a letter could not be replayed.`;
 
 export const dlq: Command = async (args, io) => {
   const parsed = parseCommand(
@@ -47,14 +58,11 @@ export const dlq: Command = async (args, io) => {
   }
   const config = loadCommandConfig(parsed.values.config, io);
   if (typeof config === 'number') return config;
-  let letters: StoredDeadLetter[];
-  try {
-    letters = await readLetters(config);
-  } catch (err) {
-    io.err(`epipe: reading ${config.kafka.deadLetterTopic}: ${errorMessage(err)}\n`);
-    return EXIT.failed;
+  const { letters, failed } = await readLetters(config, io);
+  if (action === 'list') {
+    const code = list(letters, parsed.values.json === true, io);
+    return failed ? EXIT.failed : code;
   }
-  if (action === 'list') return list(letters, parsed.values.json === true, io);
   const wanted = (id: number) => letters.filter((l) => l.letter?.logId === id);
   if (action === 'show') {
     const found = wanted(ids[0]!);
@@ -63,32 +71,91 @@ export const dlq: Command = async (args, io) => {
       return EXIT.failed;
     }
     io.out(`${JSON.stringify(found, null, 2)}\n`);
-    return EXIT.ok;
+    return failed ? EXIT.failed : EXIT.ok;
   }
-  return replay(config, ids, wanted, io);
+  const code = await replay(config, ids, wanted, io);
+  return failed ? EXIT.failed : code;
 };
 
-async function readLetters(config: EpipeConfig): Promise<StoredDeadLetter[]> {
-  const k = config.kafka;
-  return readDeadLetters(
-    {
-      brokers: k.brokers,
-      clientId: k.clientId,
-      deadLetterTopic: k.deadLetterTopic,
-      ssl: kafkaTls(k),
-      ...(k.saslMechanism
-        ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
-        : {}),
-      connectionTimeoutMs: k.connectionTimeoutMs,
-      requestTimeoutMs: k.requestTimeoutMs,
-    },
-    { logger: silentLogger() },
-  );
+/** A letter from the topic or the index, in the topic's record shape either way. */
+interface FoundLetter {
+  /** `topic` (then partition and offset) or `index` (then its name and the document id). */
+  origin: 'topic' | 'index';
+  /** partition:offset in the topic, the document id in the index. */
+  id: string;
+  partition?: number;
+  offset?: string;
+  index?: string;
+  timestampMs: number;
+  letter: DeadLetterRecordValue | null;
+  unreadable?: string;
 }
 
-function list(letters: StoredDeadLetter[], json: boolean, io: CliIo): number {
+/**
+ * Both stores the pipeline writes letters to. A store that cannot be read is reported on stderr
+ * and the other is still read: an operator whose Kafka is down still sees the index's letters.
+ */
+async function readLetters(
+  config: EpipeConfig,
+  io: CliIo,
+): Promise<{ letters: FoundLetter[]; failed: boolean }> {
+  const letters: FoundLetter[] = [];
+  let failed = false;
+  const k = config.kafka;
+  if (k.enabled) {
+    try {
+      const stored = await readDeadLetters(
+        {
+          ...pickFields(KAFKA_SINK_FIELDS, k),
+          ssl: kafkaTls(k),
+          ...saslOption(k),
+        },
+        { logger: silentLogger() },
+      );
+      for (const l of stored) letters.push({ origin: 'topic', id: `${l.partition}:${l.offset}`, ...l });
+    } catch (err) {
+      io.err(`epipe: reading ${k.deadLetterTopic}: ${errorMessage(err)}\n`);
+      failed = true;
+    }
+  }
+  const e = config.elastic;
+  if (e.enabled) {
+    const index = deadLetterIndexName(e.index);
+    try {
+      const stored = await readDeadLetterIndex({
+        ...elasticAccess(e),
+        index: e.index,
+        requestTimeoutMs: e.requestTimeoutMs,
+      });
+      for (const l of stored) {
+        const letter: DeadLetter = {
+          logId: l.logId ?? undefined,
+          inodeId: l.inodeId ?? undefined,
+          stage: l.stage,
+          reason: l.reason,
+          row: l.row,
+          epoch: l.epoch,
+        };
+        letters.push({
+          origin: 'index',
+          id: l.id,
+          index,
+          timestampMs: l.atMs,
+          letter: deadLetterValue(letter, config.mysql.database, l.atMs),
+        });
+      }
+    } catch (err) {
+      io.err(`epipe: reading ${index}: ${errorMessage(err)}\n`);
+      failed = true;
+    }
+  }
+  return { letters, failed };
+}
+
+function list(letters: FoundLetter[], json: boolean, io: CliIo): number {
   const rows = letters.map((l) => ({
-    id: `${l.partition}:${l.offset}`,
+    origin: l.origin,
+    id: l.id,
     stage: l.letter?.stage ?? null,
     logId: l.letter?.logId ?? null,
     inodeId: l.letter?.inodeId ?? null,
@@ -104,11 +171,11 @@ function list(letters: StoredDeadLetter[], json: boolean, io: CliIo): number {
     return EXIT.ok;
   }
   io.out(
-    `${'ID'.padEnd(10)} ${'STAGE'.padEnd(13)} ${'LOG ID'.padEnd(10)} ${'INODE'.padEnd(10)} ${'FAILED AT'.padEnd(24)} REASON\n`,
+    `${'WHERE'.padEnd(6)} ${'ID'.padEnd(16)} ${'STAGE'.padEnd(13)} ${'LOG ID'.padEnd(10)} ${'INODE'.padEnd(10)} ${'FAILED AT'.padEnd(24)} REASON\n`,
   );
   for (const r of rows) {
     io.out(
-      `${r.id.padEnd(10)} ${String(r.stage ?? '-').padEnd(13)} ${String(r.logId ?? '-').padEnd(10)} ${String(r.inodeId ?? '-').padEnd(10)} ${r.failedAt.padEnd(24)} ${r.reason.replace(/\s+/g, ' ').slice(0, 120)}\n`,
+      `${r.origin.padEnd(6)} ${r.id.padEnd(16)} ${String(r.stage ?? '-').padEnd(13)} ${String(r.logId ?? '-').padEnd(10)} ${String(r.inodeId ?? '-').padEnd(10)} ${r.failedAt.padEnd(24)} ${r.reason.replace(/\s+/g, ' ').slice(0, 120)}\n`,
     );
   }
   return EXIT.ok;
@@ -117,7 +184,7 @@ function list(letters: StoredDeadLetter[], json: boolean, io: CliIo): number {
 async function replay(
   config: EpipeConfig,
   ids: number[],
-  wanted: (id: number) => StoredDeadLetter[],
+  wanted: (id: number) => FoundLetter[],
   io: CliIo,
 ): Promise<number> {
   const { mysql } = config;

@@ -98,9 +98,11 @@ describe('epipe reindex usage', () => {
     expect(io.stderr).toMatch(/--page-size must be an integer/);
   });
 
-  it('refuses to run with filter rules, which the copy does not apply', async () => {
-    const io = memoryIo({ EPIPE_FILTER_EXCLUDE: '/Projects/*/Logs/**' });
+  it('refuses to run with operation rules, saying why a copy of the state cannot apply them', async () => {
+    const io = memoryIo({ EPIPE_FILTER_OPERATIONS: 'CREATE,DELETE' });
     expect(await dispatch(['reindex'], io)).toBe(2);
-    expect(io.stderr).toMatch(/does not apply filter rules/);
+    expect(io.stderr).toMatch(
+      /^epipe: filter\.operations is set \(CREATE, DELETE\): .*the database keeps only the state/,
+    );
   });
 });

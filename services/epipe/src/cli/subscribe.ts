@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { connectionSecurity, createTopicReader, type TopicReader } from '@epipe/client';
+import { saslOption } from '@epipe/sink-kafka';
 import { loadConfig } from '../config/load';
 import { kafkaTls } from '../runtime/tls';
 import { parse, parseCount, runCommand, UsageError, type CliIo, println } from './common';
@@ -83,9 +84,7 @@ export async function subscribeCommand(args: string[], io: CliIo, deps: Subscrib
         clientId: 'epipe-subscribe',
         security: connectionSecurity({
           ssl: kafkaTls(k),
-          ...(k.saslMechanism
-            ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
-            : {}),
+          ...saslOption(k),
         }),
       });
     }

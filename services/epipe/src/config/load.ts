@@ -1,101 +1,10 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EpipeError, type OperationName, errorMessage } from '@epipe/core';
-import { type FilterConfig, createFilter, parseTagRule } from '@epipe/filter';
-import { FIELDS, type FieldSpec } from './schema';
+import { EpipeError, errorMessage, parseField } from '@epipe/core';
+import { createFilter, filterConfig } from '@epipe/filter';
+import { type EpipeConfig, FIELDS } from './schema';
 
-export interface EpipeConfig {
-  secrets: { dir: string };
-  mysql: {
-    host: string;
-    port: number;
-    user: string;
-    password: string;
-    database: string;
-    logTable: string;
-    serverId: number;
-    poolSize: number;
-    connectTimeoutMs: number;
-    queryTimeoutMs: number;
-    tls: boolean;
-    tlsCaFile: string;
-    tlsCertFile: string;
-    tlsKeyFile: string;
-    tlsVerifyIdentity: boolean;
-  };
-  source: {
-    scanPageRows: number;
-    chunkMaxRows: number;
-    chunkMaxBytes: number;
-    queueMaxBytes: number;
-    heartbeatMs: number;
-  };
-  epoch: { maxMs: number; maxRows: number; maxBytes: number; maxBatchRows: number; maxBatchBytes: number };
-  pipeline: { maxInflightBytes: number; shutdownTimeoutMs: number; missedRowAgeMs: number };
-  enrich: { cacheMaxBytes: number; orphanWaitMs: number; maxXattrBytes: number };
-  filter: {
-    include: string[];
-    exclude: string[];
-    operations: string[];
-    tagXattr: string;
-    tagOffValues: string[];
-    tagDefault: 'on' | 'off';
-    tags: string[];
-  };
-  kafka: {
-    enabled: boolean;
-    brokers: string[];
-    clientId: string;
-    topic: string;
-    deadLetterTopic: string;
-    createTopics: boolean;
-    partitions: number;
-    replicationFactor: number;
-    requestTimeoutMs: number;
-    connectionTimeoutMs: number;
-    maxBatchBytes: number;
-    ssl: boolean;
-    saslMechanism: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
-    saslUsername: string;
-    saslPassword: string;
-    tlsCaFile: string;
-    tlsCertFile: string;
-    tlsKeyFile: string;
-  };
-  elastic: {
-    enabled: boolean;
-    /** One or more node URLs. */
-    url: string[];
-    index: string;
-    apiKey: string;
-    username: string;
-    password: string;
-    caFingerprint: string;
-    caFile: string;
-    requestTimeoutMs: number;
-    maxRetries: number;
-    bulkMaxBytes: number;
-    bulkMaxDocs: number;
-    concurrency: number;
-    refreshInterval: string;
-    replicas: number;
-  };
-  provenance: {
-    enabled: boolean;
-    windowMs: number;
-    graceMs: number;
-    maxDeferredRows: number;
-    maxOpenMs: number;
-    topic: string;
-    topicPerProject: boolean;
-    /** Empty: `<elastic.index>_prov`; see provenanceIndexPrefix. */
-    indexPrefix: string;
-  };
-  http: { port: number; host: string };
-  health: { stuckAfterMs: number; logTablePollMs: number };
-  log: { level: string };
-  leader: { lockName: string; waitMs: number; checkMs: number; sessionTimeoutS: number };
-}
+export type { EpipeConfig };
 
 const IDENTIFIER = /^[A-Za-z0-9_]+$/;
 
@@ -126,9 +35,10 @@ export function loadConfig(
       if (fromDir !== undefined) value = fromDir;
     }
     const inFile = getPath(merged, field.path);
-    if (inFile !== undefined) value = coerce(field, inFile, `${field.path} (config file)`);
+    if (inFile !== undefined) value = parseField(field, inFile, `${field.path} (config file)`);
     const inEnv = env[field.env];
-    if (inEnv !== undefined && inEnv !== '') value = coerce(field, inEnv, `${field.path} (env ${field.env})`);
+    if (inEnv !== undefined && inEnv !== '')
+      value = parseField(field, inEnv, `${field.path} (env ${field.env})`);
     const fileEnv = `${field.env}_FILE`;
     const secretFile = field.secret ? env[fileEnv] : undefined;
     if (secretFile !== undefined && secretFile !== '') {
@@ -186,26 +96,12 @@ function validate(c: EpipeConfig): void {
   // Bad rules fail here, once, with the field named: not in every pipeline lifetime's start-up,
   // which the supervisor would retry forever.
   try {
-    createFilter(filterConfig(c));
+    createFilter(filterConfig(c.filter));
   } catch (err) {
     const message = errorMessage(err);
     const path = /^filter\.\w+/.exec(message)?.[0] ?? 'filter';
     invalid(path, message.slice(path.length).replace(/^:\s*/, ''));
   }
-}
-
-/** The filter stage's rules, from the configuration. */
-export function filterConfig(c: EpipeConfig): FilterConfig {
-  return {
-    include: c.filter.include,
-    exclude: c.filter.exclude,
-    operations: c.filter.operations.length > 0 ? (c.filter.operations as OperationName[]) : null,
-    tag: c.filter.tagXattr
-      ? { xattr: c.filter.tagXattr, offValues: c.filter.tagOffValues, default: c.filter.tagDefault }
-      : null,
-    tags: c.filter.tags.map(parseTagRule),
-    untagged: c.filter.tagDefault,
-  };
 }
 
 /** TLS files are read at start, so a wrong path fails here, naming the field, not at connect. */
@@ -256,44 +152,6 @@ function readSecretFile(file: string, where: string, optional: boolean): string 
 function invalid(path: string, message: string): never {
   const field = FIELDS.find((f) => f.path === path);
   throw new EpipeError('CONFIG_INVALID', `config ${path}${field ? ` (env ${field.env})` : ''} ${message}`);
-}
-
-function coerce(field: FieldSpec, raw: unknown, where: string): unknown {
-  const fail = (expected: string): never => {
-    const shown = field.secret ? '[redacted]' : JSON.stringify(raw);
-    throw new EpipeError('CONFIG_INVALID', `config ${where}: expected ${expected}, got ${shown}`);
-  };
-  switch (field.type) {
-    case 'string': {
-      if (typeof raw !== 'string') fail('a string');
-      const s = raw as string;
-      if (field.oneOf && !field.oneOf.includes(s))
-        fail(`one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`);
-      return s;
-    }
-    case 'int': {
-      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isSafeInteger(n)) fail('an integer');
-      if (field.min !== undefined && (n as number) < field.min) fail(`an integer >= ${field.min}`);
-      return n;
-    }
-    case 'bool': {
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      return fail('true or false');
-    }
-    case 'list': {
-      if (Array.isArray(raw) && raw.every((v) => typeof v === 'string')) return raw;
-      if (typeof raw === 'string') {
-        return raw
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-      }
-      return fail('a list of strings (or a comma-separated string)');
-    }
-  }
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -375,7 +233,7 @@ export function redactConfig(config: EpipeConfig): Record<string, unknown> {
 export function secretValues(config: EpipeConfig): string[] {
   const values: string[] = [];
   for (const f of FIELDS) {
-    const value = getPath(config as unknown as Record<string, unknown>, f.path);
+    const value = getPath(config, f.path);
     if (f.secret && typeof value === 'string' && value) values.push(value);
   }
   return values;

@@ -1,665 +1,264 @@
 /**
- * Every configuration field, declared once: where it lives in the file, its environment
- * variable, type, default and meaning. `epipe config` prints this table.
+ * The configuration's schema: every stage's declared fields (each library's `config.ts`) plus the
+ * service's own, placed in the file's sections. Nothing here repeats a library's field: the
+ * loader, `epipe fields`, `epipe config`, the EpipeConfig type and the components all derive from
+ * SECTIONS.
  */
-export type FieldType = 'string' | 'int' | 'bool' | 'list';
+import { type FieldDecl, type FieldDecls, type FieldValues, declareFields } from '@epipe/core';
+import { ENRICH_FIELDS } from '@epipe/enrich';
+import { EPOCH_FIELDS } from '@epipe/epoch';
+import { FILTER_FIELDS } from '@epipe/filter';
+import { PIPELINE_FIELDS, PROVENANCE_WINDOW_FIELDS } from '@epipe/pipeline';
+import { ELASTIC_ACCESS_FIELDS, ELASTIC_SINK_FIELDS } from '@epipe/sink-elastic';
+import { KAFKA_SASL_FIELDS, KAFKA_SINK_FIELDS } from '@epipe/sink-kafka';
+import { MYSQL_CONNECTION_FIELDS, SOURCE_FIELDS } from '@epipe/source';
 
-export interface FieldSpec {
+export type { FieldType } from '@epipe/core';
+
+/** A declared field where it lives in the file: `<section>.<name>`. */
+export interface FieldSpec extends FieldDecl {
   path: string;
-  env: string;
-  type: FieldType;
-  default: unknown;
-  doc: string;
-  min?: number;
-  /** Never shown; may also come from a file: `<env>_FILE` or `<secrets.dir>/<path>`. */
-  secret?: boolean;
-  oneOf?: string[];
 }
 
-const MiB = 1024 * 1024;
-
-export const FIELDS: FieldSpec[] = [
-  {
-    path: 'secrets.dir',
-    env: 'EPIPE_SECRETS_DIR',
+// The service's own fields: how it connects (TLS files, the pool), what it turns on, and its
+// operations (HTTP, health, leader lock, log).
+const SECRETS = declareFields({
+  dir: {
     type: 'string',
+    env: 'EPIPE_SECRETS_DIR',
     default: '',
     doc: 'Directory of secret files named after their field (e.g. mysql.password), such as a mounted Secret',
   },
-  // The metadata database.
-  {
-    path: 'mysql.host',
-    env: 'EPIPE_MYSQL_HOST',
-    type: 'string',
-    default: '127.0.0.1',
-    doc: 'MariaDB/MySQL host',
-  },
-  {
-    path: 'mysql.port',
-    env: 'EPIPE_MYSQL_PORT',
-    type: 'int',
-    default: 3306,
-    min: 1,
-    doc: 'MariaDB/MySQL port',
-  },
-  { path: 'mysql.user', env: 'EPIPE_MYSQL_USER', type: 'string', default: 'epipe', doc: 'Replication user' },
-  {
-    path: 'mysql.password',
-    env: 'EPIPE_MYSQL_PASSWORD',
-    type: 'string',
-    default: '',
-    secret: true,
-    doc: 'Password of the replication user',
-  },
-  {
-    path: 'mysql.database',
-    env: 'EPIPE_MYSQL_DATABASE',
-    type: 'string',
-    default: 'hopsfs',
-    doc: 'Metadata database',
-  },
-  { path: 'mysql.logTable', env: 'EPIPE_LOG_TABLE', type: 'string', default: 'fs_log', doc: 'Logging table' },
-  {
-    path: 'mysql.serverId',
-    env: 'EPIPE_SERVER_ID',
-    type: 'int',
-    default: 0,
-    min: 0,
-    doc: 'Replica server id for the binlog dump (0 draws a random one per process)',
-  },
-  {
-    path: 'mysql.poolSize',
-    env: 'EPIPE_MYSQL_POOL',
-    type: 'int',
-    default: 8,
-    min: 1,
-    doc: 'Lookup/ack connections',
-  },
-  {
-    path: 'mysql.connectTimeoutMs',
-    env: 'EPIPE_MYSQL_CONNECT_TIMEOUT_MS',
-    type: 'int',
-    default: 10_000,
-    min: 100,
-    doc: 'Connect timeout',
-  },
-  {
-    path: 'mysql.queryTimeoutMs',
-    env: 'EPIPE_MYSQL_QUERY_TIMEOUT_MS',
-    type: 'int',
-    default: 30_000,
-    min: 100,
-    doc: 'Every query of the pool (lookups, acknowledgement deletes) fails after this long instead of hanging on a dead connection',
-  },
-  {
-    path: 'mysql.tls',
-    env: 'EPIPE_MYSQL_TLS',
+});
+
+const MYSQL_SERVICE = declareFields({
+  poolSize: { type: 'int', env: 'EPIPE_MYSQL_POOL', default: 8, min: 1, doc: 'Lookup/ack connections' },
+  tls: {
     type: 'bool',
+    env: 'EPIPE_MYSQL_TLS',
     default: false,
     doc: 'TLS to MariaDB for the binlog, pool and lock connections',
   },
-  {
-    path: 'mysql.tlsCaFile',
-    env: 'EPIPE_MYSQL_TLS_CA_FILE',
+  tlsCaFile: {
     type: 'string',
+    env: 'EPIPE_MYSQL_TLS_CA_FILE',
     default: '',
     doc: 'PEM file of the CA(s) to trust (empty: the system CAs)',
   },
-  {
-    path: 'mysql.tlsCertFile',
-    env: 'EPIPE_MYSQL_TLS_CERT_FILE',
+  tlsCertFile: {
     type: 'string',
+    env: 'EPIPE_MYSQL_TLS_CERT_FILE',
     default: '',
     doc: 'PEM client certificate, for accounts that REQUIRE X509 (empty: none)',
   },
-  {
-    path: 'mysql.tlsKeyFile',
-    env: 'EPIPE_MYSQL_TLS_KEY_FILE',
+  tlsKeyFile: {
     type: 'string',
+    env: 'EPIPE_MYSQL_TLS_KEY_FILE',
     default: '',
     doc: 'PEM private key of the client certificate',
   },
-  {
-    path: 'mysql.tlsVerifyIdentity',
-    env: 'EPIPE_MYSQL_TLS_VERIFY_IDENTITY',
+  tlsVerifyIdentity: {
     type: 'bool',
+    env: 'EPIPE_MYSQL_TLS_VERIFY_IDENTITY',
     default: true,
     doc: 'Check that the server certificate names mysql.host (the CA is always checked)',
   },
-  // Source.
-  {
-    path: 'source.scanPageRows',
-    env: 'EPIPE_SCAN_PAGE_ROWS',
-    type: 'int',
-    default: 5_000,
-    min: 1,
-    doc: 'Recovery scan page',
-  },
-  {
-    path: 'source.chunkMaxRows',
-    env: 'EPIPE_CHUNK_MAX_ROWS',
-    type: 'int',
-    default: 5_000,
-    min: 1,
-    doc: 'Rows per chunk of a big transaction',
-  },
-  {
-    path: 'source.chunkMaxBytes',
-    env: 'EPIPE_CHUNK_MAX_BYTES',
-    type: 'int',
-    default: 1 * MiB,
-    min: 1024,
-    doc: 'Bytes per chunk',
-  },
-  {
-    path: 'source.queueMaxBytes',
-    env: 'EPIPE_SOURCE_QUEUE_BYTES',
-    type: 'int',
-    default: 16 * MiB,
-    min: 1024,
-    doc: 'Source buffer before the binlog socket pauses',
-  },
-  {
-    path: 'source.heartbeatMs',
-    env: 'EPIPE_HEARTBEAT_MS',
-    type: 'int',
-    default: 10_000,
-    min: 100,
-    doc: 'Silent-disconnect detection interval',
-  },
-  // Epochs and memory.
-  { path: 'epoch.maxMs', env: 'EPIPE_EPOCH_MS', type: 'int', default: 50, min: 1, doc: 'Epoch time budget' },
-  {
-    path: 'epoch.maxRows',
-    env: 'EPIPE_EPOCH_ROWS',
-    type: 'int',
-    default: 5_000,
-    min: 1,
-    doc: 'Epoch size budget (rows)',
-  },
-  {
-    path: 'epoch.maxBytes',
-    env: 'EPIPE_EPOCH_BYTES',
-    type: 'int',
-    default: 4 * MiB,
-    min: 1024,
-    doc: 'Epoch size budget (bytes)',
-  },
-  {
-    path: 'epoch.maxBatchRows',
-    env: 'EPIPE_BATCH_ROWS',
-    type: 'int',
-    default: 20_000,
-    min: 1,
-    doc: 'Batch cut inside a giant transaction (rows)',
-  },
-  {
-    path: 'epoch.maxBatchBytes',
-    env: 'EPIPE_BATCH_BYTES',
-    type: 'int',
-    default: 8 * MiB,
-    min: 1024,
-    doc: 'Batch cut inside a giant transaction (bytes)',
-  },
-  {
-    path: 'pipeline.maxInflightBytes',
-    env: 'EPIPE_MAX_INFLIGHT_BYTES',
-    type: 'int',
-    default: 64 * MiB,
-    min: 1024,
-    doc: 'Memory bound for batches between source and ack; the source pauses beyond it',
-  },
-  {
-    path: 'pipeline.shutdownTimeoutMs',
-    env: 'EPIPE_SHUTDOWN_TIMEOUT_MS',
-    type: 'int',
-    default: 30_000,
-    min: 100,
-    doc: 'Drain time on SIGTERM',
-  },
-  {
-    path: 'pipeline.missedRowAgeMs',
-    env: 'EPIPE_MISSED_ROW_AGE_MS',
-    type: 'int',
-    default: 60_000,
-    min: 0,
-    doc: 'A log row this old that the binlog never delivered (XA transactions, sql_log_bin=0 writers) triggers a rescan of the log table; 0 turns the check off',
-  },
-  // Enrichment and filters.
-  {
-    path: 'enrich.cacheMaxBytes',
-    env: 'EPIPE_CACHE_BYTES',
-    type: 'int',
-    default: 32 * MiB,
-    min: 64 * 1024,
-    doc: 'Estimated bytes all enrichment caches (tree edges, tags, names, execution contexts) may hold together; a miss costs one batched query',
-  },
-  {
-    path: 'enrich.orphanWaitMs',
-    env: 'EPIPE_ORPHAN_WAIT_MS',
-    type: 'int',
-    default: 2_000,
-    min: 0,
-    doc: 'How long an inode missing from the database (its commit not yet visible, or gone without a DELETE) is read again before its row is dead-lettered',
-  },
-  {
-    path: 'enrich.maxXattrBytes',
-    env: 'EPIPE_MAX_XATTR_BYTES',
-    type: 'int',
-    default: 13_500,
-    min: 1,
-    doc: "Larger xattr values are dead-lettered and left out of search documents (HopsFS' limit)",
-  },
-  {
-    path: 'filter.include',
-    env: 'EPIPE_FILTER_INCLUDE',
-    type: 'list',
-    default: ['/**'],
-    doc: 'Path globs to publish',
-  },
-  {
-    path: 'filter.exclude',
-    env: 'EPIPE_FILTER_EXCLUDE',
-    type: 'list',
-    default: [],
-    doc: 'Path globs not to publish',
-  },
-  {
-    path: 'filter.operations',
-    env: 'EPIPE_FILTER_OPERATIONS',
-    type: 'list',
-    default: [],
-    doc: 'Operations to publish (empty: all)',
-  },
-  {
-    path: 'filter.tagXattr',
-    env: 'EPIPE_FILTER_TAG',
+});
+
+const KAFKA_SWITCH = declareFields({
+  enabled: { type: 'bool', env: 'EPIPE_KAFKA_ENABLED', default: true, doc: 'Publish to Kafka' },
+});
+
+const KAFKA_TLS = declareFields({
+  ssl: { type: 'bool', env: 'EPIPE_KAFKA_SSL', default: false, doc: 'TLS to the brokers' },
+  tlsCaFile: {
     type: 'string',
-    default: '',
-    doc: 'Xattr that switches logging for a subtree (empty: no tag rule)',
-  },
-  {
-    path: 'filter.tagOffValues',
-    env: 'EPIPE_FILTER_TAG_OFF',
-    type: 'list',
-    default: ['off', 'false', '0'],
-    doc: 'Tag values that mean off',
-  },
-  {
-    path: 'filter.tagDefault',
-    env: 'EPIPE_FILTER_TAG_DEFAULT',
-    type: 'string',
-    default: 'on',
-    oneOf: ['on', 'off'],
-    doc: 'Logging for untagged subtrees',
-  },
-  {
-    path: 'filter.tags',
-    env: 'EPIPE_FILTER_TAGS',
-    type: 'list',
-    default: [],
-    doc: 'Tag rules, first match wins: xattr=value:on|off|debug (value * for any). The nearest tagged inode decides; on and debug publish whatever the path globs say',
-  },
-  // Kafka.
-  { path: 'kafka.enabled', env: 'EPIPE_KAFKA_ENABLED', type: 'bool', default: true, doc: 'Publish to Kafka' },
-  {
-    path: 'kafka.brokers',
-    env: 'EPIPE_KAFKA_BROKERS',
-    type: 'list',
-    default: ['127.0.0.1:9092'],
-    doc: 'Bootstrap brokers',
-  },
-  {
-    path: 'kafka.clientId',
-    env: 'EPIPE_KAFKA_CLIENT_ID',
-    type: 'string',
-    default: 'epipe',
-    doc: 'Client id',
-  },
-  {
-    path: 'kafka.topic',
-    env: 'EPIPE_KAFKA_TOPIC',
-    type: 'string',
-    default: 'epipe.file-events',
-    doc: 'File events topic',
-  },
-  {
-    path: 'kafka.deadLetterTopic',
-    env: 'EPIPE_KAFKA_DLQ_TOPIC',
-    type: 'string',
-    default: 'epipe.dead-letters',
-    doc: 'Dead-letter topic',
-  },
-  {
-    path: 'kafka.createTopics',
-    env: 'EPIPE_KAFKA_CREATE_TOPICS',
-    type: 'bool',
-    default: true,
-    doc: 'Create topics at start',
-  },
-  {
-    path: 'kafka.partitions',
-    env: 'EPIPE_KAFKA_PARTITIONS',
-    type: 'int',
-    default: 6,
-    min: 1,
-    doc: 'Partitions of created topics',
-  },
-  {
-    path: 'kafka.replicationFactor',
-    env: 'EPIPE_KAFKA_REPLICATION',
-    type: 'int',
-    default: 1,
-    min: 1,
-    doc: 'Replication of created topics',
-  },
-  {
-    path: 'kafka.requestTimeoutMs',
-    env: 'EPIPE_KAFKA_REQUEST_TIMEOUT_MS',
-    type: 'int',
-    default: 30_000,
-    min: 100,
-    doc: 'Request timeout',
-  },
-  {
-    path: 'kafka.connectionTimeoutMs',
-    env: 'EPIPE_KAFKA_CONNECT_TIMEOUT_MS',
-    type: 'int',
-    default: 5_000,
-    min: 100,
-    doc: 'Connect timeout',
-  },
-  {
-    path: 'kafka.maxBatchBytes',
-    env: 'EPIPE_KAFKA_MAX_BATCH_BYTES',
-    type: 'int',
-    default: 4 * MiB,
-    min: 1024,
-    doc: "Largest produce request (kept under each topic's max.message.bytes too)",
-  },
-  { path: 'kafka.ssl', env: 'EPIPE_KAFKA_SSL', type: 'bool', default: false, doc: 'TLS to the brokers' },
-  {
-    path: 'kafka.saslMechanism',
-    env: 'EPIPE_KAFKA_SASL_MECHANISM',
-    type: 'string',
-    default: '',
-    oneOf: ['', 'plain', 'scram-sha-256', 'scram-sha-512'],
-    doc: 'SASL mechanism (empty: none)',
-  },
-  {
-    path: 'kafka.saslUsername',
-    env: 'EPIPE_KAFKA_SASL_USERNAME',
-    type: 'string',
-    default: '',
-    doc: 'SASL user',
-  },
-  {
-    path: 'kafka.saslPassword',
-    env: 'EPIPE_KAFKA_SASL_PASSWORD',
-    type: 'string',
-    default: '',
-    secret: true,
-    doc: 'SASL password',
-  },
-  {
-    path: 'kafka.tlsCaFile',
     env: 'EPIPE_KAFKA_TLS_CA_FILE',
-    type: 'string',
     default: '',
     doc: 'PEM file of the CA(s) to trust with kafka.ssl (empty: the system CAs)',
   },
-  {
-    path: 'kafka.tlsCertFile',
-    env: 'EPIPE_KAFKA_TLS_CERT_FILE',
+  tlsCertFile: {
     type: 'string',
+    env: 'EPIPE_KAFKA_TLS_CERT_FILE',
     default: '',
     doc: 'PEM client certificate for mutual TLS (empty: none)',
   },
-  {
-    path: 'kafka.tlsKeyFile',
-    env: 'EPIPE_KAFKA_TLS_KEY_FILE',
+  tlsKeyFile: {
     type: 'string',
+    env: 'EPIPE_KAFKA_TLS_KEY_FILE',
     default: '',
     doc: 'PEM private key of the client certificate',
   },
-  // Elasticsearch.
-  {
-    path: 'elastic.enabled',
-    env: 'EPIPE_ES_ENABLED',
-    type: 'bool',
-    default: true,
-    doc: 'Index in Elasticsearch',
-  },
-  {
-    path: 'elastic.url',
-    env: 'EPIPE_ES_URL',
-    type: 'list',
-    default: ['http://127.0.0.1:9200'],
-    doc: 'Elasticsearch node URL(s), comma-separated; requests are spread over them',
-  },
-  {
-    path: 'elastic.index',
-    env: 'EPIPE_ES_INDEX',
+});
+
+const ELASTIC_SWITCH = declareFields({
+  enabled: { type: 'bool', env: 'EPIPE_ES_ENABLED', default: true, doc: 'Index in Elasticsearch' },
+});
+
+const ELASTIC_TLS = declareFields({
+  caFile: {
     type: 'string',
-    default: 'epipe-inodes',
-    doc: 'Inode index',
-  },
-  {
-    path: 'elastic.apiKey',
-    env: 'EPIPE_ES_API_KEY',
-    type: 'string',
-    default: '',
-    secret: true,
-    doc: 'API key (empty: none)',
-  },
-  { path: 'elastic.username', env: 'EPIPE_ES_USERNAME', type: 'string', default: '', doc: 'Basic auth user' },
-  {
-    path: 'elastic.password',
-    env: 'EPIPE_ES_PASSWORD',
-    type: 'string',
-    default: '',
-    secret: true,
-    doc: 'Basic auth password',
-  },
-  {
-    path: 'elastic.caFingerprint',
-    env: 'EPIPE_ES_CA_FINGERPRINT',
-    type: 'string',
-    default: '',
-    doc: 'CA certificate fingerprint for TLS',
-  },
-  {
-    path: 'elastic.caFile',
     env: 'EPIPE_ES_CA_FILE',
-    type: 'string',
     default: '',
     doc: 'PEM file of the CA(s) to trust for https nodes (empty: the system CAs)',
   },
-  {
-    path: 'elastic.requestTimeoutMs',
-    env: 'EPIPE_ES_REQUEST_TIMEOUT_MS',
-    type: 'int',
-    default: 30_000,
-    min: 100,
-    doc: 'Request timeout',
-  },
-  {
-    path: 'elastic.maxRetries',
-    env: 'EPIPE_ES_MAX_RETRIES',
-    type: 'int',
-    default: 5,
-    min: 0,
-    doc: 'Retries per bulk',
-  },
-  {
-    path: 'elastic.bulkMaxBytes',
-    env: 'EPIPE_ES_BULK_BYTES',
-    type: 'int',
-    default: 5 * MiB,
-    min: 1024,
-    doc: 'Largest bulk request',
-  },
-  {
-    path: 'elastic.bulkMaxDocs',
-    env: 'EPIPE_ES_BULK_DOCS',
-    type: 'int',
-    default: 5_000,
-    min: 1,
-    doc: 'Most documents per bulk',
-  },
-  {
-    path: 'elastic.concurrency',
-    env: 'EPIPE_ES_CONCURRENCY',
-    type: 'int',
-    default: 2,
-    min: 1,
-    doc: 'Bulk requests in flight',
-  },
-  {
-    path: 'elastic.refreshInterval',
-    env: 'EPIPE_ES_REFRESH',
-    type: 'string',
-    default: '1s',
-    doc: 'Index refresh interval',
-  },
-  {
-    path: 'elastic.replicas',
-    env: 'EPIPE_ES_REPLICAS',
-    type: 'int',
-    default: 0,
-    min: 0,
-    doc: 'Index replicas',
-  },
-  // Provenance: the coalesce stage, its Kafka topic and Elasticsearch indices.
-  {
-    path: 'provenance.enabled',
-    env: 'EPIPE_PROVENANCE_ENABLED',
+});
+
+const PROVENANCE_SWITCH = declareFields({
+  enabled: {
     type: 'bool',
+    env: 'EPIPE_PROVENANCE_ENABLED',
     default: true,
     doc: 'Coalesce file operations into artifact operations and lineage (needs Kafka or Elasticsearch on)',
   },
-  {
-    path: 'provenance.windowMs',
-    env: 'EPIPE_PROVENANCE_WINDOW_MS',
-    type: 'int',
-    default: 10_000,
-    min: 1,
-    doc: 'Tumbling window on commit time: the reads of one artifact by one app in a window are one ACCESS event',
-  },
-  {
-    path: 'provenance.graceMs',
-    env: 'EPIPE_PROVENANCE_GRACE_MS',
-    type: 'int',
-    default: 2_000,
-    min: 0,
-    doc: 'A window closes once its end plus this has passed; late rows join the oldest open window',
-  },
-  {
-    path: 'provenance.maxDeferredRows',
-    env: 'EPIPE_PROVENANCE_MAX_DEFERRED_ROWS',
-    type: 'int',
-    default: 100_000,
-    min: 1,
-    doc: 'Delivered rows whose deletion may wait behind open windows; beyond it the oldest window closes early',
-  },
-  {
-    path: 'provenance.maxOpenMs',
-    env: 'EPIPE_PROVENANCE_MAX_OPEN_MS',
-    type: 'int',
-    default: 60_000,
-    min: 1,
-    doc: 'Wall time a window may stay open before it closes early',
-  },
-  {
-    path: 'provenance.topic',
-    env: 'EPIPE_PROVENANCE_TOPIC',
+});
+
+const PROVENANCE_OUTPUTS = declareFields({
+  topic: {
     type: 'string',
+    env: 'EPIPE_PROVENANCE_TOPIC',
     default: 'epipe.provenance',
     doc: 'Kafka topic of provenance events (keyed by artifact id)',
   },
-  {
-    path: 'provenance.topicPerProject',
-    env: 'EPIPE_PROVENANCE_TOPIC_PER_PROJECT',
+  topicPerProject: {
     type: 'bool',
+    env: 'EPIPE_PROVENANCE_TOPIC_PER_PROJECT',
     default: false,
     doc: "Publish each artifact's events to <topic>.<owning project> instead (created when first used)",
   },
-  {
-    path: 'provenance.indexPrefix',
-    env: 'EPIPE_PROVENANCE_INDEX_PREFIX',
+  indexPrefix: {
     type: 'string',
+    env: 'EPIPE_PROVENANCE_INDEX_PREFIX',
     default: '',
     doc: 'Provenance indices are <prefix>_artifacts, _operations and _edges (empty: <elastic.index>_prov)',
   },
-  // Operations.
-  {
-    path: 'http.port',
-    env: 'EPIPE_HTTP_PORT',
+});
+
+const HTTP = declareFields({
+  port: {
     type: 'int',
+    env: 'EPIPE_HTTP_PORT',
     default: 9464,
     min: 0,
     doc: 'Metrics and health port (0: random)',
   },
-  {
-    path: 'http.host',
-    env: 'EPIPE_HTTP_HOST',
+  host: {
     type: 'string',
+    env: 'EPIPE_HTTP_HOST',
     default: '0.0.0.0',
     doc: 'Metrics and health bind address',
   },
-  {
-    path: 'health.stuckAfterMs',
-    env: 'EPIPE_STUCK_AFTER_MS',
+});
+
+const HEALTH = declareFields({
+  stuckAfterMs: {
     type: 'int',
+    env: 'EPIPE_STUCK_AFTER_MS',
     default: 180_000,
     min: 1_000,
     doc: 'The leader reports not live (/healthz 503) when log rows wait and none was acknowledged, nor a failing call retried, for this long (keep it above the longest restart delay, 60 s)',
   },
-  {
-    path: 'health.logTablePollMs',
-    env: 'EPIPE_LOG_TABLE_POLL_MS',
+  logTablePollMs: {
     type: 'int',
+    env: 'EPIPE_LOG_TABLE_POLL_MS',
     default: 10_000,
     min: 100,
     doc: 'How often the leader counts the rows waiting in the log table (metrics, /status, stuck detection)',
   },
-  {
-    path: 'log.level',
-    env: 'EPIPE_LOG_LEVEL',
+});
+
+const LOG = declareFields({
+  level: {
     type: 'string',
+    env: 'EPIPE_LOG_LEVEL',
     default: 'info',
     oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
     doc: 'Log level',
   },
-  {
-    path: 'leader.lockName',
-    env: 'EPIPE_LOCK_NAME',
+});
+
+const LEADER = declareFields({
+  lockName: {
     type: 'string',
+    env: 'EPIPE_LOCK_NAME',
     default: '',
     doc: 'Leader lock name (empty: epipe:<database>)',
   },
-  {
-    path: 'leader.waitMs',
-    env: 'EPIPE_LOCK_WAIT_MS',
+  waitMs: {
     type: 'int',
+    env: 'EPIPE_LOCK_WAIT_MS',
     default: 5_000,
     min: 0,
     doc: 'How long one attempt to take the lock waits',
   },
-  {
-    path: 'leader.checkMs',
-    env: 'EPIPE_LOCK_CHECK_MS',
+  checkMs: {
     type: 'int',
+    env: 'EPIPE_LOCK_CHECK_MS',
     default: 1_000,
     min: 100,
     doc: 'How often the leader asks the server whether it still holds the lock (a lost lock stops the pipeline at once)',
   },
-  {
-    path: 'leader.sessionTimeoutS',
-    env: 'EPIPE_LOCK_SESSION_TIMEOUT_S',
+  sessionTimeoutS: {
     type: 'int',
+    env: 'EPIPE_LOCK_SESSION_TIMEOUT_S',
     default: 10,
     min: 2,
     doc: "wait_timeout of the lock's connection: a leader whose node vanished without closing it loses the lock after this long (the checks keep a live leader's connection busy)",
   },
-];
+});
+
+/**
+ * The file's sections, in the order `epipe fields` lists them. A section may gather several
+ * owners' declarations (e.g. `kafka`: the service's switch, the sink's fields, SASL, TLS files);
+ * a name declared twice in one section is refused below.
+ */
+export const SECTIONS = {
+  secrets: SECRETS,
+  mysql: { ...MYSQL_CONNECTION_FIELDS, ...MYSQL_SERVICE },
+  source: SOURCE_FIELDS,
+  epoch: EPOCH_FIELDS,
+  pipeline: PIPELINE_FIELDS,
+  enrich: ENRICH_FIELDS,
+  filter: FILTER_FIELDS,
+  kafka: { ...KAFKA_SWITCH, ...KAFKA_SINK_FIELDS, ...KAFKA_SASL_FIELDS, ...KAFKA_TLS },
+  elastic: { ...ELASTIC_SWITCH, ...ELASTIC_ACCESS_FIELDS, ...ELASTIC_TLS, ...ELASTIC_SINK_FIELDS },
+  provenance: { ...PROVENANCE_SWITCH, ...PROVENANCE_WINDOW_FIELDS, ...PROVENANCE_OUTPUTS },
+  http: HTTP,
+  health: HEALTH,
+  log: LOG,
+  leader: LEADER,
+} as const satisfies Record<string, FieldDecls>;
+
+/** The loaded configuration: each section's fields with their declared types. */
+export type EpipeConfig = { -readonly [S in keyof typeof SECTIONS]: FieldValues<(typeof SECTIONS)[S]> };
+
+/** Every field, flat, with its path in the file. */
+export const FIELDS: FieldSpec[] = sectionFields(SECTIONS, [
+  [MYSQL_CONNECTION_FIELDS, MYSQL_SERVICE],
+  [KAFKA_SWITCH, KAFKA_SINK_FIELDS, KAFKA_SASL_FIELDS, KAFKA_TLS],
+  [ELASTIC_SWITCH, ELASTIC_ACCESS_FIELDS, ELASTIC_TLS, ELASTIC_SINK_FIELDS],
+  [PROVENANCE_SWITCH, PROVENANCE_WINDOW_FIELDS, PROVENANCE_OUTPUTS],
+]);
+
+/**
+ * Flattens the sections; `parts` are the declarations merged into one section, checked for a
+ * name two owners both declare (a spread would silently keep the last one).
+ */
+function sectionFields(sections: Record<string, FieldDecls>, parts: FieldDecls[][]): FieldSpec[] {
+  for (const group of parts) {
+    const seen = new Set<string>();
+    for (const name of group.flatMap((decls) => Object.keys(decls))) {
+      if (seen.has(name)) throw new Error(`configuration field ${name} is declared twice in one section`);
+      seen.add(name);
+    }
+  }
+  const fields = Object.entries(sections).flatMap(([section, decls]) =>
+    Object.entries(decls).map(([name, decl]) => ({ path: `${section}.${name}`, ...decl })),
+  );
+  const envs = new Set<string>();
+  for (const f of fields) {
+    if (envs.has(f.env)) throw new Error(`environment variable ${f.env} is declared by two fields`);
+    envs.add(f.env);
+  }
+  return fields;
+}

@@ -1,5 +1,6 @@
 import { Operation, type InodeState } from '@epipe/core';
 import type { Edge, MetadataReader } from '@epipe/enrich';
+import type { EventFilter } from '@epipe/filter';
 import type { IndexRebuilder, InodeDoc } from '@epipe/sink-elastic';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
@@ -9,15 +10,23 @@ const NAME_OF = new Map<number, string>(Object.entries(Operation).map(([name, co
 const FIX_ROUNDS = 8;
 
 export interface CopyProgress {
+  /** Inodes read from the database (written, or left out by the filter). */
   copied: number;
   total: number;
   fixed: number;
+  /** Inodes the path and tag rules leave out of the index, as the daemon does. */
+  filtered: number;
 }
+
+/** The daemon's path and tag rules; operation rules cannot apply to current state. */
+export type StateFilter = Pick<EventFilter, 'tagNames' | 'decidePath'>;
 
 export interface CopyOptions {
   pageSize: number;
   maxXattrBytes: number;
   logTable: string;
+  /** Leave out what the daemon's rules leave out; absent: every live inode. */
+  filter?: StateFilter;
   signal?: AbortSignal;
   onProgress?: (p: CopyProgress) => void;
 }
@@ -37,7 +46,7 @@ export async function copyDatabase(
   const [[count]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM inodes WHERE id > ?', [
     ROOT_ID,
   ]);
-  const progress: CopyProgress = { copied: 0, total: Number(count!.n), fixed: 0 };
+  const progress: CopyProgress = { copied: 0, total: Number(count!.n), fixed: 0, filtered: 0 };
   let after = ROOT_ID;
   for (;;) {
     options.signal?.throwIfAborted();
@@ -49,19 +58,25 @@ export async function copyDatabase(
     const ids = rows.map((r) => Number(r.id));
     after = ids.at(-1)!;
     let page = await buildDocs(pool, reader, rebuilder, ids, options);
+    progress.filtered += page.built.length - page.docs.length;
     const written = await rebuilder.write(page.docs, 'copy');
     if (written.refused.length > 0)
       throw new Error(`the new index refused documents: ${written.refused.slice(0, 3).join('; ')}`);
     await rebuilder.refresh();
     for (let round = 1; ; round++) {
       const moved = await movedSince(reader, page.edges);
-      const affected = page.docs.filter((d) => d.ancestorIds.some((a) => moved.has(a))).map((d) => d.inodeId);
+      // Left-out documents count too: a move can carry an inode into (or out of) the rules' paths.
+      const affected = page.built
+        .filter((d) => d.ancestorIds.some((a) => moved.has(a)))
+        .map((d) => d.inodeId);
       if (affected.length === 0) break;
       if (round > FIX_ROUNDS)
         throw new Error(
           `directories above inodes ${affected.slice(0, 5).join(', ')} keep moving; run reindex again`,
         );
       page = await buildDocs(pool, reader, rebuilder, affected, options);
+      // A document written before a move out of the rules' paths stays, as the daemon leaves it
+      // (the move's event is filtered out, so the search sink never sees it).
       await rebuilder.write(page.docs, 'fix');
       await rebuilder.refresh();
       progress.fixed += page.docs.length;
@@ -73,7 +88,9 @@ export async function copyDatabase(
 }
 
 interface Page {
+  /** What the index gets: `built`, less what the filter leaves out. */
   docs: InodeDoc[];
+  built: InodeDoc[];
   /** The ancestor edges the paths were built from. */
   edges: Map<number, Edge>;
 }
@@ -104,13 +121,37 @@ async function buildDocs(
     const p = previous.get(s.inodeId);
     if (p && p.logicalTime === s.logicalTime) last.set(s.inodeId, p);
   }
-  const docs: InodeDoc[] = [];
+  const built: InodeDoc[] = [];
   for (const state of states) {
     const chain = ancestry(state.parentId, edges);
     if (chain === null) continue; // an ancestor is gone: a DELETE is on its way, the daemon applies it
-    docs.push(toDoc(state, chain, last.get(state.inodeId)));
+    built.push(toDoc(state, chain, last.get(state.inodeId)));
   }
-  return { docs, edges };
+  const docs = options.filter ? await kept(reader, options.filter, built) : built;
+  return { docs, built, edges };
+}
+
+/**
+ * The documents the filter keeps, decided as the enricher decides for an event: on the path, and
+ * on the rules' xattrs of the inode or else of its nearest ancestor that has any of them.
+ */
+async function kept(reader: MetadataReader, filter: StateFilter, docs: InodeDoc[]): Promise<InodeDoc[]> {
+  const tags = new Map<number, Record<string, string>>();
+  if (filter.tagNames.length > 0) {
+    const ids = [...new Set(docs.flatMap((d) => [d.inodeId, ...d.ancestorIds]))];
+    for (const name of filter.tagNames)
+      for (const [id, value] of await reader.xattrValues(name, ids))
+        tags.set(id, { ...tags.get(id), [name]: value });
+  }
+  const nearest = (d: InodeDoc): Record<string, string> | null => {
+    if (tags.size === 0) return null;
+    for (const id of [d.inodeId, ...[...d.ancestorIds].reverse()]) {
+      const found = tags.get(id);
+      if (found) return found;
+    }
+    return null;
+  };
+  return docs.filter((d) => filter.decidePath(d.path, nearest(d)).keep);
 }
 
 /** Root first: ids and names; null when the chain does not reach the root. */

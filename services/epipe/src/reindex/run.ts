@@ -1,5 +1,6 @@
 import { silentLogger } from '@epipe/core';
 import { createSqlMetadataReader } from '@epipe/enrich';
+import { createFilter, filterConfig } from '@epipe/filter';
 import { createIndexRebuilder, type ElasticSinkConfig } from '@epipe/sink-elastic';
 import { mysqlSslOptions } from '@epipe/source';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
@@ -23,12 +24,15 @@ export interface ReindexOptions {
   onProgress?: (line: string) => void;
 }
 
-/** Why reindex refuses to run: the copy does not evaluate the daemon's filter rules (yet). */
+/**
+ * Why reindex refuses to run. Path and tag rules decide on where an inode is and how it is
+ * tagged, which the database holds now, so the copy applies them. Operation rules decide on what
+ * happened to an inode: the database keeps only the current state, not which operations made it,
+ * so no copy can tell which documents the daemon would have written.
+ */
 export function reindexRefusal(config: EpipeConfig): string | null {
-  const f = config.filter;
-  const all = f.include.length === 1 && f.include[0] === '/**';
-  if (!all || f.exclude.length > 0 || f.tagXattr !== '')
-    return 'reindex copies every inode and does not apply filter rules yet; with filter.include/exclude/tagXattr set it would index what the daemon filters out';
+  if (config.filter.operations.length > 0)
+    return `filter.operations is set (${config.filter.operations.join(', ')}): which changes reach the index depends on the operations that made each inode's state, and the database keeps only the state, so a copy cannot rebuild that view; run reindex with a configuration without filter.operations only if the index should hold every live inode the path and tag rules keep`;
   if (!config.elastic.enabled) return 'elastic.enabled is false: there is no search index to rebuild';
   return null;
 }
@@ -80,13 +84,16 @@ export async function runReindex(config: EpipeConfig, options: ReindexOptions = 
       pageSize: options.pageSize ?? 1_000,
       maxXattrBytes: config.enrich.maxXattrBytes,
       logTable: mysql.logTable,
+      filter: createFilter(filterConfig(config.filter)),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (p) => {
         if (Date.now() - lastSaid < 1_000 && p.copied < p.total) return;
         lastSaid = Date.now();
         const pct = p.total > 0 ? Math.min(100, Math.floor((100 * p.copied) / p.total)) : 100;
         const rate = Math.round(p.copied / Math.max(0.001, (Date.now() - started) / 1000));
-        say(`${bar(pct)} ${pct}% ${p.copied}/${p.total} inodes, ${rate}/s, ${p.fixed} rewritten after moves`);
+        say(
+          `${bar(pct)} ${pct}% ${p.copied}/${p.total} inodes, ${rate}/s, ${p.fixed} rewritten after moves, ${p.filtered} left out by the filter rules`,
+        );
       },
     });
     options.signal?.throwIfAborted();

@@ -1,18 +1,19 @@
 import { randomInt } from 'node:crypto';
-import type { Logger, Metrics } from '@epipe/core';
+import { type Logger, type Metrics, pickFields } from '@epipe/core';
 import { type BatchEnricher, createEnricher, createSqlMetadataReader } from '@epipe/enrich';
-import { createFilter } from '@epipe/filter';
+import { createFilter, filterConfig } from '@epipe/filter';
 import { type LogAcknowledger, createLogAcknowledger } from '@epipe/pipeline';
 import {
+  ELASTIC_SINK_FIELDS,
   type ElasticSink,
   type ProvenanceIndex,
   createElasticSink,
   createProvenanceIndex,
 } from '@epipe/sink-elastic';
-import { type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
-import { type LogSource, createLogSource, mysqlSslOptions } from '@epipe/source';
+import { KAFKA_SINK_FIELDS, type KafkaSink, createKafkaSink, saslOption } from '@epipe/sink-kafka';
+import { type LogSource, MYSQL_CONNECTION_FIELDS, createLogSource, mysqlSslOptions } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
-import { type EpipeConfig, filterConfig, provenanceIndexPrefix } from '../config/load';
+import { type EpipeConfig, provenanceIndexPrefix } from '../config/load';
 import { endPool, withQueryTimeout } from './db';
 import { elasticAccess, kafkaTls, mysqlTls } from './tls';
 
@@ -58,32 +59,16 @@ export function createComponents(
   const pool = withQueryTimeout(rawPool, mysql.queryTimeoutMs);
   const source = createLogSource(
     {
-      host: mysql.host,
-      port: mysql.port,
-      user: mysql.user,
-      password: mysql.password,
-      database: mysql.database,
-      logTable: mysql.logTable,
+      ...pickFields(MYSQL_CONNECTION_FIELDS, mysql),
+      ...config.source,
       serverId: serverId(config),
-      scanPageRows: config.source.scanPageRows,
-      chunkMaxRows: config.source.chunkMaxRows,
-      chunkMaxBytes: config.source.chunkMaxBytes,
-      queueMaxBytes: config.source.queueMaxBytes,
-      heartbeatMs: config.source.heartbeatMs,
-      connectTimeoutMs: mysql.connectTimeoutMs,
-      queryTimeoutMs: mysql.queryTimeoutMs,
       ...(tls ? { tls } : {}),
     },
     { logger: deps.logger.child({ stage: 'source' }), metrics: deps.metrics },
   );
-  const filter = createFilter(filterConfig(config));
+  const filter = createFilter(filterConfig(config.filter));
   const enricher = createEnricher(
-    {
-      sourceName: mysql.database,
-      cacheMaxBytes: config.enrich.cacheMaxBytes,
-      orphanWaitMs: config.enrich.orphanWaitMs,
-      maxXattrBytes: config.enrich.maxXattrBytes,
-    },
+    { sourceName: mysql.database, ...config.enrich },
     {
       reader: createSqlMetadataReader({ logTable: mysql.logTable }, { pool }),
       filter,
@@ -96,24 +81,13 @@ export function createComponents(
   const kafka = k.enabled
     ? createKafkaSink(
         {
-          brokers: k.brokers,
-          clientId: k.clientId,
-          topic: k.topic,
-          deadLetterTopic: k.deadLetterTopic,
+          ...pickFields(KAFKA_SINK_FIELDS, k),
           source: mysql.database,
-          createTopics: k.createTopics,
-          partitions: k.partitions,
-          replicationFactor: k.replicationFactor,
-          requestTimeoutMs: k.requestTimeoutMs,
-          connectionTimeoutMs: k.connectionTimeoutMs,
-          maxBatchBytes: k.maxBatchBytes,
           ...(config.provenance.enabled
             ? { provenanceTopic: config.provenance.topic, topicPerProject: config.provenance.topicPerProject }
             : {}),
           ssl: kafkaTls(k),
-          ...(k.saslMechanism
-            ? { sasl: { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } }
-            : {}),
+          ...saslOption(k),
         },
         { logger: deps.logger.child({ stage: 'kafka' }) },
       )
@@ -121,17 +95,7 @@ export function createComponents(
   const e = config.elastic;
   const elastic = e.enabled
     ? createElasticSink(
-        {
-          ...elasticAccess(e),
-          index: e.index,
-          requestTimeoutMs: e.requestTimeoutMs,
-          maxRetries: e.maxRetries,
-          bulkMaxBytes: e.bulkMaxBytes,
-          bulkMaxDocs: e.bulkMaxDocs,
-          concurrency: e.concurrency,
-          refreshInterval: e.refreshInterval,
-          replicas: e.replicas,
-        },
+        { ...elasticAccess(e), index: e.index, ...pickFields(ELASTIC_SINK_FIELDS, e) },
         { logger: deps.logger.child({ stage: 'elasticsearch' }) },
       )
     : null;
@@ -140,11 +104,8 @@ export function createComponents(
       ? createProvenanceIndex(
           {
             ...elasticAccess(e),
+            ...pickFields(ELASTIC_SINK_FIELDS, e),
             indexPrefix: provenanceIndexPrefix(config),
-            requestTimeoutMs: e.requestTimeoutMs,
-            maxRetries: e.maxRetries,
-            refreshInterval: e.refreshInterval,
-            replicas: e.replicas,
           },
           { logger: deps.logger.child({ stage: 'provenance-index' }) },
         )

@@ -6,9 +6,11 @@ import {
   errorMessage,
   isRetriable,
   needsOperator,
+  pickFields,
   sleep,
 } from '@epipe/core';
-import { runPipeline } from '@epipe/pipeline';
+import { epochConfig } from '@epipe/epoch';
+import { PROVENANCE_WINDOW_FIELDS, runPipeline } from '@epipe/pipeline';
 import { mysqlSslOptions } from '@epipe/source';
 import { type RowDataPacket, createConnection } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
@@ -196,23 +198,12 @@ async function runOnce(
     logger.info('pipeline started: recovering from the log table, then tailing the binlog');
     await runPipeline(
       {
-        epoch: {
-          maxEpochMs: config.epoch.maxMs,
-          maxEpochRows: config.epoch.maxRows,
-          maxEpochBytes: config.epoch.maxBytes,
-          maxBatchRows: config.epoch.maxBatchRows,
-          maxBatchBytes: config.epoch.maxBatchBytes,
-        },
-        maxInflightBytes: config.pipeline.maxInflightBytes,
-        shutdownTimeoutMs: config.pipeline.shutdownTimeoutMs,
-        missedRowAgeMs: config.pipeline.missedRowAgeMs,
+        epoch: epochConfig(config.epoch),
+        ...config.pipeline,
         provenance: config.provenance.enabled
           ? {
               source: config.mysql.database,
-              windowMs: config.provenance.windowMs,
-              graceMs: config.provenance.graceMs,
-              maxDeferredRows: config.provenance.maxDeferredRows,
-              maxOpenMs: config.provenance.maxOpenMs,
+              ...pickFields(PROVENANCE_WINDOW_FIELDS, config.provenance),
             }
           : null,
       },
