@@ -55,6 +55,8 @@ export interface DrainOptions {
   withoutDirectoryMoves?: boolean;
   timeoutMs?: number;
   label?: string;
+  /** Another build of the daemon (its main.js), e.g. to compare before and after a change. */
+  daemonMain?: string;
 }
 
 /**
@@ -103,6 +105,7 @@ export async function drainBacklog(
     }),
     logFile: join(ctx.rawDir, `daemon-${label}.log`),
     cpuProfileDir: options.cpuProfileDir,
+    main: options.daemonMain,
   });
   const progress = new Progress(`  epipe ${label}`, backlog.rows);
   const series: [number, number][] = [];
