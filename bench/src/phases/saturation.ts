@@ -57,6 +57,8 @@ export interface DrainOptions {
   label?: string;
   /** Another build of the daemon (its main.js), e.g. to compare before and after a change. */
   daemonMain?: string;
+  /** More EPIPE_* settings for the daemon. */
+  daemonEnv?: Record<string, string>;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function drainBacklog(
       mysqlPort: ctx.stack.mysql.port,
       brokers: ctx.stack.brokers,
       esUrl: ctx.stack.esUrl,
+      ...(options.daemonEnv ? { extra: options.daemonEnv } : {}),
     }),
     logFile: join(ctx.rawDir, `daemon-${label}.log`),
     cpuProfileDir: options.cpuProfileDir,
