@@ -11,6 +11,8 @@ export interface DaemonOptions {
   logFile: string;
   /** Directory for a V8 CPU profile written at exit (`node --cpu-prof`). */
   cpuProfileDir?: string;
+  /** Another build's `services/epipe/dist/main.js` (this tree's unless given), to compare builds. */
+  main?: string;
 }
 
 export interface Daemon {
@@ -44,7 +46,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       EPIPE_HTTP_HOST: '127.0.0.1',
     },
     options.logFile,
-    { nodeArgs },
+    { nodeArgs, ...(options.main ? { main: options.main } : {}) },
   );
   alive.add(child);
   void exited.then(() => alive.delete(child));

@@ -55,6 +55,10 @@ export interface DrainOptions {
   withoutDirectoryMoves?: boolean;
   timeoutMs?: number;
   label?: string;
+  /** Another build of the daemon (its main.js), e.g. to compare before and after a change. */
+  daemonMain?: string;
+  /** More EPIPE_* settings for the daemon. */
+  daemonEnv?: Record<string, string>;
 }
 
 /**
@@ -100,9 +104,11 @@ export async function drainBacklog(
       mysqlPort: ctx.stack.mysql.port,
       brokers: ctx.stack.brokers,
       esUrl: ctx.stack.esUrl,
+      ...(options.daemonEnv ? { extra: options.daemonEnv } : {}),
     }),
     logFile: join(ctx.rawDir, `daemon-${label}.log`),
     cpuProfileDir: options.cpuProfileDir,
+    main: options.daemonMain,
   });
   const progress = new Progress(`  epipe ${label}`, backlog.rows);
   const series: [number, number][] = [];

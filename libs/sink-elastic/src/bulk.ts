@@ -88,15 +88,16 @@ export function splitBulks(ops: readonly BulkOp[], maxBytes: number, maxDocs: nu
 }
 
 /**
- * - ok: applied, or newer state is already there (409 on a versioned write), or the document to
- *   delete is already gone (404);
+ * - ok: applied, or the document to delete is already gone (404), or newer state is already
+ *   there (409 on a versioned write: `superseded`, so a move knows the stored document is not the
+ *   one this write carried);
  * - conflict: a moved descendant changed since it was read; read it again;
  * - retry: the cluster is busy or unwell (429, 5xx, blocks); the same item may succeed later;
  * - reject: the document itself is refused (400: mapping, parsing, immense term); the caller
  *   dead-letters it.
  */
 export type ItemOutcome =
-  { kind: 'ok' } | { kind: 'conflict' } | { kind: 'retry' | 'reject'; reason: string };
+  { kind: 'ok'; superseded?: true } | { kind: 'conflict' } | { kind: 'retry' | 'reject'; reason: string };
 
 export function classifyItem(
   item: estypes.BulkResponseItem | undefined,
@@ -106,7 +107,7 @@ export function classifyItem(
   const status = item.status;
   if (status >= 200 && status < 300) return { kind: 'ok' };
   if (status === 404 && !item.error) return { kind: 'ok' };
-  if (status === 409) return mode === 'move' ? { kind: 'conflict' } : { kind: 'ok' };
+  if (status === 409) return mode === 'move' ? { kind: 'conflict' } : { kind: 'ok', superseded: true };
   const reason = describeItemError(item);
   if (status === 400) return { kind: 'reject', reason };
   return { kind: 'retry', reason };

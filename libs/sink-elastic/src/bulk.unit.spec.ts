@@ -87,6 +87,13 @@ describe('classifyItem', () => {
     expect(classifyItem(item(status, error), mode).kind).toBe(kind);
   });
 
+  it('tells a write that met newer state (409) from one that was applied', () => {
+    const conflict = item(409, { type: 'version_conflict_engine_exception', reason: 'x' });
+    expect(classifyItem(conflict, 'write')).toEqual({ kind: 'ok', superseded: true });
+    expect(classifyItem(item(201), 'write')).toEqual({ kind: 'ok' });
+    expect(classifyItem(item(404), 'write')).toEqual({ kind: 'ok' });
+  });
+
   it('says why an item was refused, with the cause, bounded in length', () => {
     const outcome = classifyItem(
       item(400, {

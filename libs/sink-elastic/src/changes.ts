@@ -21,8 +21,18 @@ export interface MoveChange extends MoveSpec {
 export type WriteChange = UpsertChange | DeleteChange;
 export type InodeChange = WriteChange | MoveChange;
 
-/** A run of writes that may go out together, or a move, which is a barrier. */
-export type Segment = { kind: 'writes'; changes: WriteChange[] } | { kind: 'move'; change: MoveChange };
+/** A write of one apply() call, and how many of the call's moves came before it. */
+export interface PlannedWrite {
+  change: WriteChange;
+  /** Moves before the write cannot change the document it carries: it is the inode's later state. */
+  movesBefore: number;
+}
+
+/** What one apply() call does: its writes, one per inode, then its moves, in their order. */
+export interface ChangePlan {
+  writes: PlannedWrite[];
+  moves: MoveChange[];
+}
 
 export function changeInodeId(change: WriteChange): number {
   return change.kind === 'upsert' ? change.doc.inodeId : change.inodeId;
@@ -32,21 +42,21 @@ export function changeVersion(change: WriteChange): number {
   return change.kind === 'upsert' ? change.doc.logicalTime : change.logicalTime;
 }
 
-/** Splits changes, in order, into runs of writes separated by moves. */
-export function segmentChanges(changes: readonly InodeChange[]): Segment[] {
-  const segments: Segment[] = [];
-  let writes: WriteChange[] = [];
+/**
+ * Splits a call's changes into its writes and its moves. Writes are kept one per inode across
+ * the whole call (dedupePerInode), each with the number of moves before it: a move rewrites a
+ * document only if it comes after the write that document came from, so applying the moves
+ * after all the writes ends where applying everything one change at a time would.
+ */
+export function planChanges(changes: readonly InodeChange[]): ChangePlan {
+  const writes: PlannedWrite[] = [];
+  const moves: MoveChange[] = [];
   for (const change of changes) {
-    if (change.kind === 'move') {
-      if (writes.length > 0) segments.push({ kind: 'writes', changes: writes });
-      writes = [];
-      segments.push({ kind: 'move', change });
-    } else {
-      writes.push(change);
-    }
+    if (change.kind === 'move') moves.push(change);
+    else writes.push({ change, movesBefore: moves.length });
   }
-  if (writes.length > 0) segments.push({ kind: 'writes', changes: writes });
-  return segments;
+  const keep = keptWrites(writes.map((w) => w.change));
+  return { writes: writes.filter((_, i) => keep.has(i)), moves };
 }
 
 /**
@@ -56,12 +66,17 @@ export function segmentChanges(changes: readonly InodeChange[]): Segment[] {
  * their original order.
  */
 export function dedupePerInode(changes: readonly WriteChange[]): WriteChange[] {
+  const keep = keptWrites(changes);
+  return changes.filter((_, i) => keep.has(i));
+}
+
+/** The positions dedupePerInode keeps. */
+function keptWrites(changes: readonly WriteChange[]): Set<number> {
   const winner = new Map<number, number>();
   changes.forEach((change, i) => {
     const id = changeInodeId(change);
     const current = winner.get(id);
     if (current === undefined || changeVersion(change) >= changeVersion(changes[current]!)) winner.set(id, i);
   });
-  const keep = new Set(winner.values());
-  return changes.filter((_, i) => keep.has(i));
+  return new Set(winner.values());
 }

@@ -2,7 +2,7 @@ import {
   changeInodeId,
   changeVersion,
   dedupePerInode,
-  segmentChanges,
+  planChanges,
   type InodeChange,
   type WriteChange,
 } from './changes';
@@ -49,15 +49,27 @@ function shuffled<T>(items: T[]): T[] {
   return out;
 }
 
-describe('segmentChanges', () => {
-  it('makes every move a barrier between runs of writes, in order', () => {
+describe('planChanges', () => {
+  it('keeps the moves in order and tells each write how many moves came before it', () => {
     const changes = [upsert(1, 1), del(2, 3), move(10), move(11), upsert(3, 1), move(12)];
-    expect(
-      segmentChanges(changes).map((s) =>
-        s.kind === 'move' ? `move ${s.change.dirInodeId}` : s.changes.length,
-      ),
-    ).toEqual([2, 'move 10', 'move 11', 1, 'move 12']);
-    expect(segmentChanges([])).toEqual([]);
+    const plan = planChanges(changes);
+    expect(plan.moves.map((m) => m.dirInodeId)).toEqual([10, 11, 12]);
+    expect(plan.writes.map((w) => [changeInodeId(w.change), w.movesBefore])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 2],
+    ]);
+    expect(planChanges([])).toEqual({ writes: [], moves: [] });
+  });
+
+  it('keeps one write per inode across moves: the one Elasticsearch would keep, with its place', () => {
+    // Inode 1: the later, higher version after both moves wins. Inode 2: the earlier, higher
+    // version wins; the moves after it (both) still apply to it.
+    const changes = [upsert(1, 1), upsert(2, 5), move(10), upsert(1, 2), move(11), upsert(2, 4)];
+    expect(planChanges(changes).writes).toEqual([
+      { change: changes[1], movesBefore: 0 },
+      { change: changes[3], movesBefore: 1 },
+    ]);
   });
 });
 

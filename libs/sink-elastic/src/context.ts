@@ -19,6 +19,8 @@ export interface BulkOutcome {
   rejected: { op: BulkOp; reason: string }[];
   /** Moved descendants that changed since they were read (only in 'move' mode). */
   conflicts: BulkOp[];
+  /** Writes that met newer state (409, only in 'write' mode): the stored document is not theirs. */
+  superseded: BulkOp[];
 }
 
 export const ITEM_RETRY_MIN_MS = 100;
@@ -35,7 +37,7 @@ export async function sendBulk(
   mode: 'write' | 'move',
   signal?: AbortSignal,
 ): Promise<BulkOutcome> {
-  const outcome: BulkOutcome = { rejected: [], conflicts: [] };
+  const outcome: BulkOutcome = { rejected: [], conflicts: [], superseded: [] };
   let pending = ops;
   for (let attempt = 1; ; attempt++) {
     const response = await ctx.request(
@@ -53,7 +55,9 @@ export async function sendBulk(
     let lastReason = '';
     pending.forEach((op, i) => {
       const result = classifyItem(items[i], mode);
-      if (result.kind === 'conflict') outcome.conflicts.push(op);
+      if (result.kind === 'ok') {
+        if (result.superseded) outcome.superseded.push(op);
+      } else if (result.kind === 'conflict') outcome.conflicts.push(op);
       else if (result.kind === 'reject') outcome.rejected.push({ op, reason: result.reason });
       else if (result.kind === 'retry') {
         again.push(op);

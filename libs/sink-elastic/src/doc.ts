@@ -142,6 +142,39 @@ export function moveSource(source: InodeSource, move: MoveSpec): InodeSource | u
   };
 }
 
+/**
+ * A stored document after a run of moves, applied in order: each sees the result of the one
+ * before, so nested moves, consecutive moves and moves back compose as they happened. Undefined
+ * when no move changes it or the result reads as the document does already (moved there and
+ * back); otherwise the result and the position of the last move that changed it.
+ */
+export function moveSourceThrough(
+  source: InodeSource,
+  moves: readonly MoveSpec[],
+): { source: InodeSource; lastMove: number } | undefined {
+  let current = source;
+  let lastMove = -1;
+  for (let i = 0; i < moves.length; i++) {
+    const moved = moveSource(current, moves[i]!);
+    if (moved) {
+      current = moved;
+      lastMove = i;
+    }
+  }
+  if (lastMove < 0 || sameLocation(current, source)) return undefined;
+  return { source: current, lastMove };
+}
+
+/** The fields a move writes (the rest follow from the path) are equal. */
+function sameLocation(a: InodeSource, b: InodeSource): boolean {
+  return (
+    a.path === b.path &&
+    a.path_epoch === b.path_epoch &&
+    a.ancestor_ids.length === b.ancestor_ids.length &&
+    a.ancestor_ids.every((id, i) => b.ancestor_ids[i] === id)
+  );
+}
+
 function joinPath(dir: string, rest: string): string {
   return dir.endsWith('/') ? `${dir}${rest}` : `${dir}/${rest}`;
 }

@@ -1,4 +1,12 @@
-import { ancestorPaths, buildInodeSource, inodeDocId, moveSource, nameWords, projectAndDataset } from './doc';
+import {
+  ancestorPaths,
+  buildInodeSource,
+  inodeDocId,
+  moveSource,
+  moveSourceThrough,
+  nameWords,
+  projectAndDataset,
+} from './doc';
 import { docAt } from './fixtures.spec';
 
 describe('ancestorPaths', () => {
@@ -142,6 +150,56 @@ describe('moveSource', () => {
       ancestor_paths: ['/', '/y'],
       ancestor_ids: [1, 4],
       depth: 2,
+    });
+  });
+});
+
+describe('moveSourceThrough', () => {
+  const ids = new Map([
+    ['/', 1],
+    ['/a', 2],
+    ['/a/b', 3],
+    ['/a/b/c', 4],
+    ['/x', 9],
+  ]);
+  const file = buildInodeSource(docAt(5, '/a/b/c/file.txt', { pathEpoch: 3 }, ids));
+  const bToX = { dirInodeId: 3, oldPath: '/a/b', newPath: '/x/b', newAncestorIds: [1, 9], epoch: 4 };
+  const cToTop = { dirInodeId: 4, oldPath: '/x/b/c', newPath: '/c', newAncestorIds: [1], epoch: 4 };
+  const bBack = { dirInodeId: 3, oldPath: '/x/b', newPath: '/a/b', newAncestorIds: [1, 2], epoch: 4 };
+
+  it('composes nested moves in order, each on the result of the one before', () => {
+    const out = moveSourceThrough(file, [bToX, cToTop])!;
+    expect(out.lastMove).toBe(1);
+    expect(out.source).toMatchObject({ path: '/c/file.txt', ancestor_ids: [1, 4], path_epoch: 4 });
+    // In the other order c leaves b first, so b's move no longer carries it.
+    expect(moveSourceThrough(file, [{ ...cToTop, oldPath: '/a/b/c' }, bToX])!.source.path).toBe(
+      '/c/file.txt',
+    );
+  });
+
+  it('names the last move that changed the document, not the last move', () => {
+    const other = { dirInodeId: 77, oldPath: '/o', newPath: '/p', newAncestorIds: [1], epoch: 4 };
+    expect(moveSourceThrough(file, [bToX, other])!.lastMove).toBe(0);
+  });
+
+  it('leaves a document moved away and back where it is', () => {
+    expect(moveSourceThrough({ ...file, path_epoch: 4 }, [bToX, bBack])).toBeUndefined();
+    expect(moveSourceThrough(file, [])).toBeUndefined();
+  });
+
+  it('rewrites a document moved away and back when the move is newer than its path (path_epoch)', () => {
+    expect(moveSourceThrough(file, [bToX, bBack])).toMatchObject({
+      source: { path: '/a/b/c/file.txt', path_epoch: 4 },
+      lastMove: 1,
+    });
+  });
+
+  it('lets every move older than the path lose, and applies the newer ones', () => {
+    const newer = { ...file, path_epoch: 5 };
+    expect(moveSourceThrough(newer, [bToX])).toBeUndefined();
+    expect(moveSourceThrough(newer, [bToX, { ...cToTop, oldPath: '/a/b/c', epoch: 6 }])).toMatchObject({
+      source: { path: '/c/file.txt', path_epoch: 6 },
+      lastMove: 1,
     });
   });
 });

@@ -372,6 +372,44 @@ describe('directory moves', () => {
   });
 });
 
+describe('directory moves and writes that do not land', () => {
+  const tree = new Tree(200_000);
+
+  it('moves the stored document of an inode whose write in the same call met newer state', async () => {
+    // f is stored at /s/a/f, version 5. A late write of an older state (version 3, when f was
+    // still at /s/z/f) comes in one call with the move of /s/a: the cluster keeps version 5, so
+    // the move must rewrite the stored document, not the one the call carried.
+    const setup = [tree.upsert('/s', 1, true), tree.upsert('/s/a', 1, true), tree.upsert('/s/z', 1, true)];
+    expect((await sink.apply([...setup, tree.upsert('/s/a/f', 5)])).rejected).toEqual([]);
+    const stale: InodeChange = {
+      kind: 'upsert',
+      doc: docAt(tree.idOf('/s/a/f'), '/s/z/f', { logicalTime: 3 }, tree.ids),
+    };
+    const move = tree.move('/s/a', '/s/b');
+    expect((await sink.apply([stale, move])).rejected).toEqual([]);
+    expect(await get(tree.idOf('/s/b/f'))).toMatchObject({
+      version: 5,
+      source: { path: '/s/b/f', ancestor_ids: ['/', '/s', '/s/b'].map((p) => tree.ids.get(p)) },
+    });
+  });
+
+  it('moves what the call wrote through the moves after it only, and what it deleted not at all', async () => {
+    const setup = [tree.upsert('/w', 1, true), tree.upsert('/w/a', 1, true), tree.upsert('/w/a/gone', 1)];
+    expect((await sink.apply(setup)).rejected).toEqual([]);
+    const gone = tree.idOf('/w/a/gone');
+    const changes = [
+      tree.upsert('/w/a/early', 2), // written before the move: the move carries it
+      tree.move('/w/a', '/w/b'),
+      tree.upsert('/w/b/late', 2), // written after it, already at its place
+      { kind: 'delete', inodeId: gone, logicalTime: 2 } as InodeChange,
+    ];
+    expect((await sink.apply(changes)).rejected).toEqual([]);
+    expect((await get(tree.idOf('/w/b/early')))!.source.path).toBe('/w/b/early');
+    expect((await get(tree.idOf('/w/b/late')))!.source.path).toBe('/w/b/late');
+    expect(await get(gone)).toBeUndefined();
+  });
+});
+
 describe('a cluster that cannot take writes', () => {
   it('retries items refused for now, then fails retriably, and recovers once writes are allowed', async () => {
     const impatient = newSink({ maxRetries: 1 });

@@ -1,12 +1,12 @@
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import { type DeadLetter, EpipeError, retry, type Logger } from '@epipe/core';
 import PQueue from 'p-queue';
-import { splitBulks, writeOp } from './bulk';
+import { splitBulks, writeOp, type BulkOp } from './bulk';
 import {
-  dedupePerInode,
-  segmentChanges,
+  planChanges,
+  type ChangePlan,
   type InodeChange,
-  type MoveChange,
+  type PlannedWrite,
   type WriteChange,
 } from './changes';
 import type { ElasticSinkConfig } from './config';
@@ -14,7 +14,7 @@ import { sendBulk, type SinkContext } from './context';
 import { isRetriableElasticError, toSinkError } from './errors';
 import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
-import { rewriteDescendants } from './move';
+import { applyMoves, type WrittenDocs } from './move';
 import { syncSubtreePage, type SubtreePage } from './resync';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
 
@@ -27,9 +27,10 @@ export interface ElasticSink {
   /** Checks the cluster, puts the index template, creates the index if missing (idempotent). */
   start(signal?: AbortSignal): Promise<void>;
   /**
-   * Applies changes with in-order semantics: writes between two moves go out as concurrent
-   * bulks (one change per inode, versions keep the order); a move waits for everything before
-   * it and is visible to everything after it.
+   * Applies changes with in-order semantics: the index ends as if they were applied one at a
+   * time. The writes go out as concurrent bulks (one change per inode, versions keep the order),
+   * then every move at once: each document below a moved directory is found once and moved
+   * through the call's moves in order (see move.ts).
    */
   apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult>;
   /**
@@ -119,12 +120,10 @@ class ElasticSinkImpl implements ElasticSink {
   async apply(changes: InodeChange[], signal?: AbortSignal): Promise<ApplyResult> {
     this.assertOpen();
     const rejected: ApplyResult['rejected'] = [];
+    const plan = planChanges(changes);
     try {
-      for (const segment of segmentChanges(changes)) {
-        signal?.throwIfAborted();
-        if (segment.kind === 'move') await this.applyMove(segment.change, rejected, signal);
-        else await this.applyWrites(segment.changes, rejected, signal);
-      }
+      if (plan.moves.length === 0) await this.applyWrites(plan.writes, rejected, signal);
+      else await this.applyWithMoves(plan, rejected, signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       throw toSinkError(err, 'applying changes');
@@ -167,43 +166,69 @@ class ElasticSinkImpl implements ElasticSink {
     this.logger.info('elasticsearch sink closed');
   }
 
+  /** Writes one change per inode in concurrent bulks; returns what the cluster applied. */
   private async applyWrites(
-    changes: WriteChange[],
+    writes: PlannedWrite[],
     rejected: ApplyResult['rejected'],
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<WrittenDocs> {
+    const written: WrittenDocs = new Map();
+    if (writes.length === 0) return written;
     this.unrefreshed = true;
-    const ops = dedupePerInode(changes).map((change) => writeOp(this.config.index, change));
+    const movesBefore = new Map(writes.map((w) => [w.change, w.movesBefore]));
+    const ops = writes.map((w) => writeOp(this.config.index, w.change));
     const bulks = splitBulks(ops, this.config.bulkMaxBytes, this.config.bulkMaxDocs);
     // Settle every bulk before reporting a failure, so no request of this call outlives it.
     const results = await Promise.allSettled(
       bulks.map((bulk) => this.ctx.queue.add(() => sendBulk(this.ctx, bulk, 'write', signal))),
     );
-    for (const result of results) {
+    results.forEach((result, i) => {
       if (result.status === 'rejected') throw toSinkError(result.reason, 'writing inode documents');
-      for (const r of result.value.rejected) rejected.push({ change: r.op.change, reason: r.reason });
-    }
+      const notApplied = new Set<BulkOp>(result.value.superseded);
+      for (const r of result.value.rejected) {
+        rejected.push({ change: r.op.change, reason: r.reason });
+        notApplied.add(r.op);
+      }
+      for (const op of bulks[i]!) {
+        if (notApplied.has(op)) continue;
+        const change = op.change as WriteChange;
+        written.set(
+          op.id,
+          change.kind === 'delete'
+            ? 'deleted'
+            : { source: op.doc!, version: change.doc.logicalTime, movesBefore: movesBefore.get(change) ?? 0 },
+        );
+      }
+    });
+    return written;
   }
 
-  private async applyMove(
-    move: MoveChange,
+  /**
+   * The writes, then every move of the call at once. The search for documents below the moved
+   * directories sees only refreshed documents: one refresh, when anything was written since the
+   * last one, while this call's writes go out (their documents are moved from memory, so the
+   * refresh need not wait for them). A barrier per move, with a refresh and a search each, made
+   * directory moves the search sink's bottleneck.
+   */
+  private async applyWithMoves(
+    plan: ChangePlan,
     rejected: ApplyResult['rejected'],
     signal?: AbortSignal,
   ): Promise<void> {
-    // A search sees only refreshed documents: refresh when anything was written since the last
-    // refresh (this call's writes, an earlier move's rewrites, an earlier call's). A refresh per
-    // move, before and after, made directory moves the search sink's bottleneck.
-    if (this.unrefreshed) {
-      await this.refresh(signal);
-      this.unrefreshed = false;
-    }
-    this.unrefreshed = true; // until the rewrite is known to have written nothing
-    const outcome = await rewriteDescendants(this.ctx, move, signal);
-    this.unrefreshed = outcome.rewritten > 0 || outcome.rejected.length > 0;
+    const refresh = this.unrefreshed ? this.refresh(signal) : Promise.resolve();
+    const [writes, refreshed] = await Promise.allSettled([
+      this.applyWrites(plan.writes, rejected, signal),
+      refresh,
+    ]);
+    if (writes.status === 'rejected') throw writes.reason;
+    if (refreshed.status === 'rejected') throw refreshed.reason;
+    this.unrefreshed = true; // until the moves are known to have written nothing
+    const outcome = await applyMoves(this.ctx, plan.moves, writes.value, signal);
+    this.unrefreshed = plan.writes.length > 0 || outcome.rewritten > 0 || outcome.rejected.length > 0;
     rejected.push(...outcome.rejected);
     this.logger.debug(
-      { dirInodeId: move.dirInodeId, rewritten: outcome.rewritten, rejected: outcome.rejected.length },
-      'directory move applied',
+      { moves: plan.moves.length, rewritten: outcome.rewritten, rejected: outcome.rejected.length },
+      'directory moves applied',
     );
   }
 

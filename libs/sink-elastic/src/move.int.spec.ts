@@ -11,7 +11,7 @@ import { buildInodeSource, type InodeDoc } from './doc';
 import { clientOptions, createElasticSink } from './elastic-sink';
 import type { InodeSource } from './fields';
 import { docAt } from './fixtures.spec';
-import { rewriteDescendants } from './move';
+import { applyMoves } from './move';
 import { indexTemplateName } from './template';
 
 jest.setTimeout(120_000);
@@ -97,7 +97,7 @@ it('re-reads a descendant that changed under the move and rewrites its newer sta
     await write(file(11, '/old/a', 7));
     await write(file(12, '/new/b', 5));
   });
-  const outcome = await rewriteDescendants(ctx, move);
+  const outcome = await applyMoves(ctx, [move], new Map());
   await ctx.client.close();
 
   expect(outcome.rejected).toEqual([]);
@@ -138,9 +138,9 @@ it('lets a stale move lose: a move older than the path a document shows leaves i
     newAncestorIds: [1],
     epoch: 20,
   };
-  await rewriteDescendants(ctx, current);
+  await applyMoves(ctx, [current], new Map());
   await client.indices.refresh({ index });
-  await rewriteDescendants(ctx, stale);
+  await applyMoves(ctx, [stale], new Map());
   await ctx.client.close();
   expect(await stored(21)).toMatchObject({ version: 3, source: { path: '/z/f', path_epoch: 30 } });
 });
