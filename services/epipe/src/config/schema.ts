@@ -335,7 +335,7 @@ export const FIELDS: FieldSpec[] = [
     env: 'EPIPE_KAFKA_CREATE_TOPICS',
     type: 'bool',
     default: true,
-    doc: 'Create topics at start',
+    doc: 'Create topics at start (provenance topics when first used); off: a missing provenance topic dead-letters its events',
   },
   {
     path: 'kafka.partitions',
