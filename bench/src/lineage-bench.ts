@@ -81,7 +81,16 @@ function graph() {
         ancestorIds: [1, 2],
         xattrs: {},
         logicalTime: 1,
-        created: { atMs: 1_700_000_000_000, appId: null, jobName: null, pipelineRun: null, user: 'u' },
+        created: {
+          atMs: 1_700_000_000_000,
+          appId: null,
+          jobName: null,
+          jobId: null,
+          jobProject: null,
+          pipelineRun: null,
+          pipelineRunId: null,
+          user: 'u',
+        },
         deleted: null,
       });
     }
