@@ -141,6 +141,8 @@ export function createComponents(
           {
             ...elasticAccess(e),
             indexPrefix: provenanceIndexPrefix(config),
+            // The roots of artifacts first seen through a read are read from the inode index.
+            inodeIndex: e.index,
             requestTimeoutMs: e.requestTimeoutMs,
             maxRetries: e.maxRetries,
             refreshInterval: e.refreshInterval,
