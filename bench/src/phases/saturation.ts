@@ -55,6 +55,8 @@ export interface DrainOptions {
   withoutDirectoryMoves?: boolean;
   timeoutMs?: number;
   label?: string;
+  /** More of the daemon's settings (e.g. the coalesce stage off). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function drainBacklog(
       mysqlPort: ctx.stack.mysql.port,
       brokers: ctx.stack.brokers,
       esUrl: ctx.stack.esUrl,
+      ...(options.env ? { extra: options.env } : {}),
     }),
     logFile: join(ctx.rawDir, `daemon-${label}.log`),
     cpuProfileDir: options.cpuProfileDir,
