@@ -211,9 +211,11 @@ describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () =>
     };
     const inP1 = await accessIn(P1);
     const inP2 = await accessIn(P2);
-    expect(inP1.map((e) => e.artifact.name)).toEqual(['fg_a']);
+    // One ACCESS per window: two if the reads straddle a window boundary.
+    expect([...new Set(inP1.map((e) => e.artifact.name))]).toEqual(['fg_a']);
     expect(inP1.reduce((n, e) => n + e.count, 0)).toBe(10);
-    expect(inP2.map((e) => e.artifact.name)).toEqual(['Resources']);
+    expect([...new Set(inP2.map((e) => e.artifact.name))]).toEqual(['Resources']);
+    expect(inP2.reduce((n, e) => n + e.count, 0)).toBe(4);
     expect(await accessIn(P3)).toEqual([]);
     // search --project P3: P3's files only, none of P1's it read.
     const files = await index.searchInodes({ project: P3, size: 1_000 });
