@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Operation, silentLogger, type ProvenanceOperationRecord } from '@epipe/core';
+import { Operation, silentLogger, type ProvenanceEvent, type ProvenanceOperationRecord } from '@epipe/core';
 import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
 import { runLineageStory } from '@epipe/workload';
-import { checkScenario, installAudit, logRowsLeft, waitFor } from '../support/checker';
+import { checkScenario, installAudit, logRowsLeft, readTopic, waitFor } from '../support/checker';
 import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
 import {
   daemonEnv,
@@ -11,6 +11,7 @@ import {
   dropDaemonUser,
   type DaemonNames,
   prepareDaemon,
+  provenanceTopic,
 } from '../support/daemon';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { testEnv } from '../support/env';
@@ -36,11 +37,17 @@ interface Run {
   startedAtMs: number;
 }
 
-/** What a run's provenance indices say, without ids and window boundaries (they differ by run). */
+/** What a run's provenance says, without ids and window boundaries (they differ by run). */
 interface Outcome {
   artifacts: string[];
-  /** Per artifact, operation and job: the rows counted (windows may split differently). */
+  /** Per artifact, operation and job: the rows the operations index counts. */
   operations: Record<string, number>;
+  /**
+   * The same keys, from the provenance topic, counting distinct log ids: exact even when a
+   * replay after a crash republished some rows in a window of another id (libs/provenance
+   * README, "where counts can overstate").
+   */
+  rows: Record<string, number>;
   edges: string[];
 }
 
@@ -98,7 +105,17 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
       operations[key] = (operations[key] ?? 0) + o.count;
     }
     const edges = await run.index.edges(ids, 'down', { size: 10_000 });
+    const logIds = new Map<string, Set<number>>();
+    await readTopic(env.kafkaBrokers, provenanceTopic(run.names), ({ value }) => {
+      if (!value) return;
+      const e = JSON.parse(value.toString('utf8')) as ProvenanceEvent;
+      const key = `${nameOf.get(e.artifact.id)} ${e.op} ${e.app?.jobName ?? '-'}`;
+      const set = logIds.get(key) ?? new Set<number>();
+      for (const id of e.logIds) set.add(id);
+      logIds.set(key, set);
+    });
     return {
+      rows: Object.fromEntries([...logIds].map(([k, s]) => [k, s.size])),
       artifacts: docs
         .map((a) => `${nameOf.get(a.id)} ${a.path} created by ${a.created?.jobName ?? '-'}`)
         .sort(),
@@ -196,7 +213,17 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
     const got = await outcome(crashed);
     expect(got.artifacts).toEqual(want.artifacts);
     expect(got.edges).toEqual(want.edges);
-    expect(got.operations).toEqual(want.operations);
-    expect(got.operations['TRAINING_DATASET:td/1 ACCESS train_fraud']).toBe(READS);
+    // The crash-free run counts each row once, in the index and in the topic.
+    expect(want.operations).toEqual(want.rows);
+    expect(want.operations['TRAINING_DATASET:td/1 ACCESS train_fraud']).toBe(READS);
+    // After the crash: the same operations over the same rows; the index's counts may only
+    // overstate, where a replay republished rows under another window (reported).
+    expect(got.rows).toEqual(want.rows);
+    expect(Object.keys(got.operations).sort()).toEqual(Object.keys(want.operations).sort());
+    const over = Object.entries(got.operations).filter(([k, n]) => n !== want.operations[k]);
+    for (const [k, n] of over) expect(n).toBeGreaterThan(want.operations[k]!);
+    process.stdout.write(
+      `[story 5] operations whose index count overstates after the crash: ${over.length === 0 ? 'none' : over.map(([k, n]) => `${k} ${n} (${want.operations[k]} rows)`).join('; ')}\n`,
+    );
   }, 900_000);
 });
