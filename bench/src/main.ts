@@ -7,6 +7,7 @@ import { Disturbances } from './disturbance';
 import { measureCeilings } from './phases/ceilings';
 import { measureDebezium } from './phases/debezium';
 import { measureLag } from './phases/lag';
+import { measureLineage } from './phases/lineage';
 import { measureOverhead } from './phases/overhead';
 import { profileDaemon } from './phases/profile';
 import { drainBacklog } from './phases/saturation';
@@ -18,7 +19,7 @@ import { type BenchResults, downsample, toJson } from './results';
 import { bestEffort, dropDatabase, stackEnv } from './stack';
 import { collectVersions } from './versions';
 
-const PHASES = ['ceilings', 'saturation', 'lag', 'catchup', 'debezium', 'profile'] as const;
+const PHASES = ['ceilings', 'saturation', 'lag', 'catchup', 'debezium', 'profile', 'lineage'] as const;
 
 const USAGE = `usage: node bench/dist/main.js [--full] [--only ${PHASES.join(',')}] [--no-readme]
   Runs every phase in one go (the logging-overhead phase always runs: it writes the workload
@@ -152,6 +153,10 @@ async function main(): Promise<void> {
     if (only.has('profile')) {
       log('7/7 CPU profile of the daemon draining a backlog into both sinks');
       results.profile = await guard.run('profile', () => profileDaemon(ctx, 'both', plan.profileRows));
+    }
+    if (only.has('lineage')) {
+      log('lineage queries, coalescing reduction, throughput with provenance on and off');
+      results.lineage = await guard.run('lineage', () => measureLineage(ctx, plan.lineage));
     }
   } finally {
     const template = ctx.template;

@@ -1,5 +1,6 @@
 import type { Mode } from './context';
 import type { Load } from './phases/lag';
+import type { LineagePlan } from './phases/lineage';
 
 /** Sizes and durations per mode: `make bench` stays under 10 minutes, `make bench-full` goes big. */
 export interface Plan {
@@ -18,7 +19,11 @@ export interface Plan {
   };
   debezium: { rows: number; loads: number[]; seconds: number; tunedPoll: boolean };
   profileRows: number;
+  lineage: LineagePlan;
 }
+
+/** Issue 9's sizes: indices as 10M file operations would leave them, 1,000 queries each way. */
+const LINEAGE = { artifacts: 50_000, edges: 200_000, queries: 1_000, depth: 3, limit: 200 };
 
 export const PLANS: Record<Mode, Plan> = {
   quick: {
@@ -37,6 +42,7 @@ export const PLANS: Record<Mode, Plan> = {
     },
     debezium: { rows: 60_000, loads: [200, 500], seconds: 20, tunedPoll: false },
     profileRows: 30_000,
+    lineage: { ...LINEAGE, throughputRows: 30_000 },
   },
   full: {
     overhead: { rounds: 10, seconds: 10, writers: 8 },
@@ -54,6 +60,7 @@ export const PLANS: Record<Mode, Plan> = {
     },
     debezium: { rows: 200_000, loads: [200, 500], seconds: 60, tunedPoll: true },
     profileRows: 100_000,
+    lineage: { ...LINEAGE, throughputRows: 100_000 },
   },
 };
 

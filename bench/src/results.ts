@@ -5,6 +5,7 @@ import type { DebeziumResult } from './phases/debezium';
 import type { LagPhaseResult } from './phases/lag';
 import type { OverheadResult } from './phases/overhead';
 import type { ProfileResult } from './phases/profile';
+import type { LineageResult } from './phases/lineage';
 import type { DrainRun } from './phases/saturation';
 
 /** Everything one run measured; results.json is this object. */
@@ -23,6 +24,7 @@ export interface BenchResults {
   lag?: LagPhaseResult;
   debezium?: DebeziumResult;
   profile?: ProfileResult;
+  lineage?: LineageResult;
   /** Per phase: duration, load average before/after, services restarted by others meanwhile. */
   phases?: PhaseRecord[];
   notes: string[];

@@ -59,6 +59,8 @@ export interface DrainOptions {
   daemonMain?: string;
   /** More EPIPE_* settings for the daemon. */
   daemonEnv?: Record<string, string>;
+  /** More of the daemon's settings (e.g. the coalesce stage off). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function drainBacklog(
       mysqlPort: ctx.stack.mysql.port,
       brokers: ctx.stack.brokers,
       esUrl: ctx.stack.esUrl,
-      ...(options.daemonEnv ? { extra: options.daemonEnv } : {}),
+      ...(options.daemonEnv || options.env ? { extra: { ...options.env, ...options.daemonEnv } } : {}),
     }),
     logFile: join(ctx.rawDir, `daemon-${label}.log`),
     cpuProfileDir: options.cpuProfileDir,

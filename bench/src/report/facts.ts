@@ -81,6 +81,12 @@ export function targetRows(r: BenchResults): string[][] {
     ]);
   } else
     rows.push(['throughput ≥ Debezium', d?.error ? `Debezium did not run: ${d.error}` : '–', 'not measured']);
+  const lin = r.lineage;
+  rows.push([
+    'lineage depth-3 p95 < 100 ms (≈50k artifacts, 200k edges)',
+    lin ? lin.latency.map((l) => `${l.direction} p95 ${ms(l.p95)}`).join(', ') : '–',
+    lin ? (lin.latency.every((l) => l.p95 < 100) ? 'met' : 'not met') : 'not measured',
+  ]);
   return rows;
 }
 

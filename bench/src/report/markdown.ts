@@ -170,6 +170,27 @@ export function summaryTable(r: BenchResults): string {
         '',
       ]);
   } else if (d) rows.push([`Debezium ${d.debezium}`, 'did not run', d.error ?? '']);
+  const lin = r.lineage;
+  for (const l of lin?.latency ?? [])
+    rows.push([
+      `lineage ${l.direction}, depth ${lin!.depth} (${num(lin!.artifacts)} artifacts, ${num(lin!.edges)} edges)`,
+      `p50/p95/p99 ${num(l.p50, 1)}/${num(l.p95, 1)}/${num(l.p99, 1)} ms`,
+      `${num(l.meanNodes, 1)} nodes on average, ${num(l.truncated)} of ${num(lin!.queries)} truncated at ${num(lin!.limit)}`,
+    ]);
+  if (lin)
+    rows.push([
+      'coalescing, training-job workload',
+      `${num(lin.reduction.rows)} rows → ${num(lin.reduction.events)} provenance events`,
+      `${num(lin.reduction.ratio, 1)}:1`,
+    ]);
+  if (lin?.throughput) {
+    const { on, off } = lin.throughput;
+    rows.push([
+      `both sinks, provenance on / off (${num(on.rows)}-row backlog)`,
+      `${num(on.rowsPerSec)} / ${num(off.rowsPerSec)} rows/s (steady ${num(on.steadyRowsPerSec)} / ${num(off.steadyRowsPerSec)})`,
+      `load average ${num(on.loadAverage[0], 1)} / ${num(off.loadAverage[0], 1)}`,
+    ]);
+  }
   return [
     `Run \`${r.run}\` (${r.mode}, ${r.startedAt}, ${num(r.durationS)} s); machine: ${machineLine(r)}; load average ${num(r.loadAverage.start, 1)} → ${num(r.loadAverage.end, 1)} (shared).`,
     `Versions: ${versionsLine(r)}.`,

@@ -85,7 +85,11 @@ export interface ProvenanceActor {
   atMs: number;
   appId: string | null;
   jobName: string | null;
+  /** Job names are unique only per project: the job's id and project name it. */
+  jobId: number | null;
+  jobProject: string | null;
   pipelineRun: string | null;
+  pipelineRunId: number | null;
   user: string | null;
 }
 

@@ -1,5 +1,5 @@
 import type { ArtifactState, DeadLetter, FileEvent, LineageEdge, ProvenanceEvent } from '@epipe/core';
-import type { AppHistory } from '@epipe/provenance';
+import type { AppHistory, RootSnapshot } from '@epipe/provenance';
 import type { InodeChange, SubtreePage } from '@epipe/sink-elastic';
 
 /** What the pipeline needs of each sink; the real sinks and the test fakes both fit. */
@@ -49,6 +49,10 @@ export interface ProvenanceIndexWriter {
   writeEdges(edges: readonly LineageEdge[], signal?: AbortSignal): Promise<ProvenanceWriteOutcome>;
   /** The current documents of these artifacts (missing ones left out). */
   artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /** Live artifacts below these directories (by ancestor id): a container rename renames them. */
+  artifactsUnder(dirIds: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /** Directories as the inode index holds them: roots of artifacts first seen through a read. */
+  rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, RootSnapshot>>;
   /** What an app read and wrote so far (the edge builder's cache miss). */
   appHistory(appId: string, signal?: AbortSignal): Promise<AppHistory>;
 }

@@ -1,10 +1,14 @@
 import type { ArtifactState, Batch, DeadLetter, Logger, ProvenanceEvent } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
 import {
+  containerRenameEvents,
+  createClassifier,
   createCoalescer,
   createEdgeBuilder,
   emptyHistoryStore,
   nextArtifactState,
+  isContainerRename,
+  type Classifier,
   type Coalescer,
   type EdgeBuilder,
   type ProvenanceInput,
@@ -42,17 +46,27 @@ const MAX_CACHED = 10_000;
  */
 export class ProvenanceStage {
   private readonly coalescer: Coalescer;
+  private readonly classify: Classifier = createClassifier();
+  private readonly source: string;
   private readonly edges: EdgeBuilder;
   private readonly states = new Map<number, ArtifactState>();
   /** What the stage last saw of directories that may be artifact roots (inode id → snapshot). */
   private readonly roots = new Map<number, RootSnapshot>();
+  /**
+   * Artifact roots as the enricher's path cache placed them with a file below the root (path,
+   * ancestors): an artifact first seen through a read of its files is placed by them, and one
+   * whose only windows are still open is found by a rename of a directory above it.
+   */
+  private readonly placed = new Map<number, { path: string; ancestorIds: number[] }>();
 
   constructor(
     config: ProvenanceConfig,
     private readonly deps: ProvenanceStageDeps,
   ) {
+    this.source = config.source;
     this.coalescer = createCoalescer({
       source: config.source,
+      classify: this.classify,
       windowMs: config.windowMs,
       graceMs: config.graceMs,
       maxDeferredRows: config.maxDeferredRows,
@@ -72,8 +86,64 @@ export class ProvenanceStage {
       const a = result.ancestors?.get(event.logId);
       return a ? { ...event, ancestorIds: a.ancestorIds, oldAncestorIds: a.oldAncestorIds } : event;
     });
+    this.placeRoots(inputs);
+    // Looked up before the coalescer takes the batch: a retried lookup must not add it twice.
+    const renamed = await this.containerRenames(inputs);
     const closed = this.coalescer.add(seq, inputs, batch.rows.length + batch.poison.length);
-    await this.publish(closed);
+    await this.publish([...closed, ...renamed]);
+  }
+
+  /**
+   * A directory above artifacts was renamed (`Models/fraud` → `Models/fraud2`): the artifacts
+   * below keep their ids and get their names from their new paths, as METADATA(rename) events
+   * published with the batch (so the rename's row is deleted only after them).
+   */
+  private async containerRenames(inputs: readonly ProvenanceInput[]): Promise<ProvenanceEvent[]> {
+    const renames = inputs.filter((e) => isContainerRename(e, this.classify));
+    if (renames.length === 0) return [];
+    const dirIds = [...new Set(renames.map((e) => e.inodeId))];
+    const below = new Map<number, { id: number; path: string; ancestorIds: readonly number[] }>();
+    // Artifacts with open windows only have no document yet.
+    for (const [id, p] of this.placed)
+      if (p.ancestorIds.some((a) => dirIds.includes(a))) below.set(id, { id, ...p });
+    const index = this.deps.index;
+    if (index) {
+      const found = await this.deps.call('read artifacts below renamed directories', 'elasticsearch', () =>
+        index.artifactsUnder(dirIds, this.deps.signal),
+      );
+      for (const a of found) below.set(a.id, a);
+    }
+    // The stage's own documents are newer than a search that is only near-real-time.
+    for (const a of this.states.values())
+      if (a.deleted === null && a.ancestorIds.some((id) => dirIds.includes(id))) below.set(a.id, a);
+    const out: ProvenanceEvent[] = [];
+    for (const rename of renames) {
+      const under = [...below.values()].filter((a) => a.ancestorIds.includes(rename.inodeId));
+      const events = containerRenameEvents(rename, under, this.classify, this.source);
+      // A second rename in the same batch starts from where the first one put them.
+      for (const e of events) {
+        below.set(e.artifact.id, { ...below.get(e.artifact.id)!, path: e.artifact.path });
+        const p = this.placed.get(e.artifact.id);
+        if (p) this.placed.set(e.artifact.id, { ...p, path: e.artifact.path });
+      }
+      out.push(...events);
+    }
+    return out;
+  }
+
+  /** Where each artifact root a file event names sits in the tree (ancestors, root first). */
+  private placeRoots(inputs: readonly ProvenanceInput[]): void {
+    for (const e of inputs) {
+      if (!e.ancestorIds || e.path === null) continue;
+      const cls = this.classify(e.path);
+      if (!cls || cls.isRoot) continue;
+      const rootId = e.ancestorIds[cls.rootDepth];
+      if (rootId === undefined || this.placed.get(rootId)?.path === cls.rootPath) continue;
+      this.cache(this.placed, rootId, {
+        path: cls.rootPath,
+        ancestorIds: e.ancestorIds.slice(0, cls.rootDepth),
+      });
+    }
   }
 
   /** Publishes the windows that are due (time, idle source, age, pressure). */
@@ -155,6 +225,17 @@ export class ProvenanceStage {
       );
       for (const a of found) this.cache(this.states, a.id, a);
     }
+    // Roots never seen written (the artifact existed before epipe, or before provenance was on):
+    // the inode index knows their logical_time, place and xattrs.
+    const unplaced = [...new Set(events.map((e) => e.artifact.id))].filter(
+      (id) => !this.states.has(id) && !this.roots.has(id),
+    );
+    if (unplaced.length > 0) {
+      const found = await this.deps.call('read artifact roots', 'elasticsearch', () =>
+        index.rootSnapshots(unplaced, this.deps.signal),
+      );
+      for (const [id, snapshot] of found) this.cache(this.roots, id, snapshot);
+    }
     const changed = new Map<number, ArtifactState>();
     for (const event of events) {
       const id = event.artifact.id;
@@ -178,7 +259,10 @@ export class ProvenanceStage {
     const floor = prev ? prev.logicalTime + (changes ? 1 : 0) : 0;
     return {
       logicalTime: Math.max(seen?.logicalTime ?? 0, floor),
-      ancestorIds: seen?.ancestorIds ?? prev?.ancestorIds ?? [],
+      ancestorIds:
+        seen?.ancestorIds ??
+        (prev && prev.ancestorIds.length > 0 ? prev.ancestorIds : this.placed.get(id)?.ancestorIds) ??
+        [],
       xattrs: seen?.xattrs ?? prev?.xattrs ?? {},
     };
   }

@@ -70,6 +70,7 @@ const enricher = {
   enrich: (batch: Batch): Promise<EnrichResult> => {
     const ancestors = new Map<number, EventAncestors>();
     const events = batch.rows.map((r, seq): FileEvent => {
+      if (r.operation === 'RENAME') return containerRename(batch, r, seq, ancestors);
       const folder = FOLDERS.find((f) => f.chain.at(-1) === r.parentId)!;
       ancestors.set(r.logId, { ancestorIds: folder.chain, oldAncestorIds: null });
       return {
@@ -98,6 +99,38 @@ const enricher = {
     return Promise.resolve({ events, filtered: 0, docs: [], deletes: [], moves: [], dead: [], ancestors });
   },
 };
+
+/** The one directory rename of these tests: Models/fraud (6) becomes Models/fraud2. */
+function containerRename(
+  batch: Batch,
+  r: LogRow,
+  seq: number,
+  ancestors: Map<number, EventAncestors>,
+): FileEvent {
+  ancestors.set(r.logId, { ancestorIds: [1, 2, 3, 5], oldAncestorIds: [1, 2, 3, 5] });
+  return {
+    schema: 'epipe.file-event',
+    schemaVersion: 1,
+    eventId: `meta/${r.logId}`,
+    epoch: batch.epoch,
+    seq,
+    logId: r.logId,
+    inodeId: 6,
+    parentId: 5,
+    logicalTime: r.logicalTime,
+    operation: 'RENAME',
+    isDir: true,
+    name: 'fraud2',
+    path: '/Projects/p/Models/fraud2',
+    oldPath: '/Projects/p/Models/fraud',
+    project: { id: 3, name: 'p' },
+    dataset: null,
+    user: { id: 1, name: 'alice' },
+    xattrName: null,
+    app: APP,
+    commitTsMs: r.commitTsMs,
+  };
+}
 
 function source(chunks: ChunkLike[]) {
   return {
@@ -170,7 +203,20 @@ class Recorder {
     },
     artifacts: (ids) => Promise.resolve(ids.flatMap((id) => this.artifacts.get(id) ?? [])),
     appHistory: () => Promise.resolve({ app: null, inputs: [], outputs: [] }),
+    artifactsUnder: (dirIds) =>
+      Promise.resolve(
+        [...this.artifacts.values()].filter((a) => a.ancestorIds.some((id) => dirIds.includes(id))),
+      ),
+    rootSnapshots: (ids) =>
+      Promise.resolve(
+        new Map(ids.flatMap((id) => (this.inodes.has(id) ? [[id, this.inodes.get(id)!]] : []))),
+      ),
   };
+  /** The inode index's directories, for roots the stage never saw written. */
+  readonly inodes = new Map<
+    number,
+    { logicalTime: number; ancestorIds: number[]; xattrs: Record<string, string> }
+  >();
 
   readonly acker = {
     oldestRows: () => Promise.resolve([]),
@@ -301,6 +347,48 @@ describe('the coalesce stage in the pipeline', () => {
     expect(rec.deleted).toEqual(ids(parts));
     expect(rec.provenance.reduce((n, e) => n + e.count, 0)).toBe(120);
     expect(rec.provenance.length).toBeGreaterThan(1);
+  });
+
+  it("places an artifact first seen through a read by its root in the inode index, or its files' ancestors", async () => {
+    const rec = new Recorder();
+    rec.inodes.set(40, { logicalTime: 9, ancestorIds: [1, 2, 3, 4], xattrs: { owner: 'team-a' } });
+    const parts = [rows('ACCESS', TD, 5), rows('ACCESS', MODEL, 5)];
+    const src = source(parts.map(chunk));
+    const controller = new AbortController();
+    const d = deps(rec, src, { windowMs: 60_000 });
+    const done = runPipeline(d, d, controller.signal);
+    await until(() => rec.fileEvents.length === 10, 'every file event published');
+    controller.abort();
+    await done;
+    expect(rec.artifacts.get(40)).toMatchObject({
+      logicalTime: 9,
+      ancestorIds: [1, 2, 3, 4],
+      xattrs: { owner: 'team-a' },
+    });
+    // Not in the inode index: placed by the path cache's ancestors of the files read.
+    expect(rec.artifacts.get(60)).toMatchObject({ ancestorIds: [1, 2, 3, 5, 6], created: null });
+  });
+
+  it('renames the artifacts below a renamed container directory, keeping their ids, before deleting the row', async () => {
+    const rec = new Recorder();
+    const created = [rows('APPEND', MODEL, 3)];
+    const moved = [rows('RENAME', { path: '', chain: [1, 2, 3, 5] }, 1)];
+    const src = source([...created, ...moved].map(chunk));
+    const controller = new AbortController();
+    const d = deps(rec, src, { windowMs: 60_000, maxOpenMs: 60_000 });
+    const done = runPipeline(d, d, controller.signal);
+    await until(() => rec.provenance.some((e) => e.detail === 'rename'), 'the rename published');
+    controller.abort();
+    await done;
+    const renamed = rec.provenance.filter((e) => e.detail === 'rename');
+    expect(
+      renamed.map((e) => [e.artifact.id, e.op, e.artifact.name, e.artifact.version, e.artifact.path]),
+    ).toEqual([[60, 'METADATA', 'fraud2', 1, '/Projects/p/Models/fraud2/1']]);
+    expect(rec.artifacts.get(60)).toMatchObject({ name: 'fraud2', path: '/Projects/p/Models/fraud2/1' });
+    const renameRow = moved[0]![0]!.logId;
+    const published = rec.log.indexOf('provenance METADATA 60');
+    expect(published).toBeGreaterThanOrEqual(0);
+    expect(rec.deleted).toContain(renameRow);
   });
 
   it('deletes at once, as before, with provenance off', async () => {

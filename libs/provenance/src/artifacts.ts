@@ -14,7 +14,10 @@ function actorOf(event: ProvenanceEvent): ProvenanceActor {
     atMs: event.firstCommitTsMs,
     appId: event.app?.appId ?? null,
     jobName: event.app?.jobName ?? null,
+    jobId: event.app?.jobId ?? null,
+    jobProject: event.app?.jobProject ?? null,
     pipelineRun: event.app?.pipelineRun ?? null,
+    pipelineRunId: event.app?.pipelineRunId ?? null,
     user: event.user.name,
   };
 }

@@ -27,10 +27,10 @@ function ev(op: ArtifactOp, atMs: number, over: Partial<ProvenanceEvent> = {}): 
     app: {
       appId: 'a1',
       jobName: 'train',
-      jobId: null,
-      jobProject: null,
+      jobId: 11,
+      jobProject: 'p',
       jobExecutionId: 1,
-      pipelineRunId: null,
+      pipelineRunId: 2,
       pipelineName: null,
       pipelineRun: 'R',
     },
@@ -53,7 +53,14 @@ describe('artifact documents', () => {
       id: 5,
       name: 'fraud',
       logicalTime: 1,
-      created: { atMs: 100, jobName: 'train', pipelineRun: 'R' },
+      created: {
+        atMs: 100,
+        jobName: 'train',
+        jobId: 11,
+        jobProject: 'p',
+        pipelineRun: 'R',
+        pipelineRunId: 2,
+      },
       deleted: null,
     });
     const deleted = nextArtifactState(created, ev('DELETE', 900, { app: null }), root(4))!;

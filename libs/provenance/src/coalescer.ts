@@ -443,7 +443,8 @@ class WindowCoalescer implements Coalescer {
   }
 }
 
-function actorOf(event: ProvenanceInput): string {
+/** Who a window is keyed by: the app, or the user without one (part of the event id). */
+export function actorOf(event: Pick<ProvenanceInput, 'app' | 'user'>): string {
   return event.app ? `app:${event.app.appId}` : `user:${event.user.id}`;
 }
 

@@ -30,3 +30,4 @@ export {
   type EdgeBuilderOptions,
 } from './edges';
 export { nextArtifactState, type RootSnapshot } from './artifacts';
+export { containerRenameEvents, isContainerRename } from './reclassify';

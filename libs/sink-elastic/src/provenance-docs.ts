@@ -42,7 +42,10 @@ export interface ArtifactSource {
   created_at: number | null;
   created_app_id: string | null;
   created_job: string | null;
+  created_job_id: number | null;
+  created_job_project: string | null;
   created_run: string | null;
+  created_run_id: number | null;
   created_user: string | null;
   deleted: boolean;
   deleted_at: number | null;
@@ -65,9 +68,12 @@ export interface OperationSource {
   last_commit_ts: number;
   app_id: string | null;
   job_name: string | null;
+  job_id: number | null;
+  job_project: string | null;
   job_execution_id: number | null;
   pipeline_name: string | null;
   pipeline_run: string | null;
+  pipeline_run_id: number | null;
   user_id: number;
   user: string | null;
   first_log_id: number;
@@ -83,9 +89,12 @@ export interface EdgeSource {
   to_project: string;
   app_id: string;
   job_name: string | null;
+  job_id: number | null;
+  job_project: string | null;
   job_execution_id: number | null;
   pipeline_name: string | null;
   pipeline_run: string | null;
+  pipeline_run_id: number | null;
   since: number;
 }
 
@@ -105,7 +114,10 @@ export const ARTIFACT_MAPPINGS = {
     created_at: date,
     created_app_id: keyword,
     created_job: keyword,
+    created_job_id: long,
+    created_job_project: keyword,
     created_run: keyword,
+    created_run_id: long,
     created_user: keyword,
     deleted: { type: 'boolean' },
     deleted_at: date,
@@ -131,9 +143,12 @@ export const OPERATION_MAPPINGS = {
     last_commit_ts: date,
     app_id: keyword,
     job_name: keyword,
+    job_id: long,
+    job_project: keyword,
     job_execution_id: long,
     pipeline_name: keyword,
     pipeline_run: keyword,
+    pipeline_run_id: long,
     user_id: long,
     user: keyword,
     first_log_id: long,
@@ -152,9 +167,12 @@ export const EDGE_MAPPINGS = {
     to_project: keyword,
     app_id: keyword,
     job_name: keyword,
+    job_id: long,
+    job_project: keyword,
     job_execution_id: long,
     pipeline_name: keyword,
     pipeline_run: keyword,
+    pipeline_run_id: long,
     since: date,
   } satisfies Record<keyof EdgeSource, object>,
 } as const;
@@ -165,10 +183,11 @@ const TEMPLATE_PRIORITY = 500;
 export function provenanceTemplates(
   names: ProvenanceIndexNames,
   settings: { replicas: number; refreshInterval: string },
-): { name: string; index: string; body: object }[] {
-  const one = (index: string, mappings: object, description: string) => ({
+): { name: string; index: string; mappings: { properties: Record<string, object> }; body: object }[] {
+  const one = (index: string, mappings: { properties: Record<string, object> }, description: string) => ({
     name: `${index}-template`,
     index,
+    mappings,
     body: {
       index_patterns: [index],
       priority: TEMPLATE_PRIORITY,
@@ -205,7 +224,10 @@ export function artifactSource(a: ArtifactState): ArtifactSource {
     created_at: a.created?.atMs ?? null,
     created_app_id: a.created?.appId ?? null,
     created_job: a.created?.jobName ?? null,
+    created_job_id: a.created?.jobId ?? null,
+    created_job_project: a.created?.jobProject ?? null,
     created_run: a.created?.pipelineRun ?? null,
+    created_run_id: a.created?.pipelineRunId ?? null,
     created_user: a.created?.user ?? null,
     deleted: a.deleted !== null,
     deleted_at: a.deleted?.atMs ?? null,
@@ -215,13 +237,21 @@ export function artifactSource(a: ArtifactState): ArtifactSource {
 }
 
 export function artifactFromSource(s: ArtifactSource): ArtifactState {
-  const actor = (
-    atMs: number | null,
-    appId: string | null,
-    jobName: string | null,
-    pipelineRun: string | null,
-    user: string | null,
-  ): ProvenanceActor | null => (atMs === null ? null : { atMs, appId, jobName, pipelineRun, user });
+  const none = { jobName: null, jobId: null, jobProject: null, pipelineRun: null, pipelineRunId: null };
+  // Documents written before the job ids were indexed lack them: null, not undefined.
+  const created: ProvenanceActor | null =
+    s.created_at === null
+      ? null
+      : {
+          atMs: s.created_at,
+          appId: s.created_app_id,
+          jobName: s.created_job,
+          jobId: s.created_job_id ?? null,
+          jobProject: s.created_job_project ?? null,
+          pipelineRun: s.created_run,
+          pipelineRunId: s.created_run_id ?? null,
+          user: s.created_user,
+        };
   return {
     id: s.artifact_id,
     kind: s.kind,
@@ -232,8 +262,10 @@ export function artifactFromSource(s: ArtifactSource): ArtifactState {
     ancestorIds: s.ancestor_ids,
     xattrs: s.xattrs,
     logicalTime: s.logical_time,
-    created: actor(s.created_at, s.created_app_id, s.created_job, s.created_run, s.created_user),
-    deleted: s.deleted ? actor(s.deleted_at ?? 0, s.deleted_app_id, null, null, s.deleted_user) : null,
+    created,
+    deleted: s.deleted
+      ? { ...none, atMs: s.deleted_at ?? 0, appId: s.deleted_app_id, user: s.deleted_user }
+      : null,
   };
 }
 
@@ -253,9 +285,12 @@ export function operationSource(e: ProvenanceEvent): OperationSource {
     last_commit_ts: e.lastCommitTsMs,
     app_id: e.app?.appId ?? null,
     job_name: e.app?.jobName ?? null,
+    job_id: e.app?.jobId ?? null,
+    job_project: e.app?.jobProject ?? null,
     job_execution_id: e.app?.jobExecutionId ?? null,
     pipeline_name: e.app?.pipelineName ?? null,
     pipeline_run: e.app?.pipelineRun ?? null,
+    pipeline_run_id: e.app?.pipelineRunId ?? null,
     user_id: e.user.id,
     user: e.user.name,
     first_log_id: e.logIds[0]!,
@@ -273,9 +308,12 @@ export function edgeSource(e: LineageEdge): EdgeSource {
     to_project: e.to.project,
     app_id: e.app.appId,
     job_name: e.app.jobName,
+    job_id: e.app.jobId,
+    job_project: e.app.jobProject,
     job_execution_id: e.app.jobExecutionId,
     pipeline_name: e.app.pipelineName,
     pipeline_run: e.app.pipelineRun,
+    pipeline_run_id: e.app.pipelineRunId,
     since: e.sinceMs,
   };
 }
@@ -284,10 +322,10 @@ export function edgeFromSource(s: EdgeSource): LineageEdge {
   const app: ExecutionContext = {
     appId: s.app_id,
     jobName: s.job_name,
-    jobId: null,
-    jobProject: null,
+    jobId: s.job_id ?? null,
+    jobProject: s.job_project ?? null,
     jobExecutionId: s.job_execution_id,
-    pipelineRunId: null,
+    pipelineRunId: s.pipeline_run_id ?? null,
     pipelineName: s.pipeline_name,
     pipelineRun: s.pipeline_run,
   };

@@ -36,7 +36,16 @@ function artifact(
     ancestorIds: [1, 2, 3],
     xattrs: { owner: 'team-a' },
     logicalTime: lt,
-    created: { atMs: 1_000, appId: 'app_1', jobName: 'make', pipelineRun: 'R', user: 'alice' },
+    created: {
+      atMs: 1_000,
+      appId: 'app_1',
+      jobName: 'make',
+      jobId: 7,
+      jobProject: 'p1',
+      pipelineRun: 'R',
+      pipelineRunId: 3,
+      user: 'alice',
+    },
     deleted: null,
   };
 }
@@ -58,10 +67,10 @@ function op(o: ArtifactOp, id: number, name: string, appId: string | null, atMs:
       ? {
           appId,
           jobName: 'job',
-          jobId: null,
-          jobProject: null,
+          jobId: 7,
+          jobProject: 'p1',
           jobExecutionId: 1,
-          pipelineRunId: null,
+          pipelineRunId: 3,
           pipelineName: 'pl',
           pipelineRun: 'R',
         }
@@ -78,10 +87,10 @@ function edge(from: number, to: number, appId: string, sinceMs: number): Lineage
     app: {
       appId,
       jobName: 'j',
-      jobId: null,
-      jobProject: null,
+      jobId: 8,
+      jobProject: 'p1',
       jobExecutionId: null,
-      pipelineRunId: null,
+      pipelineRunId: 3,
       pipelineName: null,
       pipelineRun: 'R',
     },
@@ -128,7 +137,16 @@ describe('provenance index (real Elasticsearch)', () => {
     expect(await index.writeArtifacts([artifact(10, 'FEATURE_GROUP', 'fg', 1, 5)])).toEqual({ rejected: [] });
     const deleted = {
       ...artifact(10, 'FEATURE_GROUP', 'fg', 1, 7),
-      deleted: { atMs: 9_000, appId: null, jobName: null, pipelineRun: null, user: 'bob' },
+      deleted: {
+        atMs: 9_000,
+        appId: null,
+        jobName: null,
+        jobId: null,
+        jobProject: null,
+        pipelineRun: null,
+        pipelineRunId: null,
+        user: 'bob',
+      },
     };
     await index.writeArtifacts([deleted]);
     // A replay of the older state: 409, counted as success, changes nothing.
@@ -136,7 +154,16 @@ describe('provenance index (real Elasticsearch)', () => {
     const [got] = await index.artifacts([10, 999]);
     expect(got).toEqual({
       ...deleted,
-      deleted: { atMs: 9_000, appId: null, jobName: null, pipelineRun: null, user: 'bob' },
+      deleted: {
+        atMs: 9_000,
+        appId: null,
+        jobName: null,
+        jobId: null,
+        jobProject: null,
+        pipelineRun: null,
+        pipelineRunId: null,
+        user: 'bob',
+      },
     });
   });
 
@@ -154,7 +181,7 @@ describe('provenance index (real Elasticsearch)', () => {
     expect(all[0]).toMatchObject({
       op: 'ACCESS',
       count: 3,
-      app: { appId: 'app_x', pipelineRun: 'R' },
+      app: { appId: 'app_x', pipelineRun: 'R', jobId: 7, jobProject: 'p1', pipelineRunId: 3 },
       artifact: { id: 20 },
     });
     expect(await index.operations({ artifactIds: [21] })).toHaveLength(1);
@@ -194,6 +221,93 @@ describe('provenance index (real Elasticsearch)', () => {
     await index.refresh();
     const { count } = await client.count({ index: index.names.edges, query: { term: { app_id: 'bulk' } } });
     expect(count).toBe(4_500);
+  });
+
+  it('finds the live artifacts below a directory by ancestor id, over several pages', async () => {
+    const below = Array.from({ length: 1_203 }, (_, i) => ({
+      ...artifact(50_000 + i, 'MODEL', `m${i}`, 1, 1),
+      ancestorIds: [1, 2, 3, 77],
+    }));
+    const gone = {
+      ...artifact(49_999, 'MODEL', 'gone', 1, 2),
+      ancestorIds: [1, 2, 3, 77],
+      deleted: { ...below[0]!.created!, atMs: 5_000 },
+    };
+    await index.writeArtifacts([
+      ...below,
+      gone,
+      { ...artifact(49_998, 'MODEL', 'elsewhere', 1, 1), ancestorIds: [1, 2, 3, 78] },
+    ]);
+    await index.refresh();
+    const found = await index.artifactsUnder([77]);
+    expect(found.map((a) => a.id)).toEqual(below.map((a) => a.id));
+    expect((await index.artifactsUnder([78, 99])).map((a) => a.name)).toEqual(['elsewhere']);
+    expect(await index.artifactsUnder([])).toEqual([]);
+  });
+
+  it('reads directories from the inode index for roots it never saw written', async () => {
+    const inodes = `${prefix}_inodes`;
+    await client.index({
+      index: inodes,
+      id: '40',
+      document: { logical_time: 12, ancestor_ids: [1, 2, 3, 4], xattrs: { team: 'a' } },
+      refresh: true,
+    });
+    const withInodes = createProvenanceIndex(
+      {
+        url: env.elasticUrl,
+        indexPrefix: prefix,
+        inodeIndex: inodes,
+        requestTimeoutMs: 30_000,
+        maxRetries: 3,
+        refreshInterval: '1s',
+        replicas: 0,
+      },
+      { logger: silentLogger() },
+    );
+    try {
+      const got = await withInodes.rootSnapshots([40, 41]);
+      expect([...got]).toEqual([[40, { logicalTime: 12, ancestorIds: [1, 2, 3, 4], xattrs: { team: 'a' } }]]);
+    } finally {
+      await withInodes.close();
+    }
+    expect((await index.rootSnapshots([40])).size).toBe(0); // no inode index configured
+  });
+
+  it('adds fields a newer version indexes to an index an older version made', async () => {
+    const old = `${prefix}_old`;
+    const names = { artifacts: `${old}_artifacts`, operations: `${old}_operations`, edges: `${old}_edges` };
+    // The operations index as it was before the job ids were indexed.
+    await client.indices.create({
+      index: names.operations,
+      mappings: { dynamic: 'strict', properties: { event_id: { type: 'keyword' } } },
+    });
+    const upgraded = createProvenanceIndex(
+      {
+        url: env.elasticUrl,
+        indexPrefix: old,
+        requestTimeoutMs: 30_000,
+        maxRetries: 3,
+        refreshInterval: '1s',
+        replicas: 0,
+      },
+      { logger: silentLogger() },
+    );
+    try {
+      await upgraded.start();
+      const mapping = await client.indices.getMapping({ index: names.operations });
+      expect(Object.keys(mapping[names.operations]!.mappings.properties!)).toEqual(
+        expect.arrayContaining(['job_id', 'job_project', 'pipeline_run_id']),
+      );
+      expect(await upgraded.writeOperations([op('ACCESS', 60, 'x', 'app_y', 1_000)])).toEqual({
+        rejected: [],
+      });
+    } finally {
+      await upgraded.close();
+      await client.indices.delete({ index: `${old}_*` }, { ignore: [404] });
+      for (const kind of ['artifacts', 'operations', 'edges'])
+        await client.indices.deleteIndexTemplate({ name: `${old}_${kind}-template` }, { ignore: [404] });
+    }
   });
 
   it('resolves an artifact by path or name/version, as of a time', async () => {

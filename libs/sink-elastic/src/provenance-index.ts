@@ -41,6 +41,14 @@ export type ProvenanceIndexConfig = Omit<
   inodeIndex?: string;
 };
 
+/** A directory as the inode index holds it. */
+export interface InodeSnapshot {
+  logicalTime: number;
+  /** Ancestor inode ids, '/' first, without the directory itself. */
+  ancestorIds: number[];
+  xattrs: Record<string, string>;
+}
+
 export interface WriteOutcome {
   /** Documents the cluster refused for what they are (400), with its reason. */
   rejected: { id: string; reason: string }[];
@@ -87,6 +95,18 @@ export interface ProvenanceIndex {
 
   /** Artifacts by id in one mget; missing ones are left out. */
   artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /**
+   * Live (not deleted) artifacts below any of these directories, by ancestor id: what a rename
+   * of a container directory (`Models/fraud`) must re-derive names for. Near-real-time: an
+   * artifact written in the last refresh interval may be missing (the caller's cache has it).
+   */
+  artifactsUnder(dirIds: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /**
+   * What the inode index holds of these directories (logical_time, ancestors, xattrs): the
+   * root of an artifact first seen through a read was not written while epipe watched.
+   * Needs `inodeIndex`; without it, or for a directory it lacks, nothing is returned.
+   */
+  rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>>;
   /** Edges into (`up`) or out of (`down`) the given artifacts, since ≤ asOf, in one terms query. */
   edges(
     ids: readonly number[],
@@ -127,6 +147,8 @@ export function createProvenanceIndex(
 }
 
 const MAX_TERMS = 10_000;
+/** Hits per page of a paged search. */
+const PAGE = 1_000;
 /** Documents per bulk request; an operation document is under 1 KiB, an edge a few hundred bytes. */
 const BULK_MAX_DOCS = 2_000;
 
@@ -159,6 +181,9 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
             await this.client.indices.create({ index: t.index }, { signal: s });
           } catch (err) {
             if (responseErrorType(err) !== 'resource_already_exists_exception') throw err;
+            // An index made by an older version lacks newer fields, and strict mappings would
+            // refuse every document that has them: adding fields is always allowed.
+            await this.client.indices.putMapping({ index: t.index, ...t.mappings }, { signal: s });
           }
         },
         signal,
@@ -272,6 +297,64 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     const out: ArtifactState[] = [];
     for (const doc of res.docs)
       if ('found' in doc && doc.found && doc._source) out.push(artifactFromSource(doc._source));
+    return out;
+  }
+
+  async artifactsUnder(dirIds: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]> {
+    if (dirIds.length === 0) return [];
+    const out: ArtifactState[] = [];
+    let after: estypes.SortResults | undefined;
+    // Paged with search_after: a renamed project folder can hold any number of artifacts.
+    for (;;) {
+      const res = await this.request(
+        'reading artifacts below a directory',
+        (s) =>
+          this.client.search<ArtifactSource>(
+            {
+              index: this.names.artifacts,
+              query: {
+                bool: {
+                  filter: [{ terms: { ancestor_ids: [...dirIds] } }],
+                  must_not: [{ term: { deleted: true } }],
+                },
+              },
+              size: PAGE,
+              sort: [{ artifact_id: 'asc' }],
+              ...(after ? { search_after: after } : {}),
+            },
+            { signal: s },
+          ),
+        signal,
+      );
+      const hits = res.hits.hits;
+      for (const h of hits) if (h._source) out.push(artifactFromSource(h._source));
+      if (hits.length < PAGE) return out;
+      after = hits[hits.length - 1]!.sort;
+    }
+  }
+
+  async rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>> {
+    const index = this.config.inodeIndex;
+    const out = new Map<number, InodeSnapshot>();
+    if (!index || ids.length === 0) return out;
+    const res = await this.request(
+      'reading artifact roots from the inode index',
+      (s) =>
+        this.client.mget<InodeSource>(
+          { index, ids: ids.map(String), _source: ['logical_time', 'ancestor_ids', 'xattrs'] },
+          { signal: s },
+        ),
+      signal,
+    );
+    for (const doc of res.docs) {
+      if (!('found' in doc) || !doc.found || !doc._source) continue;
+      const s = doc._source;
+      out.set(Number(doc._id), {
+        logicalTime: s.logical_time,
+        ancestorIds: s.ancestor_ids,
+        xattrs: s.xattrs,
+      });
+    }
     return out;
   }
 
@@ -564,10 +647,10 @@ function operationRecord(s: OperationSource): ProvenanceOperationRecord {
         : {
             appId: s.app_id,
             jobName: s.job_name,
-            jobId: null,
-            jobProject: null,
+            jobId: s.job_id ?? null,
+            jobProject: s.job_project ?? null,
             jobExecutionId: s.job_execution_id,
-            pipelineRunId: null,
+            pipelineRunId: s.pipeline_run_id ?? null,
             pipelineName: s.pipeline_name,
             pipelineRun: s.pipeline_run,
           },

@@ -58,7 +58,7 @@ export const KAFKA_SINK_FIELDS = declareFields({
     type: 'bool',
     env: 'EPIPE_KAFKA_CREATE_TOPICS',
     default: true,
-    doc: 'Create topics at start',
+    doc: 'Create topics at start (provenance topics when first used); off: a missing provenance topic dead-letters its events',
   },
   partitions: {
     type: 'int',

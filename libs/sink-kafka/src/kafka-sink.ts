@@ -185,7 +185,13 @@ class KafkaSinkImpl implements KafkaSink {
     );
     const rejected: ProvenancePublishResult['rejected'] = [];
     for (const [topic, list] of groups) {
-      await this.ensureTopic(topic, signal);
+      if (!(await this.ensureTopic(topic, signal))) {
+        // Retrying cannot create it: the events go to the dead-letter topic, the stream goes on.
+        const reason = missingTopicReason(topic);
+        this.logger.error({ topic, count: list.length }, reason);
+        for (const event of list) rejected.push({ event, reason });
+        continue;
+      }
       const pending = list.map((event, index) => pendingOf(event, index, provenanceRecord(event)));
       for (const r of await this.produce(topic, pending, signal)) {
         this.logger.warn({ eventId: r.item.eventId, reason: r.reason }, 'kafka refused a provenance event');
@@ -195,9 +201,13 @@ class KafkaSinkImpl implements KafkaSink {
     return { rejected };
   }
 
-  /** Creates a topic the first time it is used (idempotent: an existing topic is fine). */
-  private async ensureTopic(topic: string, signal?: AbortSignal): Promise<void> {
-    if (this.knownTopics.has(topic)) return;
+  /**
+   * Creates a topic the first time it is used (idempotent: an existing topic is fine). With
+   * topic creation off, returns false when the topic does not exist: producing to it would only
+   * be retried forever. A missing topic is looked up again next time (an operator may create it).
+   */
+  private async ensureTopic(topic: string, signal?: AbortSignal): Promise<boolean> {
+    if (this.knownTopics.has(topic)) return true;
     if (this.config.createTopics) {
       try {
         signal?.throwIfAborted();
@@ -220,8 +230,19 @@ class KafkaSinkImpl implements KafkaSink {
         if (signal?.aborted && err === signal.reason) throw err;
         throw toSinkError(err, `creating topic ${topic}`);
       }
+    } else {
+      try {
+        signal?.throwIfAborted();
+        this.admin ??= this.kafka.admin();
+        await this.admin.connect();
+        if (!(await this.admin.listTopics()).includes(topic)) return false;
+      } catch (err) {
+        if (signal?.aborted && err === signal.reason) throw err;
+        throw toSinkError(err, `looking up topic ${topic}`);
+      }
     }
     this.knownTopics.add(topic);
+    return true;
   }
 
   async publishDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<{ refused: DeadLetter[] }> {
@@ -415,6 +436,14 @@ class KafkaSinkImpl implements KafkaSink {
   private assertOpen(): void {
     if (this.closed) throw new EpipeError('SINK_KAFKA', 'the kafka sink is closed');
   }
+}
+
+/** Why provenance events for a topic that does not exist went to the dead-letter topic. */
+export function missingTopicReason(topic: string): string {
+  return (
+    `provenance topic ${topic} does not exist and topic creation is off ` +
+    `(kafka.createTopics / EPIPE_KAFKA_CREATE_TOPICS): create the topic or turn creation on`
+  );
 }
 
 export function saslOptionsOf(sasl: NonNullable<KafkaSinkConfig['sasl']>): SASLOptions {

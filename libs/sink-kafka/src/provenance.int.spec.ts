@@ -176,4 +176,43 @@ describe('provenance publish (real Kafka)', () => {
     const where = got.map((g) => `${g.topic.slice(base.length)}:${g.value.artifact.id}`).sort();
     expect(where).toEqual(['.odd_name:30', '.p1:10', '.p1:11', '.p2:20', '.p2:21']);
   });
+
+  it('with topic creation off, refuses events for a missing provenance topic naming it and the setting, and publishes once it exists', async () => {
+    const base = uniqueName('prov_kafka');
+    prefixes.push(base);
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [`${base}_events`, `${base}_dlq`].map((topic) => ({ topic, numPartitions: 1 })),
+    });
+    const sink = createKafkaSink(
+      {
+        brokers: env.kafkaBrokers,
+        clientId: 'prov-test',
+        topic: `${base}_events`,
+        deadLetterTopic: `${base}_dlq`,
+        provenanceTopic: `${base}_prov`,
+        source: 'testdb',
+        createTopics: false,
+        partitions: 1,
+        replicationFactor: 1,
+        requestTimeoutMs: 10_000,
+        connectionTimeoutMs: 3_000,
+        maxBatchBytes: 64 * 1024,
+      },
+      { logger: silentLogger() },
+    );
+    sinks.push(sink);
+    await sink.start();
+    const first = event(40, 'p1');
+    const { rejected } = await sink.publishProvenance([first]);
+    expect(rejected.map((r) => r.event.eventId)).toEqual([first.eventId]);
+    expect(rejected[0]!.reason).toContain(`${base}_prov`);
+    expect(rejected[0]!.reason).toContain('EPIPE_KAFKA_CREATE_TOPICS');
+    expect(await admin.listTopics()).not.toContain(`${base}_prov`);
+
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${base}_prov`, numPartitions: 1 }] });
+    expect(await sink.publishProvenance([event(41, 'p1')])).toEqual({ rejected: [] });
+    const got = await consume([`${base}_prov`], 1);
+    expect(got.map((g) => g.value.artifact.id)).toEqual([41]);
+  });
 });

@@ -9,6 +9,8 @@ export interface LineageStoryOptions {
   trainingReads?: number;
   /** Makes app ids unique across runs against one database. */
   appIdBase?: number;
+  /** Called before train_fraud starts reading td_1 (a crash test kills the daemon then). */
+  beforeTrainingReads?: () => void | Promise<void>;
 }
 
 export interface LineageStory {
@@ -70,6 +72,7 @@ export async function runLineageStory(nn: NameNode, options: LineageStoryOptions
   await read(paths.fgA, 10, makeTd);
   await read(paths.fgB, 10, makeTd);
   await write(paths.td1, reads, makeTd);
+  await options.beforeTrainingReads?.();
   await read(paths.td1, reads, train);
   await write(paths.fraud, 3, train);
 

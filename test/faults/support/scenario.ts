@@ -15,6 +15,7 @@ import {
   dropDaemonUser,
   type DaemonNames,
   prepareDaemon,
+  provenanceTopic,
 } from '../../support/daemon';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { testEnv } from '../../support/env';
@@ -91,7 +92,7 @@ export class FaultScenario {
     } = {},
   ): Promise<{ report: ScenarioReport; problems: string[] }> {
     await this.quiesce(options.timeoutMs);
-    return checkScenario({
+    const result = await checkScenario({
       scenario,
       pool: this.pool,
       brokers: this.env.kafkaBrokers,
@@ -104,6 +105,21 @@ export class FaultScenario {
       ...(options.poison ? { poison: options.poison } : {}),
       ...(options.maxXattrBytes !== undefined ? { maxXattrBytes: options.maxXattrBytes } : {}),
     });
+    // Every scenario runs with provenance on (the default): say how much of it there was.
+    process.stdout.write(`[fault report]   provenance events published: ${await this.provenanceRecords()}\n`);
+    return result;
+  }
+
+  /** Records in the scenario's provenance topic (0 when it was never created). */
+  private async provenanceRecords(): Promise<number> {
+    const admin = new Kafka({ brokers: this.env.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(provenanceTopic(this.names)).catch(() => []);
+      return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**
@@ -136,10 +152,15 @@ export class FaultScenario {
     await fetch(`${elasticUrl}/${index}`, { method: 'DELETE' });
     await fetch(`${elasticUrl}/${index}-v1`, { method: 'DELETE' });
     await fetch(`${elasticUrl}/_index_template/${index}-template`, { method: 'DELETE' });
+    // Provenance is on by default: its indices and topic are the scenario's too.
+    await fetch(`${elasticUrl}/${index}_prov_*`, { method: 'DELETE' });
+    for (const kind of ['artifacts', 'operations', 'edges'])
+      await fetch(`${elasticUrl}/_index_template/${index}_prov_${kind}-template`, { method: 'DELETE' });
     const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      await admin.deleteTopics({ topics: [this.names.topic, this.deadLetterTopic], timeout: 10_000 });
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(this.names.topic));
+      await admin.deleteTopics({ topics: mine, timeout: 10_000 });
     } finally {
       await admin.disconnect();
     }

@@ -175,7 +175,16 @@ describe('read commands', () => {
   it('flags deleted nodes, and nodes deleted only after --as-of', async () => {
     const gone = {
       ...td,
-      deleted: { atMs: 500, appId: null, jobName: null, pipelineRun: null, user: 'bob' },
+      deleted: {
+        atMs: 500,
+        appId: null,
+        jobName: null,
+        jobId: null,
+        jobProject: null,
+        pipelineRun: null,
+        pipelineRunId: null,
+        user: 'bob',
+      },
     };
     const now = io(new MemoryReader([fraud, gone, fgA, fgB], edges, ops));
     expect(await lineageCommand(['1', '--depth', '1'], now.io)).toBe(0);

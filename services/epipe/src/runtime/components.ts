@@ -106,6 +106,8 @@ export function createComponents(
             ...elasticAccess(e),
             ...pickFields(ELASTIC_SINK_FIELDS, e),
             indexPrefix: provenanceIndexPrefix(config),
+            // The roots of artifacts first seen through a read are read from the inode index.
+            inodeIndex: e.index,
           },
           { logger: deps.logger.child({ stage: 'provenance-index' }) },
         )
