@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createSubscriber, type Subscriber } from '@epipe/client';
 import type { FileEvent } from '@epipe/core';
 import type { FilterConfig } from '@epipe/filter';
-import { filterConfig } from '../../services/epipe/src/config/load';
+import { filterConfig } from '@epipe/filter';
 import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
 import { ChildDaemon } from '../faults/support/child-daemon';
 import {
@@ -47,7 +47,7 @@ describe('filters at the boundary end to end', () => {
       EPIPE_FILTER_OPERATIONS: 'CREATE,DELETE,RENAME,XATTR_ADD,XATTR_UPDATE,XATTR_DELETE',
       EPIPE_FILTER_TAGS: 'epipe.log=off:off, epipe.log=debug:debug',
     });
-    filter = filterConfig(config);
+    filter = filterConfig(config.filter);
     daemon = startInProcess(config);
     await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
     subscriber = createSubscriber({
@@ -215,7 +215,7 @@ describe('filters at the boundary across a crash', () => {
     await waitFor('the whole subtree', async () => (await below()) === FILES + 8, 300_000);
     const config = daemonConfig(names, filterEnv);
     expect(
-      await checkSearchState(db.pool, env.elasticUrl, names.index, { filter: filterConfig(config) }),
+      await checkSearchState(db.pool, env.elasticUrl, names.index, { filter: filterConfig(config.filter) }),
     ).toEqual([]);
     process.stdout.write(`[boundary crash] killed with ${partial} of ${FILES + 8} documents written\n`);
   });
