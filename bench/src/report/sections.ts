@@ -1,6 +1,25 @@
 import type { DebeziumResult } from '../phases/debezium';
+import type { DrainRun } from '../phases/saturation';
+import { spread } from '../repeats';
 import type { BenchResults } from '../results';
-import { halfLoad, ms, num, pct, ratioRows, sat, sinksLabel, table, targetRows } from './facts';
+import {
+  ceilingRuns,
+  type CeilingKey,
+  ceilingSpread,
+  cpuPerThousandRows,
+  drains,
+  ms,
+  num,
+  pct,
+  ratioRows,
+  sat,
+  sinksLabel,
+  snapshots,
+  table,
+  withSpread,
+} from './facts';
+import { lagBreakdown } from './breakdown';
+import { disturbedNotes, targetRows } from './targets';
 
 // The sections of report.md, in order; each returns its lines, or none when its phase did not run.
 
@@ -28,9 +47,18 @@ function header(r: BenchResults): string[] {
     '',
     '## Targets',
     '',
+    (r.repeats ?? 1) > 1
+      ? `Each ceiling, each end-to-end drain and Debezium's snapshot ran ${r.repeats} times, interleaved (ceilings, drains, ` +
+        'Debezium, ceilings, …); every figure below is the median, with min–max in parentheses, and every ratio is of medians. ' +
+        '"disturbed": a run it comes from ran with the load average above the core count, a service restarted, or ' +
+        'Elasticsearch still merging (see Run conditions); the measured value is shown, the verdict is withheld.'
+      : 'Each figure comes from one run.',
+    '',
     table(['target', 'measured', 'verdict'], targetRows(r)),
     '',
-    '## Ratios',
+    ...disturbedNotes(r).map((n) => `- disturbed: ${n}`),
+    '',
+    '## Ratios (of medians)',
     '',
     table(['ratio', 'value', 'from'], ratioRows(r)),
     '',
@@ -65,85 +93,141 @@ function overhead(r: BenchResults): string[] {
   ];
 }
 
-/** Each component alone. */
+const CEILINGS: CeilingKey[] = [
+  'zongjiOneRowTx',
+  'zongjiHundredRowTx',
+  'sourceScan',
+  'kafkajs',
+  'kafkaSink',
+  'elasticBulk',
+  'elasticSink',
+];
+
+/** Each component alone, every round. */
 function ceilings(r: BenchResults): string[] {
-  const c = r.ceilings;
-  if (!c) return [];
+  if (!r.ceilings?.length) return [];
+  const rounds = r.ceilings.length;
   return [
     '## Raw ceilings (each component alone)',
     '',
     table(
-      ['component', 'items', 'time', 'per second'],
-      [
-        c.zongjiOneRowTx,
-        c.zongjiHundredRowTx,
-        c.sourceScan,
-        c.kafkajs,
-        c.kafkaSink,
-        c.elasticBulk,
-        c.elasticSink,
-      ].map((x) => [x.what, num(x.items), ms(x.ms), num(x.perSec)]),
+      ['component', 'items', 'median per second (min–max)', ...r.ceilings.map((_, i) => `round ${i + 1}`)],
+      CEILINGS.filter((k) => ceilingRuns(r, k).length > 0).map((k) => {
+        const runs = ceilingRuns(r, k);
+        return [
+          runs[0]!.what,
+          num(runs[0]!.items),
+          withSpread(ceilingSpread(r, k)),
+          ...Array.from({ length: rounds }, (_, i) => {
+            const c = r.ceilings![i]![k];
+            return c ? `${num(c.perSec)}${c.disturbed?.length ? ' (d)' : ''}` : '–';
+          }),
+        ];
+      }),
     ),
     '',
-    `Smallest raw ceiling: **${c.smallest.what}, ${num(c.smallest.perSec)}/s**. zongji reads rows committed beforehand from the ` +
+    '(d): that run was disturbed. zongji reads rows committed beforehand from the ' +
       'binlog position noted before them (pure decode, no epipe code); kafkajs and Elasticsearch get pre-built events/documents ' +
-      'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs.',
+      'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs. Elasticsearch ' +
+      'finished its merges before each of its ceilings.',
     '',
   ];
 }
 
-/** End-to-end throughput with a preloaded backlog. */
+const MODES: { sinks: DrainRun['sinks']; withoutMoves: boolean; label: string }[] = [
+  { sinks: 'kafka', withoutMoves: false, label: 'Kafka only' },
+  { sinks: 'elastic', withoutMoves: false, label: 'Elasticsearch only' },
+  { sinks: 'both', withoutMoves: false, label: 'Kafka + Elasticsearch' },
+  { sinks: 'elastic', withoutMoves: true, label: 'Elasticsearch only, no directory moves' },
+];
+
+/** End-to-end throughput with a preloaded backlog: medians per sink mode, then every run. */
 function saturation(r: BenchResults): string[] {
-  if (!r.saturation?.length) return [];
+  const all = r.saturation ?? [];
+  if (!all.length) return [];
+  const med = (runs: DrainRun[], f: (d: DrainRun) => number, digits = 0): string =>
+    withSpread(spread(runs.map(f)), digits);
   return [
     '## End-to-end throughput at saturation',
     '',
     "A backlog of the workload's rows is preloaded (copies of the logged workload, each its own subtree), the daemon is " +
-      'started, and the clock runs from its /readyz to an empty fs_log: every row delivered to the enabled sinks and deleted.',
+      'started, and the clock runs from its /readyz to an empty fs_log: every row delivered to the enabled sinks and deleted. ' +
+      'Elasticsearch finished its merges before each drain. Medians (min–max) over the rounds:',
     '',
     table(
       [
+        'sinks',
+        'runs',
+        'rows/s',
+        'steady 10–90%',
+        'last / first 10%',
+        'CPU-s per 1,000 rows',
+        'peak RSS (MiB)',
+        'CPU',
+      ],
+      MODES.map((m) => ({ m, runs: drains(r, m.sinks, m.withoutMoves) }))
+        .filter(({ runs }) => runs.length > 0)
+        .map(({ m, runs }) => [
+          m.label,
+          `${runs.length}${runs.some((d) => d.disturbed?.length) ? ` (${runs.filter((d) => d.disturbed?.length).length} disturbed)` : ''}`,
+          med(runs, (d) => d.rowsPerSec),
+          med(runs, (d) => d.steadyRowsPerSec),
+          med(runs, (d) => d.flatness?.ratio ?? Number.NaN, 2),
+          med(runs, cpuPerThousandRows, 3),
+          med(runs, (d) => d.peakRssMiB),
+          med(runs, (d) => d.cpuPercent, 0) + '%',
+        ]),
+    ),
+    '',
+    'CPU-seconds per 1,000 rows: utime + stime of the daemon process (every thread) from /proc, from /readyz to an empty log. ' +
+      'Every run:',
+    '',
+    table(
+      [
+        'round',
         'sinks',
         'rows',
         'dir moves',
         'startup',
         'ready → empty',
         'rows/s',
-        'steady 10–90%',
         'Kafka events',
-        'search docs written',
+        'search docs',
         'dead letters',
         'peak RSS',
         'CPU',
+        'disturbed',
       ],
-      r.saturation.map((s) => [
+      all.map((s) => [
+        num(s.round),
         sinksLabel(s),
         num(s.rows),
         num(s.directoryMoves),
         ms(s.startupMs),
         ms(s.activeMs),
         num(s.rowsPerSec),
-        num(s.steadyRowsPerSec),
         num(s.eventsKafka),
         num(s.eventsElastic),
         num(s.deadLetters),
         `${num(s.peakRssMiB)} MiB`,
         `${num(s.cpuPercent)}%`,
+        s.disturbed?.join('; ') || 'no',
       ]),
     ),
     '',
     'Checks after each run: ' +
-      r.saturation
+      all
         .map(
           (s) =>
-            `${s.sinks}: ${s.kafkaRecords !== null ? `${num(s.kafkaRecords)} records in the topic` : ''}${s.kafkaRecords !== null && s.searchDocs !== null ? ', ' : ''}${s.searchDocs !== null ? `${num(s.searchDocs)} documents for ${num(s.liveInodes)} live inodes` : ''}`,
+            `${s.sinks}${s.round ? ` r${s.round}` : ''}: ${s.kafkaRecords !== null ? `${num(s.kafkaRecords)} records in the topic` : ''}${s.kafkaRecords !== null && s.searchDocs !== null ? ', ' : ''}${s.searchDocs !== null ? `${num(s.searchDocs)} documents for ${num(s.liveInodes)} live inodes` : ''}`,
         )
         .join('; ') +
-      '. The search sink writes one document per inode and batch (the newest state), so it writes fewer documents than rows; ' +
-      'a directory move is a barrier in it (refresh, find the descendants, rewrite them, refresh).',
+      '. The search sink writes one document per inode and batch (the newest state), so it writes fewer documents than rows.',
     '',
-    "Time inside the sink calls (the daemon's `epipe_sink_batch_seconds`): " +
-      r.saturation
+    "Time inside the sink calls (the daemon's `epipe_sink_batch_seconds`), the median-rate run of each mode: " +
+      MODES.filter((m) => !m.withoutMoves)
+        .map((m) => sat(r, m.sinks))
+        .filter((s): s is DrainRun => !!s)
         .map((s) =>
           Object.entries(s.sinkSeconds)
             .filter(([, v]) => v.calls > 0)
@@ -161,22 +245,26 @@ function saturation(r: BenchResults): string[] {
   ];
 }
 
-/** The big backlog. */
+/** The big backlog (full run), or the "both sinks" drain with the median rate (quick run). */
 function catchup(r: BenchResults): string[] {
-  if (!r.catchup) return [];
-  const out: string[] = [];
-  const cu = r.catchup;
-  out.push(
+  const cu = r.mode === 'full' && r.catchup ? r.catchup : sat(r, 'both');
+  if (!cu) return [];
+  const f = cu.flatness;
+  return [
     '## Catch-up',
     '',
     `A ${num(cu.rows)}-row backlog with both sinks: ${num(cu.drainMs / 1000, 1)} s from daemon start to an empty log ` +
-      `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core.` +
+      `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core` +
+      (f
+        ? `; first 10% of the rows at ${num(f.firstTenthPerSec)} rows/s, last 10% at ${num(f.lastTenthPerSec)} (last / first ${num(f.ratio, 2)}).`
+        : '.') +
       (r.mode === 'quick'
-        ? ' (Quick mode: this is the "both sinks" saturation run; `make bench-full` drains 1,000,000 rows.)'
+        ? ' (Quick mode: the "both sinks" drain with the median rate; `make bench-full` drains 1,000,000 rows.)'
         : ''),
     '',
-  );
-  return out;
+    '![catch-up: rows/s and resident memory over time](catchup.svg)',
+    '',
+  ];
 }
 
 /** Lag at fixed offered loads. */
@@ -207,6 +295,7 @@ function lag(r: BenchResults): string[] {
         'max',
         'samples',
         'daemon CPU',
+        'disturbed',
       ],
       lag.loads.map((l) => [
         l.label,
@@ -222,6 +311,7 @@ function lag(r: BenchResults): string[] {
         ms(l.search.max),
         `${num(l.search.count)}${l.search.unresolved ? ` (+${l.search.unresolved} deleted first)` : ''}`,
         `${num(l.daemonCpuPercent)}%`,
+        l.disturbed?.join('; ') || (l.disturbed ? 'no' : '–'),
       ]),
     ),
     '',
@@ -323,15 +413,24 @@ function debezium(r: BenchResults): string[] {
     `Debezium ${d.debezium} MariaDB connector in Kafka Connect ${d.connect} standalone; ${d.settings}.`,
     '',
   );
-  if (!d.snapshot) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
+  const snaps = snapshots(r);
+  if (!snaps.length) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
   else {
     const k = sat(r, 'kafka');
     const b = sat(r, 'both');
     out.push(
+      `Snapshot rate, median (min–max) of ${snaps.length}: **${withSpread(spread(snaps.map((x) => x.rowsPerSec)))} rows/s**; ` +
+        'epipe rows below are the median-rate drain of each mode.',
+      '',
       table(
         ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
         [
-          drainRow('Debezium snapshot → Kafka', d.snapshot),
+          ...snaps.map((x) =>
+            drainRow(
+              `Debezium snapshot → Kafka, round ${num(x.round)}${x.disturbed?.length ? ' (disturbed)' : ''}`,
+              x,
+            ),
+          ),
           ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
           ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
         ],
@@ -418,13 +517,31 @@ function conditions(r: BenchResults): string[] {
   out.push(
     '## Run conditions',
     '',
+    `The 1-minute load average is sampled every second during each phase; a phase is disturbed when it went above ` +
+      `the ${r.machine.nproc} cores, a service's process changed (a restart by someone else), or Elasticsearch was still ` +
+      'merging after 30 s of waiting. On 2 cores the bench alone (daemon, writers, MariaDB, Kafka, Elasticsearch) can take ' +
+      'the load near or above 2, so read "disturbed" with the load figures beside it.',
+    '',
     table(
-      ['phase', 'seconds', 'load average before → after', 'services restarted by others meanwhile'],
+      [
+        'phase',
+        'seconds',
+        'load average start → max → end',
+        'services restarted meanwhile',
+        'Elasticsearch settle',
+        'disturbed',
+      ],
       r.phases.map((p) => [
         p.phase,
         num(p.seconds),
-        `${num(p.loadAverage[0], 1)} → ${num(p.loadAverage[1], 1)}`,
+        p.conditions
+          ? `${num(p.conditions.load.start, 1)} → ${num(p.conditions.load.max, 1)} → ${num(p.conditions.load.end, 1)}`
+          : `${num(p.loadAverage[0], 1)} → ${num(p.loadAverage[1], 1)}`,
         p.restarted.join(', ') || 'none',
+        p.conditions?.elastic
+          ? `${ms(p.conditions.elastic.settleMs)}${p.conditions.elastic.mergesRunning ? `, ${p.conditions.elastic.mergesRunning} merges still running` : ''}`
+          : '',
+        p.disturbed?.length ? p.disturbed.join('; ') : p.error ? `failed: ${p.error}` : 'no',
       ]),
     ),
     '',
@@ -435,13 +552,7 @@ function conditions(r: BenchResults): string[] {
 /** Notes, and which load stood in for half of saturation. */
 function notes(r: BenchResults): string[] {
   const out: string[] = [];
-  const half = halfLoad(r);
   out.push('## Notes', '', ...(r.notes.length ? r.notes.map((n) => `- ${n}`) : ['- none']), '');
-  if (half && !half.label.startsWith('50%'))
-    out.push(
-      `The p99 target is judged at "${half.label}", the load that stood in for 50% of saturation.`,
-      '',
-    );
   return out;
 }
 
@@ -452,6 +563,7 @@ export const SECTIONS: ((r: BenchResults) => string[])[] = [
   saturation,
   catchup,
   lag,
+  lagBreakdown,
   restart,
   debezium,
   profile,
