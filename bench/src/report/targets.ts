@@ -21,6 +21,8 @@ export interface Target {
   target: string;
   measured: string;
   verdict: Verdict | 'no target';
+  /** The ratio the verdict is about, for ratio rows (what two runs must agree on); absent otherwise. */
+  ratio?: number;
   /** Why the verdict is "disturbed": the reasons of every run it was computed from. */
   disturbed: string[];
 }
@@ -37,6 +39,10 @@ function row(
 
 const rate = (d: DrainRun): number => d.rowsPerSec;
 
+function runsText(a: Spread, b: Spread): string {
+  return a.n === 1 && b.n === 1 ? 'one run each' : `medians of ${a.n} and ${b.n} runs, min–max`;
+}
+
 /** A ratio of two medians against a lower bound, e.g. "both sinks vs Elasticsearch bulk ≥ 80%". */
 function ratioTarget(
   target: string,
@@ -48,12 +54,19 @@ function ratioTarget(
   const v = ratioOfMedians(a.s, b.s);
   if (!Number.isFinite(v)) return row(target, null, null, []);
   const value = asPercent ? pct(v * 100) : `${num(v, 2)}×`;
-  return row(
-    target,
-    `${value}: ${a.what} ${withSpread(a.s)} vs ${b.what} ${withSpread(b.s)} (medians, min–max of ${Math.min(a.s.n, b.s.n)}+ runs)`,
-    v >= atLeast,
-    [...a.runs, ...b.runs],
+  return withRatio(
+    v,
+    row(
+      target,
+      `${value}: ${a.what} ${withSpread(a.s)} vs ${b.what} ${withSpread(b.s)} (${runsText(a.s, b.s)})`,
+      v >= atLeast,
+      [...a.runs, ...b.runs],
+    ),
   );
+}
+
+function withRatio(ratio: number, t: Target): Target {
+  return Number.isFinite(ratio) ? { ...t, ratio } : t;
 }
 
 function drainInput(r: BenchResults, sinks: DrainRun['sinks'], what: string, withoutMoves = false) {
@@ -81,11 +94,14 @@ function throughputTargets(r: BenchResults): Target[] {
   const v = ratioOfMedians(withMoves.s, without.s);
   out.push(
     Number.isFinite(v)
-      ? row(
-          'Elasticsearch only, directory moves cost < 20% of throughput',
-          `moves cost ${pct((1 - v) * 100)}: ${withSpread(withMoves.s)} rows/s with moves vs ${withSpread(without.s)} without`,
-          1 - v < 0.2,
-          [...withMoves.runs, ...without.runs],
+      ? withRatio(
+          v,
+          row(
+            'Elasticsearch only, directory moves cost < 20% of throughput',
+            `moves cost ${pct((1 - v) * 100)}: ${withSpread(withMoves.s)} rows/s with moves vs ${withSpread(without.s)} without`,
+            1 - v < 0.2,
+            [...withMoves.runs, ...without.runs],
+          ),
         )
       : row('Elasticsearch only, directory moves cost < 20% of throughput', null, null, []),
   );
@@ -135,11 +151,14 @@ function catchupTargets(r: BenchResults): Target[] {
   const f = spread(runs.map((d) => d.flatness?.ratio ?? Number.NaN));
   out.push(
     f.n > 0
-      ? row(
-          'last 10% of the catch-up within 10% of the first 10% (rows/s)',
-          `last / first ${withSpread(f, 2)}${cu && r.mode === 'full' ? ` (${num(cu.flatness!.lastTenthPerSec)} vs ${num(cu.flatness!.firstTenthPerSec)} rows/s)` : ` (the ${num(runs[0]!.rows)}-row "both sinks" drains; the full run drains 1M rows)`}`,
-          Math.abs(f.median - 1) <= 0.1,
-          runs,
+      ? withRatio(
+          f.median,
+          row(
+            'last 10% of the catch-up within 10% of the first 10% (rows/s)',
+            `last / first ${withSpread(f, 2)}${cu && r.mode === 'full' ? ` (${num(cu.flatness!.lastTenthPerSec)} vs ${num(cu.flatness!.firstTenthPerSec)} rows/s)` : ` (the ${num(runs[0]!.rows)}-row "both sinks" drains; the full run drains 1M rows)`}`,
+            Math.abs(f.median - 1) <= 0.1,
+            runs,
+          ),
         )
       : row('last 10% of the catch-up within 10% of the first 10% (rows/s)', null, null, []),
   );
@@ -246,4 +265,20 @@ export function disturbedNotes(r: BenchResults): string[] {
   return targets(r)
     .filter((t) => t.verdict === 'disturbed')
     .map((t) => `${t.target}: ${t.disturbed.join('; ')}`);
+}
+
+/** How two runs' ratios compare: each ratio row of both, and how far apart (larger / smaller - 1). */
+export function compareRatios(
+  a: BenchResults,
+  b: BenchResults,
+): { target: string; a: number; b: number; apart: number }[] {
+  const second = new Map(targets(b).map((t) => [t.target, t.ratio]));
+  return targets(a).flatMap((t) => {
+    const other = second.get(t.target);
+    if (t.ratio === undefined || other === undefined) return [];
+    const [lo, hi] = [Math.min(t.ratio, other), Math.max(t.ratio, other)];
+    return [
+      { target: t.target, a: t.ratio, b: other, apart: lo > 0 ? hi / lo - 1 : Number.POSITIVE_INFINITY },
+    ];
+  });
 }

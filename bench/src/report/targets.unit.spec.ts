@@ -3,7 +3,7 @@ import type { DebeziumSnapshot } from '../phases/debezium';
 import type { LagAtLoad } from '../phases/lag';
 import type { DrainRun } from '../phases/saturation';
 import { type BenchResults, normalizeResults } from '../results';
-import { targets } from './targets';
+import { compareRatios, targets } from './targets';
 
 const ceiling = (perSec: number, disturbed: string[] = []): Ceiling => ({
   what: 'x',
@@ -170,5 +170,19 @@ describe('results written before the repeats', () => {
     const r = normalizeResults(old);
     expect(r.ceilings).toHaveLength(1);
     expect(r.debezium!.snapshots).toHaveLength(1);
+  });
+});
+
+describe('two runs side by side', () => {
+  it('gives each ratio of both runs and how far apart they are', () => {
+    const a = results();
+    const b = results();
+    // The second run's Elasticsearch bulk is 25% faster at the median: both/ES moves by 25%.
+    for (const c of b.ceilings!) c.elasticBulk!.perSec *= 1.25;
+    const rows = new Map(compareRatios(a, b).map((x) => [x.target, x]));
+    expect(rows.get('both sinks vs Elasticsearch bulk ceiling ≥ 80%')!.apart).toBeCloseTo(0.25, 5);
+    expect(rows.get('Kafka only vs kafkajs alone ≥ 80%')!.apart).toBe(0);
+    // Rows without a ratio (lag, memory, CPU) are not compared.
+    expect(rows.has('peak RSS ≤ 256 MiB at any backlog')).toBe(false);
   });
 });
