@@ -86,6 +86,7 @@ export class DebeziumSession {
       'otherwise defaults (poll.interval.ms 500, max.batch.size 2048, max.queue.size 8192); Connect producer defaults',
   };
   private libs: string | null = null;
+  private unavailable = false;
   private database: string;
   private rows = 0;
   private snapshots = 0;
@@ -103,10 +104,12 @@ export class DebeziumSession {
   /** Fetches Debezium once and builds the backlog once; false (and `result.error`) when it cannot run here. */
   private async prepare(): Promise<boolean> {
     if (this.libs) return true;
-    if (this.result.error && !this.result.ran) return false;
+    if (this.unavailable) return false;
     try {
       this.libs = await ensureDebezium(log);
     } catch (err) {
+      // Not here (no Java or Maven): no round will run it; a failed snapshot is another matter.
+      this.unavailable = true;
       this.result.error = (err as Error).message;
       log(`  Debezium cannot run here: ${this.result.error}`);
       return false;
