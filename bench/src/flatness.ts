@@ -5,7 +5,7 @@
  * drains its last rows slower than its first.
  */
 export interface Flatness {
-  /** Rows/s from /readyz until 10% of the rows were deleted. */
+  /** Rows/s from the first acknowledged batch until 10% of the rows were deleted. */
   firstTenthPerSec: number;
   /** Rows/s from 90% of the rows deleted to all of them. */
   lastTenthPerSec: number;
@@ -28,13 +28,23 @@ export function timeAt(cumulative: readonly [number, number][], target: number):
   return Number.NaN;
 }
 
-/** First and last tenth of a drain of `rows` rows; `readyS` is when the clock starts (seconds, as the series). */
-export function flatness(cumulative: readonly [number, number][], rows: number, readyS: number): Flatness {
-  const t10 = timeAt(cumulative, rows * 0.1);
+/**
+ * First and last tenth of a drain of `rows` rows. The first tenth is timed from the first
+ * acknowledged batch, not from start: the time the pipeline takes to fill (recovery scan, first
+ * epoch, first sink calls) is latency, not a rate that could fall as the backlog is worked
+ * through. Acknowledgements come in batches (up to 5,000 rows each), so on a small backlog a
+ * tenth is a batch or two and the figure is coarse; on the full run's 1M rows it is 20 or more.
+ */
+export function flatness(cumulative: readonly [number, number][], rows: number): Flatness {
+  const tenth = rows * 0.1;
+  const firstAck = cumulative.find(([, n]) => n > 0);
+  const t10 = timeAt(cumulative, tenth);
   const t90 = timeAt(cumulative, rows * 0.9);
   const tEnd = timeAt(cumulative, rows);
-  const tenth = rows * 0.1;
-  const first = t10 > readyS ? tenth / (t10 - readyS) : Number.NaN;
+  const first =
+    firstAck && firstAck[1] < tenth && t10 > firstAck[0]
+      ? (tenth - firstAck[1]) / (t10 - firstAck[0])
+      : Number.NaN;
   const last = tEnd > t90 ? tenth / (tEnd - t90) : Number.NaN;
   return {
     firstTenthPerSec: Math.round(first),

@@ -82,12 +82,37 @@ describe('first and last tenth of a drain', () => {
   });
 
   it('is 1 for a steady drain and below 1 for one that slows down', () => {
-    const steady: [number, number][] = Array.from({ length: 11 }, (_, i) => [1 + i, i * 100]);
-    expect(flatness(steady, 1000, 1)).toEqual({ firstTenthPerSec: 100, lastTenthPerSec: 100, ratio: 1 });
+    // 1,000 rows acknowledged 50 at a time, one batch every 0.5 s, the first 4 s after start.
+    const steady: [number, number][] = [
+      [0, 0],
+      ...Array.from({ length: 20 }, (_, i) => [4 + i * 0.5, (i + 1) * 50] as [number, number]),
+    ];
+    expect(flatness(steady, 1000)).toEqual({ firstTenthPerSec: 100, lastTenthPerSec: 100, ratio: 1 });
     // The last 10% take 4 s instead of 1 s.
-    const slowing: [number, number][] = [...steady.slice(0, 10), [14, 1000]];
-    const f = flatness(slowing, 1000, 1);
+    const slowing: [number, number][] = [...steady.slice(0, 19), [16.5, 1000]];
+    const f = flatness(slowing, 1000);
     expect(f.lastTenthPerSec).toBe(25);
     expect(f.ratio).toBe(0.25);
+  });
+
+  it('leaves out the time the pipeline takes to fill before its first acknowledgement', () => {
+    // Nothing for 8 s, then the same steady rate: the first tenth is as fast as the last.
+    const late: [number, number][] = [
+      [0, 0],
+      [7.9, 0],
+      ...Array.from({ length: 20 }, (_, i) => [8 + i * 0.5, (i + 1) * 50] as [number, number]),
+    ];
+    expect(flatness(late, 1000).ratio).toBe(1);
+    // A first batch larger than a tenth leaves nothing to time the first tenth with.
+    expect(
+      flatness(
+        [
+          [0, 0],
+          [1, 500],
+          [2, 1000],
+        ],
+        1000,
+      ).firstTenthPerSec,
+    ).toBeNaN();
   });
 });

@@ -197,7 +197,7 @@ export async function drainBacklog(
       exitCode: code,
       series,
       rss,
-      flatness: flatness(series, backlog.rows, readyAt ? (readyAt - daemon.spawnedAtMs) / 1000 : 0),
+      flatness: flatness(series, backlog.rows),
       kafkaRecords: sinks === 'elastic' ? null : await topicRecords(ctx.stack, topic),
       searchDocs: sinks === 'kafka' ? null : await esCount(ctx.stack, index),
       completed,
