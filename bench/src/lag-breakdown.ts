@@ -54,7 +54,8 @@ export function histograms(metrics: ReadonlyMap<string, number>): Map<string, Hi
   };
   for (const [series, value] of metrics) {
     const m = /^(epipe_\w+_seconds)_(bucket|sum|count)(?:\{(.*)\})?$/.exec(series);
-    if (!m) continue;
+    // The runtime's own (GC pauses, event loop): not a stage a row passes through.
+    if (!m || /^epipe_(nodejs|process)_/.test(m[1]!)) continue;
     const labels = parseLabels(m[3] ?? '');
     const le = labels.get('le');
     labels.delete('le');

@@ -16,6 +16,8 @@ const scrape = (kafka: number[], epoch: number[], extra = ''): Map<string, numbe
       ...lines('epipe_sink_batch_seconds', 'sink="kafka"', kafka, kafka[3]! * 0.05),
       ...lines('epipe_epoch_duration_seconds', '', epoch, epoch[3]! * 0.05),
       'nodejs_gc_duration_seconds_bucket{le="1",kind="major"} 4',
+      'epipe_nodejs_gc_duration_seconds_bucket{le="1",kind="major"} 4',
+      'epipe_nodejs_gc_duration_seconds_count{kind="major"} 4',
       extra,
     ].join('\n'),
   );
