@@ -85,10 +85,8 @@ const PHASES: { name: string; title: string; run(s: RunState): Promise<void> }[]
     async run(s) {
       const rows = s.plan.catchupRows;
       if (!rows) return;
-      const m = await s.guard.measure(
-        'catch-up',
-        () => drainBacklog(s.ctx, 'both', rows, { label: 'catchup', timeoutMs: 3_600_000 }),
-        { settleElastic: true },
+      const m = await s.guard.measure('catch-up', () =>
+        drainBacklog(s.ctx, 'both', rows, { label: 'catchup', timeoutMs: 3_600_000 }),
       );
       if (m)
         s.results.catchup = {

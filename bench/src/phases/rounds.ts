@@ -27,7 +27,7 @@ export interface RoundsOptions {
 /**
  * Every ceiling, every drain and Debezium's snapshot, `plan.repeats` times, interleaved
  * (ceilings, drains, Debezium, ceilings, …) so drift on the shared machine hits all of them
- * alike. Elasticsearch finishes its merges before each phase that writes to it; each timed item
+ * alike. Elasticsearch finishes its merges before each timed item; each timed item
  * is marked when the machine was disturbed while it ran. Results accumulate into `results`.
  */
 export async function measureRounds(
@@ -44,9 +44,7 @@ export async function measureRounds(
     if (options.ceilings) {
       const result: CeilingsResult = { round };
       for (const item of ceilingItems(ctx, plan.ceilings, round)) {
-        const m = await guard.measure(`r${round} ceiling: ${item.name}`, () => item.run(), {
-          settleElastic: item.elastic,
-        });
+        const m = await guard.measure(`r${round} ceiling: ${item.name}`, () => item.run());
         if (!m) continue;
         for (const [key, ceiling] of Object.entries(m.value) as [keyof CeilingsResult, Ceiling][])
           if (ceiling) Object.assign(result, { [key]: { ...ceiling, disturbed: m.disturbed } });
@@ -56,14 +54,11 @@ export async function measureRounds(
     }
     if (options.drains) {
       for (const d of DRAINS) {
-        const m = await guard.measure(
-          `r${round} drain: ${d.label}`,
-          () =>
-            drainBacklog(ctx, d.sinks, plan.saturationRows, {
-              ...d.options,
-              label: `sat_${d.label}_r${round}`,
-            }),
-          { settleElastic: true },
+        const m = await guard.measure(`r${round} drain: ${d.label}`, () =>
+          drainBacklog(ctx, d.sinks, plan.saturationRows, {
+            ...d.options,
+            label: `sat_${d.label}_r${round}`,
+          }),
         );
         if (m)
           results.saturation!.push({

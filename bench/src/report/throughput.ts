@@ -54,7 +54,7 @@ export function ceilings(r: BenchResults): string[] {
     '(d): that run was disturbed. zongji reads rows committed beforehand from the ' +
       'binlog position noted before them (pure decode, no epipe code); kafkajs and Elasticsearch get pre-built events/documents ' +
       'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs. Elasticsearch ' +
-      'finished its merges before each of its ceilings.',
+      'finished its merges before each ceiling.',
     '',
   ];
 }
