@@ -97,7 +97,7 @@ test-soak: build up
 	set -a; source .stack/env; set +a; EPIPE_SOAK=1 npx jest --selectProjects faults --runInBand -- test/faults/memory
 	set -a; source .stack/env; set +a; npx jest --selectProjects soak --runInBand
 
-# The benchmark (bench/README.md): `bench` is the quick run (under 10 minutes), `bench-full` the big one.
+# The benchmark (bench/README.md): `bench` is the quick run (about 15 minutes), `bench-full` the big one.
 bench: build up
 	set -a; source .stack/env; set +a; npx tsc -b bench && node bench/dist/main.js
 

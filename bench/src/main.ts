@@ -4,29 +4,155 @@ import { parseArgs } from './args';
 import type { BenchContext, Mode } from './context';
 import { REPO_ROOT } from './daemon';
 import { Disturbances } from './disturbance';
-import { measureCeilings } from './phases/ceilings';
-import { measureDebezium } from './phases/debezium';
 import { measureLag } from './phases/lag';
 import { measureLineage } from './phases/lineage';
 import { measureOverhead } from './phases/overhead';
 import { profileDaemon } from './phases/profile';
+import { measureRounds } from './phases/rounds';
+import { DebeziumSession } from './phases/debezium';
 import { drainBacklog } from './phases/saturation';
-import { PLANS, planLoads } from './plan';
+import { type Plan, PLANS, planLoads } from './plan';
 import { loadAverage, machineFacts } from './proc';
 import { log } from './progress';
+import { bothSinksRate } from './report/facts';
 import { summaryTable, updateReadme, writeReport } from './report/markdown';
-import { type BenchResults, downsample, toJson } from './results';
+import { type BenchResults, downsample, normalizeResults, toJson } from './results';
 import { bestEffort, dropDatabase, stackEnv } from './stack';
 import { collectVersions } from './versions';
 
-const PHASES = ['ceilings', 'saturation', 'lag', 'catchup', 'debezium', 'profile', 'lineage'] as const;
+/** What a phase gets: the run's context, sizes, results so far, the disturbance guard. */
+interface RunState {
+  ctx: BenchContext;
+  plan: Plan;
+  results: BenchResults;
+  guard: Disturbances;
+  only: Set<string>;
+  debezium: DebeziumSession | null;
+}
 
-const USAGE = `usage: node bench/dist/main.js [--full] [--only ${PHASES.join(',')}] [--no-readme]
+/**
+ * The phases, in order. A phase runs when `--only` names it (or no `--only` was given); adding
+ * one is adding an entry here (and its sizes to the plan). The logging-overhead phase always
+ * runs: it writes the workload template every backlog is copied from.
+ */
+const PHASES: { name: string; title: string; run(s: RunState): Promise<void> }[] = [
+  {
+    name: 'overhead',
+    title: 'logging overhead (also writes the workload template every backlog is copied from)',
+    async run(s) {
+      s.results.overhead = await s.guard.run('overhead', () => measureOverhead(s.ctx, s.plan.overhead), true);
+      if (!s.results.overhead) throw new Error('the logging-overhead phase wrote no template');
+    },
+  },
+  {
+    // One name per member, so `--only ceilings` still works; they run interleaved, as one phase.
+    name: 'ceilings,saturation,debezium',
+    title: "raw ceilings, end-to-end drains and Debezium's snapshot, interleaved rounds",
+    async run(s) {
+      s.results.repeats = s.plan.repeats;
+      if (s.only.has('debezium')) s.debezium = new DebeziumSession(s.ctx, s.plan.debezium.rows);
+      await measureRounds(s.ctx, s.plan, s.guard, s.results, {
+        ceilings: s.only.has('ceilings'),
+        drains: s.only.has('saturation'),
+        debezium: s.debezium,
+        debeziumLag: s.only.has('debezium'),
+      });
+    },
+  },
+  {
+    name: 'debezium',
+    title: "Debezium's lag at the offered loads (the last snapshot's Connect, now streaming)",
+    async run(s) {
+      const session = s.debezium;
+      if (!session?.result.ran) return;
+      const d = s.plan.debezium;
+      const loads = await s.guard.run('Debezium lag', () =>
+        session.lagLoads({
+          loads: d.loads.map((rate) => ({ label: `${rate}/s`, rate })),
+          seconds: d.seconds,
+          warmupSeconds: s.plan.lag.warmupSeconds,
+          processes: s.plan.lag.processes,
+          writersPerProcess: s.plan.lag.writersPerProcess,
+          tunedPollLoad: d.tunedPoll ? { label: '200/s, poll.interval.ms=50', rate: 200 } : undefined,
+        }),
+      );
+      session.result.loads = loads ?? [];
+      await session.close();
+    },
+  },
+  {
+    name: 'catchup',
+    title: 'catch-up of a big backlog (both sinks)',
+    async run(s) {
+      const rows = s.plan.catchupRows;
+      if (!rows) return;
+      const m = await s.guard.measure('catch-up', () =>
+        drainBacklog(s.ctx, 'both', rows, { label: 'catchup', timeoutMs: 3_600_000 }),
+      );
+      if (m)
+        s.results.catchup = {
+          ...m.value,
+          disturbed: m.disturbed,
+          series: downsample(m.value.series),
+          rss: downsample(m.value.rss ?? []),
+        };
+    },
+  },
+  {
+    name: 'lag',
+    title: 'lag at fixed offered loads, then SIGKILL and restart',
+    async run(s) {
+      const o = s.results.overhead!;
+      const loads = planLoads(
+        s.plan,
+        bothSinksRate(s.results) ?? 2_000,
+        o.logRowsPerOp,
+        o.withLogOpsPerSec,
+        s.ctx.notes,
+      );
+      log(`  loads: ${loads.map((l) => l.label).join(', ')}`);
+      const l = s.plan.lag;
+      s.results.lag = await s.guard.run('lag and restart', () =>
+        measureLag(s.ctx, {
+          loads,
+          seconds: l.seconds,
+          warmupSeconds: l.warmupSeconds,
+          processes: l.processes,
+          writersPerProcess: l.writersPerProcess,
+          restart: l.restart,
+          kafkaOnlyLoad: { label: '200/s, Kafka only', rate: 200 },
+          guard: s.guard,
+        }),
+      );
+    },
+  },
+  {
+    name: 'profile',
+    title: 'CPU profile of the daemon draining a backlog into both sinks',
+    async run(s) {
+      s.results.profile = await s.guard.run('profile', () =>
+        profileDaemon(s.ctx, 'both', s.plan.profileRows),
+      );
+    },
+  },
+  {
+    name: 'lineage',
+    title: 'lineage queries, coalescing reduction, throughput with provenance on and off',
+    async run(s) {
+      s.results.lineage = await s.guard.run('lineage', () => measureLineage(s.ctx, s.plan.lineage));
+    },
+  },
+];
+
+const PHASE_NAMES = PHASES.flatMap((p) => p.name.split(',')).filter((n) => n !== 'overhead');
+
+const USAGE = `usage: node bench/dist/main.js [--full] [--only ${PHASE_NAMES.join(',')}] [--no-readme] [--no-stack-up]
   Runs every phase in one go (the logging-overhead phase always runs: it writes the workload
   template the backlogs are copied from) and writes bench/results/{results.json,report.md,*.svg}.
-  --full     big sizes (make bench-full): 1,000,000-row catch-up, 60 s per load
-  --only     a subset of the phases, comma-separated
+  --full         big sizes (make bench-full): 1,000,000-row catch-up, 60 s per load
+  --only         a subset of the phases, comma-separated
   --no-readme    do not update the summary table in bench/README.md
+  --no-stack-up  when a service is down (someone else's fault suite), wait for it instead of starting it
   --report-only  re-render report.md, the plots and the README summary from results.json`;
 
 async function main(): Promise<void> {
@@ -35,18 +161,19 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const outDir = join(REPO_ROOT, 'bench', 'results');
   if (flags.has('report-only')) {
-    // Re-renders report.md, the plots and the README summary from the last results.json.
-    const outDir = join(REPO_ROOT, 'bench', 'results');
-    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    const raw = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    const results = normalizeResults(raw);
     writeReport(results, outDir);
     updateReadme(join(REPO_ROOT, 'bench', 'README.md'), summaryTable(results));
     return;
   }
   const mode: Mode = flags.has('full') ? 'full' : 'quick';
-  const plan = PLANS[mode];
-  const only = new Set((flags.get('only') ?? PHASES.join(',')).split(','));
-  const outDir = join(REPO_ROOT, 'bench', 'results');
+  const only = new Set((flags.get('only') ?? PHASE_NAMES.join(',')).split(','));
+  const unknown = [...only].filter((n) => !PHASE_NAMES.includes(n));
+  if (unknown.length)
+    throw new Error(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASE_NAMES.join(', ')})`);
   const rawDir = join(outDir, 'raw');
   mkdirSync(rawDir, { recursive: true });
   const started = Date.now();
@@ -68,97 +195,24 @@ async function main(): Promise<void> {
     loadAverage: { start: loadAverage(), end: 0 },
     notes: ctx.notes,
   };
-  const guard = new Disturbances(ctx.notes);
+  const guard = new Disturbances(ctx.notes, ctx.stack, { startStack: !flags.has('no-stack-up') });
   results.phases = guard.phases;
+  const state: RunState = { ctx, plan: PLANS[mode], results, guard, only, debezium: null };
   log(`epipe benchmark (${mode}), run ${ctx.run}; raw logs in ${rawDir}`);
-  if (results.loadAverage.start > 1.5)
+  if (results.loadAverage.start > results.machine.nproc)
     ctx.notes.push(
-      `load average ${results.loadAverage.start} at the start: other work shared the 2 cores; absolute numbers are noisy, ratios less so`,
+      `load average ${results.loadAverage.start} at the start, above the ${results.machine.nproc} cores: other work shared the machine`,
     );
+  const chosen = PHASES.filter((p) => p.name === 'overhead' || p.name.split(',').some((n) => only.has(n)));
   try {
-    log('1/7 logging overhead (also writes the workload template every backlog is copied from)');
-    results.overhead = await guard.run('overhead', () => measureOverhead(ctx, plan.overhead), true);
-    if (!results.overhead) throw new Error('the logging-overhead phase wrote no template');
-    if (only.has('ceilings')) {
-      log('2/7 raw ceilings');
-      results.ceilings = await guard.run('ceilings', () => measureCeilings(ctx, plan.ceilings));
-    }
-    if (only.has('saturation')) {
-      log('3/7 end-to-end throughput at saturation (Kafka only, Elasticsearch only, both)');
-      results.saturation = [];
-      for (const sinks of ['kafka', 'elastic', 'both'] as const) {
-        const run = await guard.run(`saturation ${sinks}`, () =>
-          drainBacklog(ctx, sinks, plan.saturationRows),
-        );
-        if (run) results.saturation.push({ ...run, series: downsample(run.series) });
-      }
-      // Diagnostic: the search sink without its directory-move barriers.
-      const plain = await guard.run('saturation elastic, no directory moves', () =>
-        drainBacklog(ctx, 'elastic', plan.saturationRows, {
-          label: 'sat_es_nomoves',
-          withoutDirectoryMoves: true,
-        }),
-      );
-      if (plain) results.saturation.push({ ...plain, series: downsample(plain.series) });
-      results.catchup = results.saturation.find((s) => s.sinks === 'both');
-    }
-    if (only.has('catchup') && plan.catchupRows) {
-      log(`4/7 catch-up of a ${plan.catchupRows}-row backlog`);
-      const rows = plan.catchupRows;
-      const run = await guard.run('catch-up', () =>
-        drainBacklog(ctx, 'both', rows, { label: 'catchup', timeoutMs: 3_600_000 }),
-      );
-      if (run) results.catchup = { ...run, series: downsample(run.series) };
-    }
-    const both = results.saturation?.find((s) => s.sinks === 'both');
-    const loads = planLoads(
-      plan,
-      both ? both.rowsPerSec : 2_000,
-      results.overhead.logRowsPerOp,
-      results.overhead.withLogOpsPerSec,
-      ctx.notes,
-    );
-    if (only.has('lag')) {
-      log(
-        `5/7 lag at fixed offered loads (${loads.map((l) => l.label).join(', ')}), then SIGKILL and restart`,
-      );
-      results.lag = await guard.run('lag and restart', () =>
-        measureLag(ctx, {
-          loads,
-          seconds: plan.lag.seconds,
-          warmupSeconds: plan.lag.warmupSeconds,
-          processes: plan.lag.processes,
-          writersPerProcess: plan.lag.writersPerProcess,
-          restart: plan.lag.restart,
-          kafkaOnlyLoad: { label: '200/s, Kafka only', rate: 200 },
-        }),
-      );
-    }
-    if (only.has('debezium')) {
-      log('6/7 Debezium on the same server, Kafka, backlog and workload');
-      results.debezium = await guard.run('debezium', () =>
-        measureDebezium(ctx, {
-          rows: plan.debezium.rows,
-          loads: plan.debezium.loads.map((rate) => ({ label: `${rate}/s`, rate })),
-          seconds: plan.debezium.seconds,
-          warmupSeconds: plan.lag.warmupSeconds,
-          processes: plan.lag.processes,
-          writersPerProcess: plan.lag.writersPerProcess,
-          tunedPollLoad: plan.debezium.tunedPoll
-            ? { label: '200/s, poll.interval.ms=50', rate: 200 }
-            : undefined,
-        }),
-      );
-    }
-    if (only.has('profile')) {
-      log('7/7 CPU profile of the daemon draining a backlog into both sinks');
-      results.profile = await guard.run('profile', () => profileDaemon(ctx, 'both', plan.profileRows));
-    }
-    if (only.has('lineage')) {
-      log('lineage queries, coalescing reduction, throughput with provenance on and off');
-      results.lineage = await guard.run('lineage', () => measureLineage(ctx, plan.lineage));
+    for (const [i, phase] of chosen.entries()) {
+      log(`${i + 1}/${chosen.length} ${phase.title}`);
+      await phase.run(state);
+      // Kept after every phase: a run that dies late still leaves what it measured.
+      writeFileSync(join(outDir, 'results.json'), toJson(results));
     }
   } finally {
+    await state.debezium?.close();
     const template = ctx.template;
     if (template) await bestEffort(() => dropDatabase(ctx.stack, template));
   }

@@ -57,7 +57,8 @@ describe('offered loads', () => {
 
   it('keeps reachable fractions of saturation', () => {
     const loads = planLoads(PLANS.quick, 1_000, 1, 2_000, []);
-    expect(loads.map((l) => l.rate)).toEqual([200, 500, 500, 800]);
+    expect(loads.map((l) => l.rate)).toEqual([200, 500, 500, 800, 0]);
+    expect(loads.at(-1)!.label).toBe('writers max');
   });
 });
 

@@ -17,9 +17,14 @@ export interface BenchResults {
   machine: { nproc: number; memoryGiB: number; cpuModel: string };
   versions: Record<string, string>;
   loadAverage: { start: number; end: number };
+  /** How often each ceiling, drain and Debezium snapshot was measured (interleaved rounds). */
+  repeats?: number;
   overhead?: OverheadResult;
-  ceilings?: CeilingsResult;
+  /** One per round. */
+  ceilings?: CeilingsResult[];
+  /** Every drain of every round (`round`, `sinks`, `variant` tell them apart). */
   saturation?: DrainRun[];
+  /** The big backlog (full run); absent in the quick run, where the "both sinks" drains stand in. */
   catchup?: DrainRun;
   lag?: LagPhaseResult;
   debezium?: DebeziumResult;
@@ -28,6 +33,18 @@ export interface BenchResults {
   /** Per phase: duration, load average before/after, services restarted by others meanwhile. */
   phases?: PhaseRecord[];
   notes: string[];
+}
+
+/**
+ * results.json as read back (--report-only): results written before the measurements were
+ * repeated held one ceilings object and one Debezium snapshot; they become rounds of one.
+ */
+export function normalizeResults(raw: BenchResults): BenchResults {
+  const r = { ...raw };
+  if (r.ceilings && !Array.isArray(r.ceilings)) r.ceilings = [r.ceilings];
+  if (r.debezium && !Array.isArray(r.debezium.snapshots))
+    r.debezium = { ...r.debezium, snapshots: r.debezium.snapshot ? [r.debezium.snapshot] : [] };
+  return r;
 }
 
 /** Keeps at most `max` points of a cumulative series (every n-th and the last), so results stay small. */

@@ -6,29 +6,32 @@ import { createKafkaSink, DEFAULT_KAFKA_SINK_CONFIG } from '@epipe/sink-kafka';
 import { createLogSource, DEFAULT_SOURCE_CONFIG, type SourceConfig } from '@epipe/source';
 import ZongJi, { type AnyBinlogEvent } from '@vlasky/zongji';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { Marked } from '../conditions';
 import type { BenchContext } from '../context';
 import { log } from '../progress';
 import { deleteIndex, deleteTopics, dropDatabase, freshDatabase, kafka, bestEffort } from '../stack';
 import { round } from '@epipe/harness';
 import { sampleDoc, sampleEvent } from '../samples';
 
-export interface Ceiling {
+export interface Ceiling extends Marked {
   what: string;
   items: number;
   ms: number;
   perSec: number;
 }
 
+/** One round of the ceilings (each component measured once); a run holds one per round. */
 export interface CeilingsResult {
-  zongjiOneRowTx: Ceiling;
-  zongjiHundredRowTx: Ceiling;
-  sourceScan: Ceiling;
-  kafkajs: Ceiling;
-  kafkaSink: Ceiling;
-  elasticBulk: Ceiling;
-  elasticSink: Ceiling;
+  round?: number;
+  zongjiOneRowTx?: Ceiling;
+  zongjiHundredRowTx?: Ceiling;
+  sourceScan?: Ceiling;
+  kafkajs?: Ceiling;
+  kafkaSink?: Ceiling;
+  elasticBulk?: Ceiling;
+  elasticSink?: Ceiling;
   /** The smallest of zongji (workload-shaped transactions), kafkajs and Elasticsearch bulk. */
-  smallest: { what: string; perSec: number };
+  smallest?: { what: string; perSec: number };
 }
 
 function ceiling(what: string, items: number, ms: number): Ceiling {
@@ -37,29 +40,58 @@ function ceiling(what: string, items: number, ms: number): Ceiling {
   return c;
 }
 
-/** Raw limits of this machine, each component alone, with the same data shapes epipe moves. */
-export async function measureCeilings(
-  ctx: BenchContext,
-  sizes: { binlogOneRow: number; binlogBulk: number; kafka: number; elastic: number },
-): Promise<CeilingsResult> {
-  const zongjiOne = await zongjiCeiling(ctx, sizes.binlogOneRow, 1);
-  const { zongji: zongjiBulk, scan } = await zongjiCeiling(ctx, sizes.binlogBulk, 100, true);
-  const kafkaRaw = await kafkajsCeiling(ctx, sizes.kafka);
-  const kafkaSink = await kafkaSinkCeiling(ctx, sizes.kafka);
-  const esRaw = await elasticBulkCeiling(ctx, sizes.elastic);
-  const esSink = await elasticSinkCeiling(ctx, sizes.elastic);
-  const candidates = [zongjiOne.zongji, kafkaRaw, esRaw];
+export type CeilingSizes = { binlogOneRow: number; binlogBulk: number; kafka: number; elastic: number };
+
+/** One timed item of a ceilings round: its name and its run. */
+export interface CeilingItem {
+  name: string;
+  run(): Promise<Partial<CeilingsResult>>;
+}
+
+/**
+ * Raw limits of this machine, each component alone, with the same data shapes epipe moves: the
+ * items of one round, each timed (and marked if disturbed) on its own.
+ */
+export function ceilingItems(base: BenchContext, sizes: CeilingSizes, round: number): CeilingItem[] {
+  // Names carry the round: a topic deleted a moment ago may still be marked for deletion.
+  const ctx = { ...base, run: `${base.run}r${round}` };
+  return [
+    {
+      name: 'zongji, 1 row/tx',
+      run: async () => ({ zongjiOneRowTx: (await zongjiCeiling(ctx, sizes.binlogOneRow, 1)).zongji }),
+    },
+    {
+      name: 'zongji, 100 rows/tx; recovery scan',
+      run: async () => {
+        const { zongji, scan } = await zongjiCeiling(ctx, sizes.binlogBulk, 100, true);
+        return { zongjiHundredRowTx: zongji, sourceScan: scan! };
+      },
+    },
+    {
+      name: 'kafkajs',
+      run: async () => ({ kafkajs: await kafkajsCeiling(ctx, sizes.kafka) }),
+    },
+    {
+      name: "epipe's Kafka sink",
+      run: async () => ({ kafkaSink: await kafkaSinkCeiling(ctx, sizes.kafka) }),
+    },
+    {
+      name: 'Elasticsearch bulk',
+      run: async () => ({ elasticBulk: await elasticBulkCeiling(ctx, sizes.elastic) }),
+    },
+    {
+      name: "epipe's search sink",
+      run: async () => ({ elasticSink: await elasticSinkCeiling(ctx, sizes.elastic) }),
+    },
+  ];
+}
+
+/** The smallest of zongji (workload-shaped transactions), kafkajs and Elasticsearch bulk. */
+export function smallestCeiling(c: Partial<CeilingsResult>): CeilingsResult['smallest'] | undefined {
+  const candidates = [c.zongjiOneRowTx, c.kafkajs, c.elasticBulk].filter((x): x is Ceiling => !!x);
+  if (candidates.length === 0) return undefined;
   const smallest = candidates.reduce((a, b) => (b.perSec < a.perSec ? b : a));
-  return {
-    zongjiOneRowTx: zongjiOne.zongji,
-    zongjiHundredRowTx: zongjiBulk,
-    sourceScan: scan!,
-    kafkajs: kafkaRaw,
-    kafkaSink,
-    elasticBulk: esRaw,
-    elasticSink: esSink,
-    smallest: { what: smallest.what, perSec: smallest.perSec },
-  };
+  return { what: smallest.what, perSec: smallest.perSec };
 }
 
 const INSERT_ROW = `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, project_id, dataset_id, operation,

@@ -6,7 +6,9 @@ import { type Daemon, daemonEnv, startDaemon } from '../daemon';
 import { type GeneratorOptions, runGenerator } from '../generator';
 import { Progress, log } from '../progress';
 import { cpuBetween, cpuSnapshot } from '../proc';
-import { servicePids } from '../disturbance';
+import type { Marked } from '../conditions';
+import { ConditionsWatch, type Disturbances, servicePids } from '../disturbance';
+import { stageLatencies, type StageLatency } from '../lag-breakdown';
 import { SearchProbe } from '../search-probe';
 import { freshDatabase, grantAccount, rootPool, scalar, dropRunResources } from '../stack';
 import { cdf, percentile, round, summarize, type LagSummary } from '@epipe/harness';
@@ -41,7 +43,7 @@ export function offeredLoad(
   };
 }
 
-export interface LagAtLoad {
+export interface LagAtLoad extends Marked {
   label: string;
   offeredOpsPerSec: number;
   achievedOpsPerSec: number;
@@ -53,6 +55,8 @@ export interface LagAtLoad {
   daemonCpuPercent: number;
   /** Percent of one core during the load's window: machine, daemon, MariaDB, Kafka, Elasticsearch. */
   cpu: Record<string, number>;
+  /** The daemon's latency histograms over this load, per stage (see lag-breakdown.ts). */
+  stages?: StageLatency[];
 }
 
 export interface RestartResult {
@@ -121,6 +125,8 @@ export async function measureLag(
     writersPerProcess: number;
     restart: { rate: number; beforeS: number; outageS: number; afterS: number } | null;
     kafkaOnlyLoad?: Load;
+    /** Marks each load that ran while the machine was disturbed. */
+    guard?: Disturbances;
   },
 ): Promise<LagPhaseResult> {
   const database = `bench_${ctx.run}_lag`;
@@ -179,6 +185,8 @@ export async function measureLag(
         lags: [],
       };
       windows.push(window);
+      const watch = new ConditionsWatch();
+      const metricsBefore = await daemon.metrics();
       const cpuBefore = daemon.watch.sample();
       let machineBefore = cpuSnapshot();
       const progress = new Progress(`  load ${load.label}`, options.seconds);
@@ -205,6 +213,8 @@ export async function measureLag(
       const cpuAfter = daemon.watch.sample();
       const cpu = cpuBetween(machineBefore, cpuSnapshot(), servicePids(), { daemon: daemon.child.pid });
       await drain();
+      const stages = stageLatencies(metricsBefore, await daemon.metrics());
+      const conditions = watch.end();
       const kafka = summarize(window.lags);
       const searchLags = probe.lags.get(load.label) ?? [];
       const search = { ...summarize(searchLags), unresolved: probe.unresolved.get(load.label) ?? 0 };
@@ -219,6 +229,8 @@ export async function measureLag(
         kafkaCdf: cdf(window.lags),
         searchCdf: cdf(searchLags),
         cpu,
+        stages,
+        ...(options.guard ? { disturbed: options.guard.reasons(conditions) } : {}),
         daemonCpuPercent:
           cpuBefore && cpuAfter
             ? round(

@@ -7,11 +7,15 @@ import { loadAverage } from '../proc';
 import { Progress, log } from '../progress';
 import { esCount, grantAccount, rootPool, scalar, topicRecords, dropRunResources } from '../stack';
 import { round } from '@epipe/harness';
+import type { Marked } from '../conditions';
+import { flatness, type Flatness } from '../flatness';
 
 export type Sinks = 'kafka' | 'elastic' | 'both';
 
-export interface DrainRun {
+export interface DrainRun extends Marked {
   sinks: Sinks;
+  /** Which of the interleaved rounds (1-based); absent for a single run (catch-up, profile). */
+  round?: number;
   /** A diagnostic variant of the backlog, e.g. without directory moves. */
   variant?: string;
   rows: number;
@@ -34,11 +38,17 @@ export interface DrainRun {
   deadLetters: number;
   peakRssMiB: number;
   cpuSeconds: number;
+  /** utime + stime of the daemon from /readyz to an empty log: the CPU the delivery itself cost. */
+  activeCpuSeconds?: number;
   /** Of one core, averaged from spawn to exit. */
   cpuPercent: number;
   exitCode: number | null;
   /** Seconds since spawn, rows deleted so far (cumulative; the report derives rates). */
   series: [number, number][];
+  /** Seconds since spawn, resident set in MiB. */
+  rss?: [number, number][];
+  /** Rate of the first against the last 10% of the rows (from the full-resolution series). */
+  flatness?: Flatness;
   kafkaRecords: number | null;
   searchDocs: number | null;
   completed: boolean;
@@ -114,9 +124,15 @@ export async function drainBacklog(
   });
   const progress = new Progress(`  epipe ${label}`, backlog.rows);
   const series: [number, number][] = [];
+  const rss: [number, number][] = [];
   let readyAt = 0;
+  // Set in a callback: a holder, so the compiler does not narrow it to its initial null.
+  const ready = { cpuSeconds: Number.NaN };
   void daemon.waitReady().then(
-    (t) => (readyAt = t),
+    (t) => {
+      readyAt = t;
+      ready.cpuSeconds = daemon.watch.sample()?.cpuSeconds ?? Number.NaN;
+    },
     () => undefined,
   );
   let at10 = 0;
@@ -135,7 +151,10 @@ export async function drainBacklog(
       const now = Date.now();
       if (!at10 && acked >= backlog.rows * 0.1) at10 = now;
       if (!at90 && acked >= backlog.rows * 0.9) at90 = now;
-      series.push([round((now - daemon.spawnedAtMs) / 1000, 2), acked]);
+      const since = round((now - daemon.spawnedAtMs) / 1000, 2);
+      series.push([since, acked]);
+      const proc = daemon.watch.sample();
+      if (proc) rss.push([since, round(proc.rssBytes / 1024 / 1024, 0)]);
       prevAcked = acked;
       progress.update(acked, `${acked} rows deleted`);
       if ((await scalar(pool, 'SELECT EXISTS (SELECT 1 FROM fs_log)')) === 0) {
@@ -144,6 +163,7 @@ export async function drainBacklog(
       }
     }
     const emptyAt = Date.now();
+    const emptyCpu = daemon.watch.sample()?.cpuSeconds ?? Number.NaN;
     last = (await daemon.metrics()).size > 0 ? await daemon.metrics() : last;
     const { code, usage } = await daemon.stop();
     const activeMs = emptyAt - (readyAt || daemon.spawnedAtMs);
@@ -180,9 +200,12 @@ export async function drainBacklog(
       deadLetters,
       peakRssMiB: round(usage.peakRssMiB, 0),
       cpuSeconds: round(usage.cpuSeconds, 1),
+      activeCpuSeconds: round(emptyCpu - ready.cpuSeconds, 2),
       cpuPercent: round(usage.cpuPercent, 0),
       exitCode: code,
       series,
+      rss,
+      flatness: flatness(series, backlog.rows),
       kafkaRecords: sinks === 'elastic' ? null : await topicRecords(ctx.stack, topic),
       searchDocs: sinks === 'kafka' ? null : await esCount(ctx.stack, index),
       completed,

@@ -1,6 +1,9 @@
 import type { BenchResults } from '../results';
 import type { LagAtLoad } from '../phases/lag';
+import type { Ceiling, CeilingsResult } from '../phases/ceilings';
+import type { DebeziumSnapshot } from '../phases/debezium';
 import type { DrainRun } from '../phases/saturation';
+import { ratioOfMedians, spread, type Spread } from '../repeats';
 
 export function num(v: number | null | undefined, digits = 0): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
@@ -15,15 +18,69 @@ export function ms(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${num(v)} ms`;
 }
 
-export function sat(r: BenchResults, sinks: DrainRun['sinks']): DrainRun | undefined {
-  return r.saturation?.find((s) => s.sinks === sinks && !s.variant);
+/** The drains of one sink mode (every round), plain or without directory moves. */
+export function drains(r: BenchResults, sinks: DrainRun['sinks'], withoutMoves = false): DrainRun[] {
+  return (r.saturation ?? []).filter((s) => s.sinks === sinks && !!s.variant === withoutMoves);
 }
 
-/** The load the p99 target speaks of: 50% of saturation, or what stood in for it. */
-export function halfLoad(r: BenchResults): LagAtLoad | undefined {
-  return (
-    r.lag?.loads.find((l) => l.label.startsWith('50%')) ?? r.lag?.loads.find((l) => l.label.includes('max'))
-  );
+/** One drain of a sink mode standing for all of them: the one with the median rate. */
+export function sat(r: BenchResults, sinks: DrainRun['sinks']): DrainRun | undefined {
+  const runs = drains(r, sinks).sort((a, b) => a.rowsPerSec - b.rowsPerSec);
+  return runs[Math.floor((runs.length - 1) / 2)];
+}
+
+/** Median and spread of one figure over the drains of a sink mode. */
+export function drainSpread(
+  r: BenchResults,
+  sinks: DrainRun['sinks'],
+  figure: (d: DrainRun) => number,
+  withoutMoves = false,
+): Spread {
+  return spread(drains(r, sinks, withoutMoves).map(figure));
+}
+
+/** The median rows/s of the "both sinks" drains: what the offered loads are fractions of. */
+export function bothSinksRate(r: BenchResults): number | undefined {
+  const s = drainSpread(r, 'both', (d) => d.rowsPerSec);
+  return s.n > 0 ? s.median : undefined;
+}
+
+export type CeilingKey = Exclude<keyof CeilingsResult, 'round' | 'smallest'>;
+
+/** One ceiling over every round. */
+export function ceilingRuns(r: BenchResults, key: CeilingKey): Ceiling[] {
+  return (r.ceilings ?? []).map((c) => c[key]).filter((c): c is Ceiling => !!c);
+}
+
+export function ceilingSpread(r: BenchResults, key: CeilingKey): Spread {
+  return spread(ceilingRuns(r, key).map((c) => c.perSec));
+}
+
+export function snapshots(r: BenchResults): DebeziumSnapshot[] {
+  return r.debezium?.snapshots ?? [];
+}
+
+/** CPU-seconds of the daemon per 1,000 rows, from /readyz to an empty log (whole run for old results). */
+export function cpuPerThousandRows(d: DrainRun): number {
+  const cpu = d.activeCpuSeconds ?? d.cpuSeconds;
+  return d.rows > 0 ? (cpu * 1000) / d.rows : Number.NaN;
+}
+
+/** "12,345 (11,000–13,000)": the median (with its unit), then min–max when there was more than one run. */
+export function withSpread(s: Spread, digits = 0, unit = ''): string {
+  if (s.n === 0) return '–';
+  const v = `${num(s.median, digits)}${unit}`;
+  return s.n > 1 ? `${v} (${num(s.min, digits)}–${num(s.max, digits)})` : v;
+}
+
+/** The load with the writers at full speed. */
+export function maxLoad(r: BenchResults): LagAtLoad | undefined {
+  return r.lag?.loads.find((l) => l.offeredOpsPerSec === 0);
+}
+
+/** A load by its offered rate (the first with that rate). */
+export function loadAt(r: BenchResults, rate: number): LagAtLoad | undefined {
+  return r.lag?.loads.find((l) => l.offeredOpsPerSec === rate);
 }
 
 export interface Row {
@@ -41,157 +98,56 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The four targets of the issue, measured, never asserted. */
-export function targetRows(r: BenchResults): string[][] {
-  const rows: string[][] = [];
-  const o = r.overhead;
-  rows.push([
-    'logging overhead ≤ 10%',
-    o
-      ? `${pct(o.overheadPct)} (${num(o.withLogOpsPerSec)} vs ${num(o.withoutLogOpsPerSec)} ops/s; median of ${o.rounds.length} rounds ${pct(o.medianRoundOverheadPct)}, range ${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])})`
-      : '–',
-    o ? (o.overheadPct <= 10 ? 'met' : 'not met') : 'not measured',
-  ]);
-  const both = sat(r, 'both');
-  const c = r.ceilings;
-  if (both && c) {
-    const ratio = (100 * both.rowsPerSec) / c.smallest.perSec;
-    rows.push([
-      'end-to-end ≥ 70% of the smallest raw ceiling',
-      `${pct(ratio)} (${num(both.rowsPerSec)} rows/s, Kafka + Elasticsearch, vs ${c.smallest.what} ${num(c.smallest.perSec)}/s)`,
-      ratio >= 70 ? 'met' : 'not met',
-    ]);
-  } else rows.push(['end-to-end ≥ 70% of the smallest raw ceiling', '–', 'not measured']);
-  const half = halfLoad(r);
-  if (half) {
-    const ok = half.kafka.p99 < 500 && half.search.p99 < 500;
-    rows.push([
-      'p99 lag < 500 ms at 50% of saturation',
-      `${half.label}: Kafka p99 ${ms(half.kafka.p99)}, searchable p99 ${ms(half.search.p99)} (at ${num(half.achievedOpsPerSec)} ops/s achieved)`,
-      ok ? 'met' : half.kafka.p99 < 500 ? 'met for Kafka, not for search' : 'not met',
-    ]);
-  } else rows.push(['p99 lag < 500 ms at 50% of saturation', '–', 'not measured']);
-  const d = r.debezium;
-  const kafka = sat(r, 'kafka');
-  if (d?.snapshot && kafka) {
-    rows.push([
-      'throughput ≥ Debezium',
-      `epipe Kafka only ${num(kafka.rowsPerSec)} rows/s (both sinks ${num(both?.rowsPerSec)}) vs Debezium ${num(d.snapshot.rowsPerSec)} rows/s`,
-      kafka.rowsPerSec >= d.snapshot.rowsPerSec ? 'met' : 'not met',
-    ]);
-  } else
-    rows.push(['throughput ≥ Debezium', d?.error ? `Debezium did not run: ${d.error}` : '–', 'not measured']);
-  const lin = r.lineage;
-  rows.push([
-    'lineage depth-3 p95 < 100 ms (≈50k artifacts, 200k edges)',
-    lin ? lin.latency.map((l) => `${l.direction} p95 ${ms(l.p95)}`).join(', ') : '–',
-    lin ? (lin.latency.every((l) => l.p95 < 100) ? 'met' : 'not met') : 'not measured',
-  ]);
-  return rows;
-}
-
+/** Ratios between things measured in this run, each from medians over the rounds. */
 export function ratioRows(r: BenchResults): string[][] {
   const rows: string[][] = [];
-  const c = r.ceilings;
-  const add = (what: string, a: number | undefined, b: number | undefined, how: string): void => {
-    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return;
-    rows.push([what, num(a / b, 2), how]);
+  const add = (what: string, a: Spread, b: Spread, unit: string): void => {
+    const v = ratioOfMedians(a, b);
+    if (Number.isFinite(v)) rows.push([what, num(v, 2), `${num(a.median)} / ${num(b.median)} ${unit}`]);
   };
+  const one = (v: number | undefined): Spread => spread(v === undefined ? [] : [v]);
   if (r.overhead)
     add(
       'writers with / without the log row',
-      r.overhead.withLogOpsPerSec,
-      r.overhead.withoutLogOpsPerSec,
-      `${num(r.overhead.withLogOpsPerSec)} / ${num(r.overhead.withoutLogOpsPerSec)} ops/s`,
+      one(r.overhead.withLogOpsPerSec),
+      one(r.overhead.withoutLogOpsPerSec),
+      'ops/s',
     );
-  if (c) {
-    const zj = c.zongjiOneRowTx.perSec;
-    for (const s of r.saturation ?? []) {
-      const ceiling =
-        s.sinks === 'kafka'
-          ? Math.min(zj, c.kafkajs.perSec)
-          : s.sinks === 'elastic'
-            ? Math.min(zj, c.elasticBulk.perSec)
-            : c.smallest.perSec;
-      add(
-        `epipe ${sinksLabel(s)} / its smallest ceiling`,
-        s.rowsPerSec,
-        ceiling,
-        `${num(s.rowsPerSec)} / ${num(ceiling)} per s`,
-      );
-    }
-    const es = sat(r, 'elastic');
-    if (es)
-      add(
-        'epipe search-sink documents/s / Elasticsearch bulk ceiling',
-        (es.eventsElastic * 1000) / es.activeMs,
-        c.elasticBulk.perSec,
-        `${num((es.eventsElastic * 1000) / es.activeMs)} / ${num(c.elasticBulk.perSec)} docs/s`,
-      );
-    add(
-      "epipe's Kafka sink / kafkajs alone",
-      c.kafkaSink.perSec,
-      c.kafkajs.perSec,
-      `${num(c.kafkaSink.perSec)} / ${num(c.kafkajs.perSec)} events/s`,
-    );
-    add(
-      "epipe's search sink / bulk alone",
-      c.elasticSink.perSec,
-      c.elasticBulk.perSec,
-      `${num(c.elasticSink.perSec)} / ${num(c.elasticBulk.perSec)} docs/s`,
-    );
+  const zj = ceilingSpread(r, 'zongjiOneRowTx');
+  const kj = ceilingSpread(r, 'kafkajs');
+  const es = ceilingSpread(r, 'elasticBulk');
+  const rate = (sinks: DrainRun['sinks'], withoutMoves = false): Spread =>
+    drainSpread(r, sinks, (d) => d.rowsPerSec, withoutMoves);
+  add('epipe Kafka only / kafkajs alone', rate('kafka'), kj, 'per s');
+  add('epipe Kafka only / zongji decode (1 row/tx)', rate('kafka'), zj, 'per s');
+  add('epipe Elasticsearch only / Elasticsearch bulk', rate('elastic'), es, 'per s');
+  add('epipe both sinks / Elasticsearch bulk', rate('both'), es, 'per s');
+  add(
+    'epipe Elasticsearch only, with / without directory moves',
+    rate('elastic'),
+    rate('elastic', true),
+    'rows/s',
+  );
+  add(
+    'epipe search-sink documents/s / Elasticsearch bulk',
+    drainSpread(r, 'elastic', (d) => (d.eventsElastic * 1000) / d.activeMs),
+    es,
+    'docs/s',
+  );
+  add("epipe's Kafka sink / kafkajs alone", ceilingSpread(r, 'kafkaSink'), kj, 'events/s');
+  add("epipe's search sink / bulk alone", ceilingSpread(r, 'elasticSink'), es, 'docs/s');
+  const dbz = spread(snapshots(r).map((x) => x.rowsPerSec));
+  add('epipe Kafka only / Debezium snapshot', rate('kafka'), dbz, 'rows/s');
+  add('epipe both sinks / Debezium snapshot', rate('both'), dbz, 'rows/s');
+  for (const dl of r.debezium?.loads ?? []) {
+    const el = r.lag?.loads.find((l) => l.label === dl.label);
+    if (!el) continue;
+    add(`Kafka lag p50 at ${dl.label}: epipe / Debezium`, one(el.kafka.p50), one(dl.kafka.p50), 'ms');
+    add(`Kafka lag p99 at ${dl.label}: epipe / Debezium`, one(el.kafka.p99), one(dl.kafka.p99), 'ms');
   }
-  const d = r.debezium;
-  if (d?.snapshot) {
-    const k = sat(r, 'kafka');
-    const b = sat(r, 'both');
-    if (k)
-      add(
-        'epipe Kafka only / Debezium (backlog rows/s)',
-        k.rowsPerSec,
-        d.snapshot.rowsPerSec,
-        `${num(k.rowsPerSec)} / ${num(d.snapshot.rowsPerSec)}`,
-      );
-    if (b)
-      add(
-        'epipe both sinks / Debezium (backlog rows/s)',
-        b.rowsPerSec,
-        d.snapshot.rowsPerSec,
-        `${num(b.rowsPerSec)} / ${num(d.snapshot.rowsPerSec)}`,
-      );
-    for (const dl of d.loads) {
-      const el = r.lag?.loads.find((l) => l.label === dl.label);
-      if (el)
-        add(
-          `Kafka lag p50 at ${dl.label}: epipe / Debezium`,
-          el.kafka.p50,
-          dl.kafka.p50,
-          `${ms(el.kafka.p50)} / ${ms(dl.kafka.p50)}`,
-        );
-      if (el)
-        add(
-          `Kafka lag p99 at ${dl.label}: epipe / Debezium`,
-          el.kafka.p99,
-          dl.kafka.p99,
-          `${ms(el.kafka.p99)} / ${ms(dl.kafka.p99)}`,
-        );
-    }
-  }
-  const cu = r.catchup;
-  const b = sat(r, 'both');
-  if (cu && b && cu !== b)
-    add(
-      'catch-up rate / saturation rate (both sinks)',
-      cu.rowsPerSec,
-      b.rowsPerSec,
-      `${num(cu.rowsPerSec)} / ${num(b.rowsPerSec)} rows/s`,
-    );
+  if (r.catchup && r.mode === 'full')
+    add('catch-up rate / both sinks drain rate', one(r.catchup.rowsPerSec), rate('both'), 'rows/s');
   for (const l of r.lag?.loads ?? [])
-    add(
-      `searchable / Kafka lag p50 at ${l.label}`,
-      l.search.p50,
-      l.kafka.p50,
-      `${ms(l.search.p50)} / ${ms(l.kafka.p50)}`,
-    );
+    add(`searchable / Kafka lag p50 at ${l.label}`, one(l.search.p50), one(l.kafka.p50), 'ms');
   return rows;
 }

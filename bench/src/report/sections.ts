@@ -1,6 +1,11 @@
 import type { DebeziumResult } from '../phases/debezium';
+import { spread } from '../repeats';
 import type { BenchResults } from '../results';
-import { halfLoad, ms, num, pct, ratioRows, sat, sinksLabel, table, targetRows } from './facts';
+import { ms, num, pct, ratioRows, sat, snapshots, table, withSpread } from './facts';
+import { lagBreakdown } from './breakdown';
+import { conditions } from './conditions';
+import { catchup, ceilings, saturation } from './throughput';
+import { disturbedNotes, targetRows } from './targets';
 
 // The sections of report.md, in order; each returns its lines, or none when its phase did not run.
 
@@ -28,9 +33,17 @@ function header(r: BenchResults): string[] {
     '',
     '## Targets',
     '',
+    (r.repeats ?? 1) > 1
+      ? `Each ceiling, each end-to-end drain and Debezium's snapshot ran ${r.repeats} times, interleaved (ceilings, drains, ` +
+        'Debezium, ceilings, …); every figure below is the median, with min–max in parentheses, and every ratio is of medians. ' +
+        '"disturbed": a run it comes from ran with the load average above the core count, a service restarted, or ' +
+        'Elasticsearch still merging (see Run conditions); the measured value is shown, the verdict is withheld.'
+      : 'Each figure comes from one run.',
+    '',
     table(['target', 'measured', 'verdict'], targetRows(r)),
     '',
-    '## Ratios',
+    ...disturbedNotes(r).flatMap((n, i, all) => [`- disturbed: ${n}`, ...(i === all.length - 1 ? [''] : [])]),
+    '## Ratios (of medians)',
     '',
     table(['ratio', 'value', 'from'], ratioRows(r)),
     '',
@@ -65,120 +78,6 @@ function overhead(r: BenchResults): string[] {
   ];
 }
 
-/** Each component alone. */
-function ceilings(r: BenchResults): string[] {
-  const c = r.ceilings;
-  if (!c) return [];
-  return [
-    '## Raw ceilings (each component alone)',
-    '',
-    table(
-      ['component', 'items', 'time', 'per second'],
-      [
-        c.zongjiOneRowTx,
-        c.zongjiHundredRowTx,
-        c.sourceScan,
-        c.kafkajs,
-        c.kafkaSink,
-        c.elasticBulk,
-        c.elasticSink,
-      ].map((x) => [x.what, num(x.items), ms(x.ms), num(x.perSec)]),
-    ),
-    '',
-    `Smallest raw ceiling: **${c.smallest.what}, ${num(c.smallest.perSec)}/s**. zongji reads rows committed beforehand from the ` +
-      'binlog position noted before them (pure decode, no epipe code); kafkajs and Elasticsearch get pre-built events/documents ' +
-      'of the workload\'s shape (distinct inodes); "epipe\'s … sink" rows are the same through the libs.',
-    '',
-  ];
-}
-
-/** End-to-end throughput with a preloaded backlog. */
-function saturation(r: BenchResults): string[] {
-  if (!r.saturation?.length) return [];
-  return [
-    '## End-to-end throughput at saturation',
-    '',
-    "A backlog of the workload's rows is preloaded (copies of the logged workload, each its own subtree), the daemon is " +
-      'started, and the clock runs from its /readyz to an empty fs_log: every row delivered to the enabled sinks and deleted.',
-    '',
-    table(
-      [
-        'sinks',
-        'rows',
-        'dir moves',
-        'startup',
-        'ready → empty',
-        'rows/s',
-        'steady 10–90%',
-        'Kafka events',
-        'search docs written',
-        'dead letters',
-        'peak RSS',
-        'CPU',
-      ],
-      r.saturation.map((s) => [
-        sinksLabel(s),
-        num(s.rows),
-        num(s.directoryMoves),
-        ms(s.startupMs),
-        ms(s.activeMs),
-        num(s.rowsPerSec),
-        num(s.steadyRowsPerSec),
-        num(s.eventsKafka),
-        num(s.eventsElastic),
-        num(s.deadLetters),
-        `${num(s.peakRssMiB)} MiB`,
-        `${num(s.cpuPercent)}%`,
-      ]),
-    ),
-    '',
-    'Checks after each run: ' +
-      r.saturation
-        .map(
-          (s) =>
-            `${s.sinks}: ${s.kafkaRecords !== null ? `${num(s.kafkaRecords)} records in the topic` : ''}${s.kafkaRecords !== null && s.searchDocs !== null ? ', ' : ''}${s.searchDocs !== null ? `${num(s.searchDocs)} documents for ${num(s.liveInodes)} live inodes` : ''}`,
-        )
-        .join('; ') +
-      '. The search sink writes one document per inode and batch (the newest state), so it writes fewer documents than rows; ' +
-      'a directory move is a barrier in it (refresh, find the descendants, rewrite them, refresh).',
-    '',
-    "Time inside the sink calls (the daemon's `epipe_sink_batch_seconds`): " +
-      r.saturation
-        .map((s) =>
-          Object.entries(s.sinkSeconds)
-            .filter(([, v]) => v.calls > 0)
-            .map(
-              ([k, v]) =>
-                `${s.sinks}/${k} ${num(v.seconds, 1)} s in ${num(v.calls)} calls (${pct((100 * v.seconds * 1000) / s.activeMs)} of ready → empty)`,
-            )
-            .join(', '),
-        )
-        .join('; ') +
-      '.',
-    '',
-    '![throughput over time](throughput.svg)',
-    '',
-  ];
-}
-
-/** The big backlog. */
-function catchup(r: BenchResults): string[] {
-  if (!r.catchup) return [];
-  const out: string[] = [];
-  const cu = r.catchup;
-  out.push(
-    '## Catch-up',
-    '',
-    `A ${num(cu.rows)}-row backlog with both sinks: ${num(cu.drainMs / 1000, 1)} s from daemon start to an empty log ` +
-      `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core.` +
-      (r.mode === 'quick'
-        ? ' (Quick mode: this is the "both sinks" saturation run; `make bench-full` drains 1,000,000 rows.)'
-        : ''),
-    '',
-  );
-  return out;
-}
-
 /** Lag at fixed offered loads. */
 function lag(r: BenchResults): string[] {
   const lag = r.lag;
@@ -207,6 +106,7 @@ function lag(r: BenchResults): string[] {
         'max',
         'samples',
         'daemon CPU',
+        'disturbed',
       ],
       lag.loads.map((l) => [
         l.label,
@@ -222,6 +122,7 @@ function lag(r: BenchResults): string[] {
         ms(l.search.max),
         `${num(l.search.count)}${l.search.unresolved ? ` (+${l.search.unresolved} deleted first)` : ''}`,
         `${num(l.daemonCpuPercent)}%`,
+        l.disturbed?.join('; ') || (l.disturbed ? 'no' : '–'),
       ]),
     ),
     '',
@@ -323,15 +224,24 @@ function debezium(r: BenchResults): string[] {
     `Debezium ${d.debezium} MariaDB connector in Kafka Connect ${d.connect} standalone; ${d.settings}.`,
     '',
   );
-  if (!d.snapshot) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
+  const snaps = snapshots(r);
+  if (!snaps.length) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
   else {
     const k = sat(r, 'kafka');
     const b = sat(r, 'both');
     out.push(
+      `Snapshot rate, median (min–max) of ${snaps.length}: **${withSpread(spread(snaps.map((x) => x.rowsPerSec)))} rows/s**; ` +
+        'epipe rows below are the median-rate drain of each mode.',
+      '',
       table(
         ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
         [
-          drainRow('Debezium snapshot → Kafka', d.snapshot),
+          ...snaps.map((x) =>
+            drainRow(
+              `Debezium snapshot → Kafka, round ${num(x.round)}${x.disturbed?.length ? ' (disturbed)' : ''}`,
+              x,
+            ),
+          ),
           ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
           ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
         ],
@@ -411,37 +321,10 @@ function profile(r: BenchResults): string[] {
   return out;
 }
 
-/** Load average and restarts by others, per phase. */
-function conditions(r: BenchResults): string[] {
-  if (!r.phases?.length) return [];
-  const out: string[] = [];
-  out.push(
-    '## Run conditions',
-    '',
-    table(
-      ['phase', 'seconds', 'load average before → after', 'services restarted by others meanwhile'],
-      r.phases.map((p) => [
-        p.phase,
-        num(p.seconds),
-        `${num(p.loadAverage[0], 1)} → ${num(p.loadAverage[1], 1)}`,
-        p.restarted.join(', ') || 'none',
-      ]),
-    ),
-    '',
-  );
-  return out;
-}
-
 /** Notes, and which load stood in for half of saturation. */
 function notes(r: BenchResults): string[] {
   const out: string[] = [];
-  const half = halfLoad(r);
   out.push('## Notes', '', ...(r.notes.length ? r.notes.map((n) => `- ${n}`) : ['- none']), '');
-  if (half && !half.label.startsWith('50%'))
-    out.push(
-      `The p99 target is judged at "${half.label}", the load that stood in for 50% of saturation.`,
-      '',
-    );
   return out;
 }
 
@@ -452,6 +335,7 @@ export const SECTIONS: ((r: BenchResults) => string[])[] = [
   saturation,
   catchup,
   lag,
+  lagBreakdown,
   restart,
   debezium,
   profile,

@@ -135,3 +135,20 @@ export function lineChart(o: ChartOptions): string {
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
+
+/** Charts drawn by lineChart, one below the other, in one SVG (e.g. a rate above the memory it took). */
+export function stackCharts(charts: string[]): string {
+  const size = (svg: string): { w: number; h: number } => {
+    const m = /<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg);
+    return { w: Number(m?.[1] ?? 0), h: Number(m?.[2] ?? 0) };
+  };
+  const width = Math.max(...charts.map((c) => size(c).w));
+  let y = 0;
+  const parts: string[] = [];
+  for (const c of charts) {
+    // A nested <svg> keeps each chart's own coordinates; placed by its y.
+    parts.push(c.trim().replace(/^<svg /, `<svg y="${y}" `));
+    y += size(c).h;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n${parts.join('\n')}\n</svg>\n`;
+}
