@@ -15,7 +15,7 @@ import {
   setupWorkload,
 } from '@epipe/workload';
 import type { Pool } from 'mysql2/promise';
-import { rootPool, type StackEnv } from './stack';
+import { type StackEnv, writerPool } from './stack';
 
 /** A write the search-lag probe looks for: this inode at this version or newer. */
 export interface WriteSample {
@@ -127,7 +127,7 @@ export async function runInProcess(
   hooks: GeneratorHooks = {},
   signal?: AbortSignal,
 ): Promise<GeneratorResult> {
-  const pool = rootPool(stack, { database: options.database, connectionLimit: options.writers + 2 });
+  const pool = writerPool(stack, { database: options.database, connectionLimit: options.writers + 2 });
   try {
     const nn = new SamplingNameNode(pool, { logging: options.logging }, options.sampleEvery ?? 0, (s) =>
       hooks.onSample?.(s),

@@ -19,6 +19,11 @@ export function rootPool(stack: StackEnv, options: PoolOptions = {}): Pool {
   return createPool({ ...stack.mysql, connectionLimit: 4, ...options });
 }
 
+/** A pool for a NameNode: its commits are multi-statement queries (the last log INSERT and COMMIT). */
+export function writerPool(stack: StackEnv, options: PoolOptions = {}): Pool {
+  return rootPool(stack, { ...options, multipleStatements: true });
+}
+
 export async function scalar(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
   const [rows] = await pool.query<RowDataPacket[]>(sql, params);
   const first = rows[0];

@@ -7,7 +7,7 @@ import {
   type ToChild,
   workloadOptions,
 } from './generator';
-import { rootPool, stackEnv } from './stack';
+import { stackEnv, writerPool } from './stack';
 
 /** One writer process of runProcesses: set up on 'setup', write on 'go', stop early on 'stop'. */
 function send(message: FromChild): void {
@@ -16,7 +16,7 @@ function send(message: FromChild): void {
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
-  const pool = rootPool(stackEnv(), { database: options.database, connectionLimit: options.writers + 2 });
+  const pool = writerPool(stackEnv(), { database: options.database, connectionLimit: options.writers + 2 });
   const controller = new AbortController();
   let nn: NameNode | undefined;
   let setup: WorkloadSetup | undefined;

@@ -117,7 +117,7 @@ function errorLines(logFile: string): LogLine[] {
       await admin.end();
     }
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
-    pool = createPool({ ...root, database, connectionLimit: 4 });
+    pool = createPool({ ...root, database, connectionLimit: 4, multipleStatements: true });
     // An API key of the stack's account (its privileges, no more), made the way an operator
     // would; the daemon then runs with the key alone, no user or password.
     const es = esAsAccount();

@@ -24,7 +24,12 @@ export async function createTestDatabase(
   } finally {
     await admin.end();
   }
-  const pool = createPool({ ...mysql, database, connectionLimit: options.connectionLimit ?? 8 });
+  const pool = createPool({
+    ...mysql,
+    database,
+    connectionLimit: options.connectionLimit ?? 8,
+    multipleStatements: true,
+  });
   return {
     database,
     pool,

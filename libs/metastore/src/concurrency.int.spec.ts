@@ -30,7 +30,12 @@ beforeAll(async () => {
   db = await createTestDatabase('t_concurrent', { connectionLimit: 3 });
   nodes.push(db.nameNode);
   for (let i = 1; i < WORKERS; i++) {
-    const pool = createPool({ ...testEnv().mysql, database: db.database, connectionLimit: 3 });
+    const pool = createPool({
+      ...testEnv().mysql,
+      database: db.database,
+      connectionLimit: 3,
+      multipleStatements: true,
+    });
     pools.push(pool);
     nodes.push(new NameNode(pool));
   }

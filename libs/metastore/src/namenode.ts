@@ -8,7 +8,7 @@ import { formatPath, invalid, parseNonRootPath, pathKind, validatePermission, va
 import { Principals } from './principals';
 import { resolveChain } from './resolve';
 import { hasChildren, lockDescendants, removeInodes } from './subtree';
-import { inTransaction, Tx, type TxHooks, type TxOptions } from './tx';
+import { assertMultipleStatements, inTransaction, Tx, type TxHooks, type TxOptions } from './tx';
 import type {
   DatasetRef,
   DeleteResult,
@@ -37,7 +37,8 @@ export interface NameNodeOptions {
  * Performs file-system operations the way a HopsFS name node does: each one a transaction that
  * changes the inodes and writes its fs_log rows, committed together.
  *
- * The pool's connections must have the metadata database as their default database; they are
+ * The pool's connections must have the metadata database as their default database and
+ * `multipleStatements: true` (the last log INSERT and the COMMIT are one query); they are
  * switched to READ COMMITTED on first use. Arguments: the operation's own arguments, then the
  * context (who does it), then options.
  */
@@ -49,6 +50,7 @@ export class NameNode implements catalog.CatalogDeps {
     readonly pool: Pool,
     options: NameNodeOptions = {},
   ) {
+    assertMultipleStatements(pool);
     this.principals = new Principals();
     this.txOptions = {
       attempts: options.attempts ?? 10,

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     ...admin,
     database,
     connectionLimit: writers + 4,
+    // The NameNode sends its last log INSERT and its COMMIT as one query.
+    multipleStatements: true,
   });
   const nn = new NameNode(pool);
   step(
