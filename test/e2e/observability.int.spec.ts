@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { dispatch } from '../../services/epipe/src/cli';
 import { memoryIo } from '../../services/epipe/src/cli/io';
 import type { StatusReport } from '../../services/epipe/src/cli/status';
-import { FaultScenario } from '../faults/support/scenario';
+import { useFaultScenario } from '../faults/support/scenario';
 import { daemonEnv } from '../support/daemon';
 
 /**
@@ -30,17 +30,10 @@ function alertQueries(): string[] {
 }
 
 describe('metrics named by the dashboard and the alerts', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('observability', { daemonEnv: { EPIPE_LOG_TABLE_POLL_MS: '300' } });
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('observability', { daemonEnv: { EPIPE_LOG_TABLE_POLL_MS: '300' } });
 
   it('are all exposed by a running daemon', async () => {
+    const s = scenario();
     s.daemon.start();
     await s.daemon.waitReady();
     const ctx = { user: 'alice' };
@@ -88,6 +81,7 @@ describe('metrics named by the dashboard and the alerts', () => {
   });
 
   it('epipe status reports the leader, the binlog position read, the backlog and the sinks', async () => {
+    const s = scenario();
     const io = memoryIo(daemonEnv(s.names));
     const url = `http://127.0.0.1:${s.daemon.httpPort}`;
     expect(await dispatch(['status', '--json', '--url', url], io)).toBe(0);

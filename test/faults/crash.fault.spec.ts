@@ -2,7 +2,7 @@ import { prng, setupWorkload } from '@epipe/workload';
 import { logRowsLeft } from '../support/checker';
 import { sleepMs } from './support/child-daemon';
 import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { useFaultScenario } from './support/scenario';
 
 const KILLS = 12;
 
@@ -12,17 +12,10 @@ const KILLS = 12;
  * Nothing may be lost and, after deduplication by event id, no inode may go back in time.
  */
 describe('fault: the daemon is killed (SIGKILL) again and again during load', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_kill');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_kill');
 
   it(`loses nothing over ${KILLS} kills at random moments`, async () => {
+    const s = scenario();
     const seed = Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
     const setup = await setupWorkload(s.nameNode, 'crash', 4);

@@ -1,5 +1,5 @@
 import { runOutage } from './support/outage';
-import { FaultScenario } from './support/scenario';
+import { type FaultScenario, useFaultScenario } from './support/scenario';
 
 /**
  * MariaDB is restarted while writers commit: the binlog stream, the leader lock, lookups and
@@ -7,17 +7,10 @@ import { FaultScenario } from './support/scenario';
  * must stay up, report not-ready meanwhile, and recover from the log table.
  */
 describe('fault: MariaDB restarted during load', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_mariadb');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_mariadb');
 
   it('stays up, reports not-ready while the database is gone, and delivers everything afterwards', async () => {
+    const s = scenario();
     const outage = await runOutage(s, { service: 'mariadb', project: 'dbout', downMs: 3_000, seed: 9 });
     await healPool(s);
     const { report, problems } = await s.check(`MariaDB restarted (down ${outage.outageS} s) during load`);

@@ -4,7 +4,7 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/prom
 import type { ExpectedDeadLetter } from '../support/checker';
 import { startLoad } from './support/load';
 import { sleepMs } from './support/child-daemon';
-import { FaultScenario } from './support/scenario';
+import { useFaultScenario } from './support/scenario';
 
 /** HopsFS' xattr value limit, epipe's default enrich.maxXattrBytes. */
 const MAX_XATTR_BYTES = 13_500;
@@ -16,17 +16,10 @@ const MAX_XATTR_BYTES = 13_500;
  * loop, and a refusal of one document must not stop the daemon).
  */
 describe('fault: poison rows', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_poison');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_poison');
 
   it('dead-letters each poison row once, counts it, deletes it, and delivers the rows behind it', async () => {
+    const s = scenario();
     const setup = await setupWorkload(s.nameNode, 'poison', 2);
     const ctx = { user: 'alice' };
     const dir = '/Projects/poison/Resources/target';

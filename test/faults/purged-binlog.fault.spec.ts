@@ -2,7 +2,7 @@ import { setupWorkload } from '@epipe/workload';
 import type { RowDataPacket } from 'mysql2/promise';
 import { sleepMs } from './support/child-daemon';
 import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { type FaultScenario, useFaultScenario } from './support/scenario';
 
 /**
  * The daemon dies while writers commit; while it is down the binlog is rotated and every file
@@ -10,17 +10,10 @@ import { FaultScenario } from './support/scenario';
  * recovery reads the log table and tails from the current file.
  */
 describe('fault: binlog rotated and purged while the daemon is down', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_purge');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_purge');
 
   it('delivers every row, including those only the purged files held, after a restart', async () => {
+    const s = scenario();
     const setup = await setupWorkload(s.nameNode, 'purge', 4);
     s.daemon.start();
     await s.daemon.waitReady();

@@ -2,7 +2,7 @@ import { prng, setupWorkload } from '@epipe/workload';
 import { logRowsLeft } from '../support/checker';
 import { sleepMs } from '../faults/support/child-daemon';
 import { startLoad } from '../faults/support/load';
-import { FaultScenario } from '../faults/support/scenario';
+import { useFaultScenario } from '../faults/support/scenario';
 import { stack, type StackService } from '../faults/support/stack';
 
 const KILLS = Number(process.env.EPIPE_SOAK_KILLS ?? 100);
@@ -13,17 +13,10 @@ const KILLS = Number(process.env.EPIPE_SOAK_KILLS ?? 100);
  * from, all in one run; the shared checker at the end. Losses must be 0.
  */
 describe('soak: kills and outages in one long run', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('soak');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('soak');
 
   it(`loses nothing over ${KILLS} kills and a Kafka, an Elasticsearch and a MariaDB outage`, async () => {
+    const s = scenario();
     const seed = Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
     const random = prng(seed);
     const setup = await setupWorkload(s.nameNode, 'soak', 6);

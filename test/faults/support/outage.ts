@@ -2,7 +2,7 @@ import { setupWorkload } from '@epipe/workload';
 import { sleepMs } from './child-daemon';
 import { startLoad } from './load';
 import { watchReadiness } from './readiness';
-import { FaultScenario } from './scenario';
+import { type FaultScenario, useFaultScenario } from './scenario';
 import { stack, type StackService } from './stack';
 
 export interface OutageResult {
@@ -99,17 +99,10 @@ export function describeSinkOutage(options: {
 }): void {
   const { name, prefix, ...outageOptions } = options;
   describe(`fault: ${name} stopped during load`, () => {
-    let s: FaultScenario;
-
-    beforeAll(async () => {
-      s = await FaultScenario.create(prefix);
-    });
-
-    afterAll(async () => {
-      await s?.close();
-    });
+    const scenario = useFaultScenario(prefix);
 
     it(`stays up, reports not-ready while ${name} is down, and delivers everything afterwards`, async () => {
+      const s = scenario();
       const outage = await runOutage(s, outageOptions);
       const { report, problems } = await s.check(`${name} stopped ${outage.outageS} s during load`);
       process.stdout.write(

@@ -4,21 +4,21 @@ import { Kafka, logLevel } from 'kafkajs';
 import {
   checkScenario,
   type ExpectedDeadLetter,
-  installAudit,
-  logRowsLeft,
   type ScenarioReport,
   waitFor,
+  logRowsLeft,
 } from '../../support/checker';
+import { dropRunSinks } from '../../support/cleanup';
 import {
   daemonEnv,
   deadLetterTopic,
   dropDaemonUser,
   type DaemonNames,
-  prepareDaemon,
   provenanceTopic,
 } from '../../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { testEnv } from '../../support/env';
+import type { TestDatabase } from '../../support/db';
+import type { TestEnv } from '../../support/env';
+import { createRunResources } from '../../support/run';
 import { ChildDaemon } from './child-daemon';
 import { ResilientNameNode } from './load';
 
@@ -30,11 +30,11 @@ import { ResilientNameNode } from './load';
 export class FaultScenario {
   readonly startedAtMs = Date.now();
   readonly nameNode: ResilientNameNode;
-  readonly env = testEnv();
 
   private constructor(
     readonly db: TestDatabase,
     readonly names: DaemonNames,
+    readonly env: TestEnv,
     readonly daemon: ChildDaemon,
   ) {
     this.nameNode = new ResilientNameNode(db.pool);
@@ -44,18 +44,20 @@ export class FaultScenario {
     prefix: string,
     options: { daemonEnv?: Record<string, string>; connectionLimit?: number } = {},
   ): Promise<FaultScenario> {
-    const db = await createTestDatabase(prefix, { connectionLimit: options.connectionLimit ?? 12 });
+    const { db, names, env } = await createRunResources(prefix, {
+      audit: true,
+      connectionLimit: options.connectionLimit ?? 12,
+    });
     try {
-      await installAudit(db.pool);
-      const names = await prepareDaemon(db.database);
       const logDir = join(process.env.EPIPE_STACK_DIR ?? resolve(__dirname, '../../../.stack'), 'fault-logs');
       mkdirSync(logDir, { recursive: true });
       const daemon = await ChildDaemon.create(
         daemonEnv(names, { EPIPE_LOG_LEVEL: 'info', ...options.daemonEnv }),
         join(logDir, `${db.database}.log`),
       );
-      return new FaultScenario(db, names, daemon);
+      return new FaultScenario(db, names, env, daemon);
     } catch (err) {
+      await dropDaemonUser(names).catch(() => undefined);
       await db.drop().catch(() => undefined);
       throw err;
     }
@@ -141,28 +143,28 @@ export class FaultScenario {
     for (const other of this.others) await other.kill().catch(() => undefined);
     await this.daemon.kill().catch(() => undefined);
     await dropDaemonUser(this.names).catch(() => undefined);
-    await this.dropSinks().catch(() => undefined);
+    await dropRunSinks(this.env, this.names).catch(() => undefined);
     await this.db.drop();
   }
+}
 
-  private async dropSinks(): Promise<void> {
-    const { elasticUrl, kafkaBrokers } = this.env;
-    const index = this.names.index;
-    // The name is an alias over <index>-v1 (and later versions after a reindex).
-    await fetch(`${elasticUrl}/${index}`, { method: 'DELETE' });
-    await fetch(`${elasticUrl}/${index}-v1`, { method: 'DELETE' });
-    await fetch(`${elasticUrl}/_index_template/${index}-template`, { method: 'DELETE' });
-    // Provenance is on by default: its indices and topic are the scenario's too.
-    await fetch(`${elasticUrl}/${index}_prov_*`, { method: 'DELETE' });
-    for (const kind of ['artifacts', 'operations', 'edges'])
-      await fetch(`${elasticUrl}/_index_template/${index}_prov_${kind}-template`, { method: 'DELETE' });
-    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(this.names.topic));
-      await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+/**
+ * Declares, inside a describe, the scenario its tests share: created before them, closed after
+ * them (daemons killed, everything removed), whatever state they left. Returns its getter.
+ */
+export function useFaultScenario(
+  prefix: string,
+  options: Parameters<typeof FaultScenario.create>[1] = {},
+): () => FaultScenario {
+  let s: FaultScenario | undefined;
+  beforeAll(async () => {
+    s = await FaultScenario.create(prefix, options);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  return () => {
+    if (!s) throw new Error(`fault scenario ${prefix} was not created (see beforeAll's error)`);
+    return s;
+  };
 }
