@@ -3,7 +3,7 @@ import { SilenceableProxy } from '../../libs/source/src/testing/proxy';
 import { testEnv } from '../support/env';
 import { ChildDaemon, sleepMs } from './support/child-daemon';
 import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { expectNoLoss, FaultScenario } from './support/scenario';
 
 /**
  * Two instances; the leader's lock is taken from it (its lock session killed, or its network
@@ -87,8 +87,7 @@ describe('fault: the leader loses its lock during load', () => {
       process.stdout.write(
         `[fault report]   old leader noticed after ${fencedMs} ms; calls in flight then completed ${inGrace} deliveries, none started later delivered ${lateDeliveries}; standby led after ${takeOverMs} ms\n`,
       );
-      expect(problems).toEqual([]);
-      expect(report.losses).toBe(0);
+      expectNoLoss({ report, problems });
       expect(lateDeliveries).toBe(0);
       expect(takeOverMs).toBeLessThan(maxTakeOverMs);
       expect(await second.metric('epipe_leader')).toBe(1);

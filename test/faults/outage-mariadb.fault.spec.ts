@@ -1,5 +1,5 @@
 import { runOutage } from './support/outage';
-import { type FaultScenario, useFaultScenario } from './support/scenario';
+import { expectNoLoss, expectStayedUp, type FaultScenario, useFaultScenario } from './support/scenario';
 
 /**
  * MariaDB is restarted while writers commit: the binlog stream, the leader lock, lookups and
@@ -17,14 +17,12 @@ describe('fault: MariaDB restarted during load', () => {
     process.stdout.write(
       `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering, ${outage.operationsAfterRestart} after the restart), ${s.nameNode.connectionRetries} retried by the writers; /readyz: ${outage.readiness}\n`,
     );
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
     expect(s.nameNode.connectionRetries).toBeGreaterThan(0);
     // Writes stop with the database (the writers' retries above show they were trying); writes
     // resume with it, and the daemon must take them from a fresh lifetime.
     expect(outage.operationsAfterRestart).toBeGreaterThan(0);
-    expect(s.daemon.running).toBe(true);
-    expect(s.daemon.starts).toBe(1);
+    expectStayedUp(s);
     // Nothing can be delivered without the database: never ready while it is stopped.
     expect({
       notReady: outage.notReadyDuringOutage,

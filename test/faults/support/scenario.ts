@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setupWorkload, type WorkloadSetup } from '@epipe/workload';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   checkScenario,
@@ -19,8 +20,8 @@ import {
 import type { TestDatabase } from '../../support/db';
 import type { TestEnv } from '../../support/env';
 import { createRunResources } from '../../support/run';
-import { ChildDaemon } from './child-daemon';
-import { ResilientNameNode } from './load';
+import { ChildDaemon, sleepMs } from './child-daemon';
+import { type BackgroundLoad, ResilientNameNode, startLoad } from './load';
 
 /**
  * One fault scenario's world: a fresh metadata database with the audit trigger, a
@@ -125,6 +126,43 @@ export class FaultScenario {
   }
 
   /**
+   * The workload's project (`dirs` writer directories), the daemon started and ready, then the
+   * writers committing in the background until the returned load is stopped.
+   */
+  async startUnderLoad(
+    project: string,
+    dirs: number,
+    load: { writers: number; ratePerSec: number; seed: number },
+  ): Promise<{ setup: WorkloadSetup; load: BackgroundLoad }> {
+    const setup = await setupWorkload(this.nameNode, project, dirs);
+    this.daemon.start();
+    await this.daemon.waitReady();
+    return { setup, load: startLoad(this.nameNode, setup, load) };
+  }
+
+  /**
+   * SIGKILLs the daemon `kills` times in a row, each 200 ms plus up to `maxUpMs` after it started
+   * (from still starting or scanning to tailing and acknowledging), and starts it again up to
+   * `maxDownMs` later. Returns each kill as "<after> ms (<n> rows unacknowledged)".
+   */
+  async killAtRandom(
+    random: () => number,
+    options: { kills: number; maxUpMs: number; maxDownMs: number },
+  ): Promise<string[]> {
+    const kills: string[] = [];
+    for (let i = 0; i < options.kills; i++) {
+      const after = Math.round(200 + random() * options.maxUpMs);
+      await sleepMs(after);
+      const pending = await logRowsLeft(this.pool);
+      await this.daemon.kill();
+      kills.push(`${after} ms (${pending} rows unacknowledged)`);
+      await sleepMs(Math.round(random() * options.maxDownMs));
+      this.daemon.start();
+    }
+    return kills;
+  }
+
+  /**
    * Another daemon process on the same database, topic and index (a standby, or a successor);
    * `close()` kills it too.
    */
@@ -148,14 +186,40 @@ export class FaultScenario {
   }
 }
 
+type CreateOptions = Parameters<typeof FaultScenario.create>[1];
+type CheckResult = Awaited<ReturnType<FaultScenario['check']>>;
+
+/** What every scenario asserts of the shared checker's verdict: no problem, nothing lost. */
+export function expectNoLoss({ report, problems }: CheckResult): void {
+  expect(problems).toEqual([]);
+  expect(report.losses).toBe(0);
+}
+
+/** The daemon rode the fault out in its first process: still running, never restarted. */
+export function expectStayedUp(s: FaultScenario): void {
+  expect(s.daemon.running).toBe(true);
+  expect(s.daemon.starts).toBe(1);
+}
+
+/** A scenario for one test: `body` runs on it, then it is closed, whatever `body` did. */
+export async function withFaultScenario<T>(
+  prefix: string,
+  options: CreateOptions,
+  body: (s: FaultScenario) => Promise<T>,
+): Promise<T> {
+  const s = await FaultScenario.create(prefix, options);
+  try {
+    return await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
 /**
  * Declares, inside a describe, the scenario its tests share: created before them, closed after
  * them (daemons killed, everything removed), whatever state they left. Returns its getter.
  */
-export function useFaultScenario(
-  prefix: string,
-  options: Parameters<typeof FaultScenario.create>[1] = {},
-): () => FaultScenario {
+export function useFaultScenario(prefix: string, options: CreateOptions = {}): () => FaultScenario {
   let s: FaultScenario | undefined;
   beforeAll(async () => {
     s = await FaultScenario.create(prefix, options);
