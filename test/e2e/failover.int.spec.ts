@@ -1,6 +1,7 @@
 import type { Delivery } from '@epipe/client';
 import { logRowsLeft, waitFor, waitForEveryEvent } from '../support/checker';
 import { serveHttp } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 import { E2eRun } from '../support/run';
 import { ROUTES } from '../../services/epipe/src/runtime/http';
 
@@ -49,8 +50,7 @@ describe('leader lock and standby take-over', () => {
     await run.subscribe(received, { dedupe: false });
 
     const ctx = { user: 'alice' };
-    await run.db.nameNode.createProject('fo', 'alice');
-    await run.db.nameNode.mkdir('/Projects/fo/data', ctx);
+    await createProjectDirs(run.db.nameNode, 'fo', ['data']);
     for (let i = 0; i < 20; i++) await run.db.nameNode.create(`/Projects/fo/data/a${i}`, ctx);
     await waitFor('the leader to drain the log', async () => (await logRowsLeft(run.pool)) === 0);
     expect(second.state.phase).toBe('standby');

@@ -3,6 +3,7 @@ import type { FilterConfig } from '@epipe/filter';
 import { filterConfig } from '@epipe/filter';
 import { checkSearchState, waitFor } from '../support/checker';
 import { daemonConfig } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 import { E2eRun } from '../support/run';
 import { FaultScenario } from '../faults/support/scenario';
 
@@ -43,8 +44,7 @@ describe('filters at the boundary end to end', () => {
 
   it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
     const nn = run.db.nameNode;
-    await nn.createProject('fb', 'alice');
-    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fb/${dir}`, ctx);
+    await createProjectDirs(nn, 'fb', ['scratch', 'data']);
     // Written where nothing is covered: the rows are filtered, acknowledged and deleted.
     await nn.create('/Projects/fb/scratch/in/f1', ctx, { parents: true, size: 1 });
     await nn.create('/Projects/fb/scratch/in/sub/f2', ctx, { parents: true, size: 2 });
@@ -133,12 +133,10 @@ describe('filters at the boundary across a crash', () => {
 
   it('writes the whole subtree after a kill in the middle of it', async () => {
     const nn = s.nameNode;
-    await nn.createProject('fc', 'alice');
-    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fc/${dir}`, ctx);
+    await createProjectDirs(nn, 'fc', ['scratch', 'data']);
     for (let d = 0; d < 8; d++) await nn.mkdir(`/Projects/fc/scratch/big/d${d}`, ctx, { parents: true });
     for (let i = 0; i < FILES; i++) await nn.create(`/Projects/fc/scratch/big/d${i % 8}/f${i}`, ctx);
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     await s.quiesce(300_000);
 
     const moved = await nn.rename('/Projects/fc/scratch/big', '/Projects/fc/data/big', ctx);
@@ -162,8 +160,7 @@ describe('filters at the boundary across a crash', () => {
     partial = await below();
     if (partial < FILES + 8) expect(await renameLogged()).toBe(true);
 
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     await s.quiesce(300_000);
     await waitFor('the whole subtree', async () => (await below()) === FILES + 8, 300_000);
     const filter = filterConfig(daemonConfig(s.names, filterEnv).filter);

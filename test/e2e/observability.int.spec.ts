@@ -6,6 +6,7 @@ import { memoryIo } from '../../services/epipe/src/cli/io';
 import type { StatusReport } from '../../services/epipe/src/cli/status';
 import { useFaultScenario } from '../faults/support/scenario';
 import { daemonEnv } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 
 /**
  * The dashboard and the alert rules name only metrics a running daemon really exposes: a daemon
@@ -34,11 +35,9 @@ describe('metrics named by the dashboard and the alerts', () => {
 
   it('are all exposed by a running daemon', async () => {
     const s = scenario();
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     const ctx = { user: 'alice' };
-    await s.nameNode.createProject('obs', 'alice');
-    await s.nameNode.mkdir('/Projects/obs/data', ctx);
+    await createProjectDirs(s.nameNode, 'obs', ['data']);
     for (let i = 0; i < 10; i++) await s.nameNode.create(`/Projects/obs/data/f${i}`, ctx);
     await s.quiesce();
 

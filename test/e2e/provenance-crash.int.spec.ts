@@ -53,8 +53,7 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
     });
     const run = { s, index: openProvenanceIndex(s.env, s.names) };
     runs.push(run);
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     await createStoryProjects(s.nameNode, ['p1']);
     return run;
   }
@@ -126,8 +125,7 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
           killedWith = await logRowsLeft(crashed.s.pool);
           await crashed.s.daemon.kill();
           await sleepMs(300);
-          crashed.s.daemon.start();
-          await crashed.s.daemon.waitReady();
+          await crashed.s.daemon.startReady();
         })();
       },
     });

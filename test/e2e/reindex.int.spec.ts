@@ -3,6 +3,7 @@ import { dispatch } from '../../services/epipe/src/cli/index';
 import { memoryIo } from '../../services/epipe/src/cli/io';
 import { runReindex } from '../../services/epipe/src/reindex/run';
 import type { InProcessDaemon } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 import { E2eRun } from '../support/run';
 
 /**
@@ -150,8 +151,7 @@ describe('epipe reindex with path and tag rules', () => {
 
   it('copies only what the rules keep, as the daemon indexed it', async () => {
     const ctx = { user: 'alice' };
-    await run.db.nameNode.createProject('rf', 'alice');
-    for (const dir of ['data', 'Logs', 'quiet']) await run.db.nameNode.mkdir(`/Projects/rf/${dir}`, ctx);
+    await createProjectDirs(run.db.nameNode, 'rf', ['data', 'Logs', 'quiet']);
     await run.db.nameNode.setXattr('/Projects/rf/quiet', 'logging', 'off', ctx);
     for (const dir of ['data', 'Logs', 'quiet'])
       for (let i = 0; i < 3; i++) await run.db.nameNode.create(`/Projects/rf/${dir}/f${i}`, ctx, { size: i });

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { logRowsLeft, waitFor } from '../support/checker';
 import { serveHttp } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 import { E2eRun } from '../support/run';
 import { ROUTES } from '../../services/epipe/src/runtime/http';
 
@@ -46,8 +47,7 @@ describe('liveness of a stuck leader', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     expect(await live()).toEqual([200, 'ok\n']);
 
-    await run.db.nameNode.createProject('stuck', 'alice');
-    await run.db.nameNode.mkdir('/Projects/stuck/data', { user: 'alice' });
+    await createProjectDirs(run.db.nameNode, 'stuck', ['data']);
     expect(await logRowsLeft(run.pool)).toBeGreaterThan(0);
     await waitFor('the leader to count the waiting rows', () =>
       Promise.resolve((daemon.state.logTable?.rows ?? 0) > 0),

@@ -47,11 +47,9 @@ describe('fault: the leader loses its lock during load', () => {
     const second = await s.addDaemon(FAST_LOCK, 'standby');
     try {
       const setup = await setupWorkload(s.nameNode, prefix.replace(/[^a-z]/g, ''), 4);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await s.daemon.startReady();
       await sleepMs(500);
-      second.start();
-      await second.waitReady();
+      await second.startReady();
       expect(await s.daemon.metric('epipe_leader')).toBe(1);
       expect(await second.metric('epipe_leader')).toBe(0);
       const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: 11 });

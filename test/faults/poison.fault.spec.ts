@@ -25,8 +25,7 @@ describe('fault: poison rows', () => {
     const dir = '/Projects/poison/Resources/target';
     await s.nameNode.mkdir(dir, ctx);
     const file = await s.nameNode.create(`${dir}/victim.csv`, ctx, { size: 10 });
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     const load = startLoad(s.nameNode, setup, { writers: 2, ratePerSec: 100, seed: 17 });
 
     const poison = new Map<number, ExpectedDeadLetter>();

@@ -41,8 +41,7 @@ describe('fault: binlog rotated and purged while the daemon is down', () => {
     });
     expect(await logRowsLeft(s.pool)).toBeGreaterThan(0);
 
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     const { report, problems } = await s.check(`binlog purged to ${current} while down (${purged} gone)`);
     process.stdout.write(
       `[fault report]   ${stats.operations} operations; binlogs left: ${left.join(', ')}\n`,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type FileEvent, Operation } from '@epipe/core';
 import { logRowsLeft, readTopic, waitFor } from '../support/checker';
+import { createProjectDirs } from '../support/db';
 import { expectNoLoss, type FaultScenario, withFaultScenario } from './support/scenario';
 
 const SKEW = resolve(__dirname, 'support/skew-clock.cjs');
@@ -16,11 +17,9 @@ describe('fault: safety nets', () => {
   it('rows of an XA transaction, which the binlog tail never turns into events, are rescanned and delivered', async () => {
     await withFaultScenario('fault_xa', { daemonEnv: { EPIPE_MISSED_ROW_AGE_MS: '3000' } }, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('xa', 'alice');
-      await s.nameNode.mkdir('/Projects/xa/data', ctx);
+      await createProjectDirs(s.nameNode, 'xa', ['data']);
       await s.nameNode.create('/Projects/xa/data/f', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await s.daemon.startReady();
       await waitFor('the daemon to drain the log', async () => (await logRowsLeft(s.pool)) === 0, 60_000);
       // A read of the file logged in an XA transaction, as a transaction manager would commit it.
       const [inode] = await s.pool.query("SELECT id, parent_id, logical_time FROM inodes WHERE name = 'f'");
@@ -60,10 +59,8 @@ describe('fault: safety nets', () => {
   it('a DELETE refused for good (grant revoked) is a clear error in /status and the log, and recovers once granted', async () => {
     await withFaultScenario('fault_ackgrant', {}, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('ack', 'alice');
-      await s.nameNode.mkdir('/Projects/ack/data', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await createProjectDirs(s.nameNode, 'ack', ['data']);
+      await s.daemon.startReady();
       const table = `\`${s.names.database}\`.\`fs_log\``;
       const account = `'${s.names.user}'@'%'`;
       await s.pool.query(`REVOKE DELETE ON ${table} FROM ${account}`);
@@ -88,17 +85,14 @@ describe('fault: safety nets', () => {
   it('epochs keep increasing across a failover to a host whose clock is an hour behind (P1)', async () => {
     await withFaultScenario('fault_skew', {}, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('skew', 'alice');
-      await s.nameNode.mkdir('/Projects/skew/data', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await createProjectDirs(s.nameNode, 'skew', ['data']);
+      await s.daemon.startReady();
       for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/a${i}`, ctx);
       await s.quiesce(60_000);
       expect(await s.daemon.stop()).toBe(0);
       // The successor reads the same database, topic and index, with its clock an hour behind.
       const second = await s.addDaemon({ NODE_OPTIONS: `--require ${SKEW}` }, 'skewed');
-      second.start();
-      await second.waitReady();
+      await second.startReady();
       for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/b${i}`, ctx);
       await waitFor(
         'the skewed daemon to drain the log',

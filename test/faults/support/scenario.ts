@@ -135,8 +135,7 @@ export class FaultScenario {
     load: { writers: number; ratePerSec: number; seed: number },
   ): Promise<{ setup: WorkloadSetup; load: BackgroundLoad }> {
     const setup = await setupWorkload(this.nameNode, project, dirs);
-    this.daemon.start();
-    await this.daemon.waitReady();
+    await this.daemon.startReady();
     return { setup, load: startLoad(this.nameNode, setup, load) };
   }
 
