@@ -137,14 +137,18 @@ export class E2eRun implements RunResources {
     return deliveryProblems(this.pool, received, { esUrl: this.env.elasticUrl, index: this.names.index });
   }
 
+  /** Stops and removes everything, every step even when an earlier one fails; rethrows the failures. */
   async close(): Promise<void> {
-    try {
-      for (const subscriber of this.subscribers) await subscriber.stop();
-      for (const daemon of this.daemons) await daemon.stop();
-      await dropDaemonUser(this.names);
-      await dropRunSinks(this.env, this.names);
-    } finally {
-      await this.db.drop();
-    }
+    const steps = [
+      ...this.subscribers.map((subscriber) => () => subscriber.stop()),
+      ...this.daemons.map((daemon) => () => daemon.stop()),
+      () => dropDaemonUser(this.names),
+      () => dropRunSinks(this.env, this.names),
+      () => this.db.drop(),
+    ];
+    const failures: unknown[] = [];
+    for (const step of steps) await step().catch((err: unknown) => void failures.push(err));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `closing the run of ${this.db.database}`);
   }
 }
