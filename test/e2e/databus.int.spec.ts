@@ -1,24 +1,8 @@
-import { createSubscriber, type Subscriber } from '@epipe/client';
+import type { Delivery } from '@epipe/client';
 import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
-import {
-  checkKafka,
-  checkSearchState,
-  installAudit,
-  logRowsLeft,
-  type Received,
-  searchDocuments,
-  waitFor,
-} from '../support/checker';
-import {
-  daemonConfig,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+import { auditedRows, logRowsLeft, searchDocuments } from '../support/checker';
+import type { InProcessDaemon } from '../support/daemon';
+import { E2eRun } from '../support/run';
 import { schemaValidators } from '../support/schemas';
 
 /**
@@ -27,49 +11,23 @@ import { schemaValidators } from '../support/schemas';
  * database.
  */
 describe('databus end to end', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
+  let run: E2eRun;
   let daemon: InProcessDaemon;
-  let subscriber: Subscriber;
-  const received: Received[] = [];
-  const env = testEnv();
+  const received: Delivery[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('e2e', { connectionLimit: 12 });
-    await installAudit(db.pool);
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(daemonConfig(names));
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    subscriber = createSubscriber({
-      brokers: env.kafkaBrokers,
-      topic: names.topic,
-      groupId: `${names.topic}-check`,
-      dedupe: false,
-    });
-    await subscriber.start(({ event, partition, offset }) => {
-      received.push({ event, partition, offset });
-    });
+    run = await E2eRun.create('e2e', { audit: true, connectionLimit: 12 });
+    daemon = await run.startReadyDaemon();
+    await run.subscribe(received, { dedupe: false });
   });
 
-  afterAll(async () => {
-    await subscriber?.stop();
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-  });
+  afterAll(() => run?.close());
 
-  const quiesce = async (): Promise<void> => {
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
-    const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
-    const expected = Number((rows as { n: number }[])[0]!.n);
-    await waitFor('every event to reach the subscriber', () =>
-      Promise.resolve(new Set(received.map((r) => r.event.logId)).size >= expected),
-    );
-  };
+  const quiesce = () => run.quiesce(received);
 
   it('delivers every row of thousands of concurrent random operations, per-inode ordered, and the index equals the database', async () => {
-    const setup = await setupWorkload(db.nameNode, 'e2e', 4);
-    const stats = await runWorkload(db.nameNode, setup, {
+    const setup = await setupWorkload(run.db.nameNode, 'e2e', 4);
+    const stats = await runWorkload(run.db.nameNode, setup, {
       project: 'e2e',
       writers: 4,
       operations: 3_000,
@@ -80,13 +38,9 @@ describe('databus end to end', () => {
     expect(stats.operations).toBeGreaterThanOrEqual(3_000);
     await quiesce();
 
-    const report = await checkKafka(db.pool, received);
-    expect(report.rowsWritten).toBeGreaterThan(3_000);
-    expect(report.missing).toEqual([]);
-    expect(report.unexpected).toEqual([]);
-    expect(report.orderViolations).toEqual([]);
-    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
-    expect(await logRowsLeft(db.pool)).toBe(0);
+    expect(await auditedRows(run.pool)).toBeGreaterThan(3_000);
+    expect(await run.deliveryProblems(received)).toEqual([]);
+    expect(await logRowsLeft(run.pool)).toBe(0);
 
     // Every event the daemon published is valid against the published JSON Schema.
     const { fileEvent } = schemaValidators();
@@ -101,7 +55,7 @@ describe('databus end to end', () => {
   });
 
   it('reflects a directory rename and move in every descendant, also when later writes follow', async () => {
-    const nn = db.nameNode;
+    const nn = run.db.nameNode;
     const ctx = { user: 'alice' };
     const base = '/Projects/e2e/Resources';
     await nn.mkdir(`${base}/tree/a/b/c`, ctx, { parents: true });
@@ -119,7 +73,7 @@ describe('databus end to end', () => {
     await nn.rename(`${base}/renamed`, `${base}/renamed2`, ctx);
     await quiesce();
 
-    const docs = [...(await searchDocuments(env.elasticUrl, names.index)).values()];
+    const docs = [...(await searchDocuments(run.env.elasticUrl, run.names.index)).values()];
     const paths = docs.map((d) => d.path);
     expect(paths.filter((p) => p.startsWith(`${base}/tree`))).toEqual([]);
     expect(paths.filter((p) => p.startsWith(`${base}/renamed/`))).toEqual([]);
@@ -131,25 +85,19 @@ describe('databus end to end', () => {
       ]),
     );
     expect(docs.find((d) => d.path === '/Projects/e2e/Models/b/c/f1')!.size).toBe(11);
-    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
-    const report = await checkKafka(db.pool, received);
-    expect(report.missing).toEqual([]);
-    expect(report.orderViolations).toEqual([]);
+    expect(await run.deliveryProblems(received)).toEqual([]);
   });
 
   it('resumes after a clean stop with nothing lost: rows written while stopped are delivered on restart', async () => {
     await daemon.stop();
     expect(daemon.state.phase).toBe('stopped');
-    const nn = db.nameNode;
+    const nn = run.db.nameNode;
     const ctx = { user: 'bob' };
     await nn.mkdir('/Projects/e2e/Logs/while-stopped', ctx);
     for (let i = 0; i < 50; i++) await nn.create(`/Projects/e2e/Logs/while-stopped/f${i}`, ctx, { size: i });
-    expect(await logRowsLeft(db.pool)).toBe(51);
-    daemon = startInProcess(daemonConfig(names));
+    expect(await logRowsLeft(run.pool)).toBe(51);
+    daemon = run.startDaemon();
     await quiesce();
-    const report = await checkKafka(db.pool, received);
-    expect(report.missing).toEqual([]);
-    expect(report.orderViolations).toEqual([]);
-    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    expect(await run.deliveryProblems(received)).toEqual([]);
   });
 });

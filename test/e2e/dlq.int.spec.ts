@@ -1,21 +1,58 @@
-import { createSubscriber, type Delivery, type Subscriber } from '@epipe/client';
+import type { Delivery } from '@epipe/client';
 import { Operation } from '@epipe/core';
 import { setupWorkload } from '@epipe/workload';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { dispatch } from '../../services/epipe/src/cli/index';
 import { memoryIo } from '../../services/epipe/src/cli/io';
-import { logRowsLeft, searchDocuments, waitFor } from '../support/checker';
-import {
-  daemonConfig,
-  daemonEnv,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+import { waitFor } from '../support/checker';
+import { E2eRun } from '../support/run';
+
+/**
+ * A row no stage can process: a CREATE for an inode the inodes table does not (yet) have, which
+ * the enricher dead-letters, in a project of its own. Returns the row's log id, the inode it
+ * names, and `fix()`, which writes that inode (the cause fixed, a replay then goes through).
+ */
+async function writePoisonRow(
+  run: E2eRun,
+  project: string,
+  dir: string,
+): Promise<{ logId: number; missing: number; fix(): Promise<void> }> {
+  const { nameNode, pool } = run.db;
+  await setupWorkload(nameNode, project, 1);
+  const ctx = { user: 'alice' };
+  await nameNode.mkdir(`/Projects/${project}/Resources/${dir}`, ctx, { parents: true });
+  const file = await nameNode.create(`/Projects/${project}/Resources/${dir}/ok.csv`, ctx, { size: 3 });
+  const [[owner]] = await pool.query<RowDataPacket[]>('SELECT user_id, group_id FROM inodes WHERE id = ?', [
+    file.inodeId,
+  ]);
+  const missing = file.inodeId + 1_000;
+  const [poison] = await pool.query<ResultSetHeader>(
+    `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms)
+     VALUES (?, ?, 'late.csv', 0, ?, 1, ?, ?)`,
+    [missing, file.parentId, Operation.CREATE, owner!.user_id, Date.now()],
+  );
+  const fix = async (): Promise<void> => {
+    await pool.query(
+      `INSERT INTO inodes (id, parent_id, name, is_dir, size, user_id, group_id, permission, mtime, logical_time)
+       VALUES (?, ?, 'late.csv', 0, 5, ?, ?, 420, ?, 1)`,
+      [missing, file.parentId, owner!.user_id, owner!.group_id, Date.now()],
+    );
+  };
+  return { logId: poison.insertId, missing, fix };
+}
+
+/** `epipe dlq <args>` against the run's names, as an operator would type it. */
+async function dlq(run: E2eRun, args: string[], overrides: Record<string, string> = {}) {
+  const io = memoryIo(run.daemonEnv(overrides));
+  const code = await dispatch(['dlq', ...args], io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+/** The operator's own account: the daemon's may not insert into the log table. */
+const operatorOf = (run: E2eRun) => ({
+  EPIPE_MYSQL_USER: run.env.mysql.user,
+  EPIPE_MYSQL_PASSWORD: run.env.mysql.password,
+});
 
 /**
  * The operator's dead-letter loop on the real stack: a row no stage can process reaches the
@@ -23,57 +60,22 @@ import { testEnv } from '../support/env';
  * writes the row again and its event arrives; a second replay writes nothing.
  */
 describe('epipe dlq', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
-  let subscriber: Subscriber;
+  let run: E2eRun;
   const received: Delivery[] = [];
-  const env = testEnv();
 
   beforeAll(async () => {
-    db = await createTestDatabase('dlq');
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(daemonConfig(names));
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    subscriber = createSubscriber({
-      brokers: env.kafkaBrokers,
-      topic: names.topic,
-      groupId: `${names.topic}-check`,
-    });
-    await subscriber.start((d) => void received.push(d));
+    run = await E2eRun.create('dlq');
+    await run.startReadyDaemon();
+    await run.subscribe(received);
   });
 
-  afterAll(async () => {
-    await subscriber?.stop();
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-  });
+  afterAll(() => run?.close());
 
-  const cli = async (args: string[], overrides: Record<string, string> = {}) => {
-    const io = memoryIo(daemonEnv(names, overrides));
-    const code = await dispatch(['dlq', ...args], io);
-    return { code, out: io.stdout, err: io.stderr };
-  };
+  const cli = (args: string[], overrides: Record<string, string> = {}) => dlq(run, args, overrides);
 
   it('lists and shows a poison row, replays it once the cause is fixed, and a second replay is a no-op', async () => {
-    await setupWorkload(db.nameNode, 'dlq', 1);
-    const ctx = { user: 'alice' };
-    await db.nameNode.mkdir('/Projects/dlq/Resources/dlq', ctx, { parents: true });
-    const file = await db.nameNode.create('/Projects/dlq/Resources/dlq/ok.csv', ctx, { size: 3 });
-    const [[owner]] = await db.pool.query<RowDataPacket[]>(
-      'SELECT user_id, group_id FROM inodes WHERE id = ?',
-      [file.inodeId],
-    );
-    // A CREATE row for an inode the inodes table does not (yet) have: the enricher dead-letters it.
-    const missing = file.inodeId + 1_000;
-    const [poison] = await db.pool.query<ResultSetHeader>(
-      `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms)
-       VALUES (?, ?, 'late.csv', 0, ?, 1, ?, ?)`,
-      [missing, file.parentId, Operation.CREATE, owner!.user_id, Date.now()],
-    );
-    const logId = poison.insertId;
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    const { logId, missing, fix } = await writePoisonRow(run, 'dlq', 'dlq');
+    await run.waitForEmptyLog();
 
     const listed = await cli(['list', '--json']);
     expect(listed.err).toBe('');
@@ -104,12 +106,8 @@ describe('epipe dlq', () => {
     expect(refused.err).toMatch(/INSERT command denied|CREATE command denied/);
 
     // The fix: the inode the row describes now exists.
-    await db.pool.query(
-      `INSERT INTO inodes (id, parent_id, name, is_dir, size, user_id, group_id, permission, mtime, logical_time)
-       VALUES (?, ?, 'late.csv', 0, 5, ?, ?, 420, ?, 1)`,
-      [missing, file.parentId, owner!.user_id, owner!.group_id, Date.now()],
-    );
-    const operator = { EPIPE_MYSQL_USER: env.mysql.user, EPIPE_MYSQL_PASSWORD: env.mysql.password };
+    await fix();
+    const operator = operatorOf(run);
     const replayed = await cli(['replay', String(logId)], operator);
     expect(replayed.err).toBe('');
     expect(replayed.code).toBe(0);
@@ -125,14 +123,12 @@ describe('epipe dlq', () => {
       name: 'late.csv',
       path: '/Projects/dlq/Resources/dlq/late.csv',
     });
-    await waitFor('the document', async () =>
-      (await searchDocuments(env.elasticUrl, names.index)).has(missing),
-    );
+    await run.waitForDocument(missing);
 
     const again = await cli(['replay', String(logId)], operator);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(new RegExp(`already replayed as log id ${newLogId}`));
-    const [[count]] = await db.pool.query<RowDataPacket[]>(
+    const [[count]] = await run.pool.query<RowDataPacket[]>(
       'SELECT COUNT(*) AS n FROM fs_log WHERE inode_id = ? AND log_id > ?',
       [missing, newLogId],
     );
@@ -147,57 +143,26 @@ describe('epipe dlq', () => {
  * (`<index>-dead-letters`): `epipe dlq list/show` read them there, and `replay` works from them.
  */
 describe('epipe dlq, Kafka off: the dead-letter index', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
-  const env = testEnv();
+  let run: E2eRun;
   const kafkaOff = { EPIPE_KAFKA_ENABLED: 'false' };
 
   beforeAll(async () => {
-    db = await createTestDatabase('dlqes');
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(daemonConfig(names, kafkaOff));
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    run = await E2eRun.create('dlqes');
+    await run.startReadyDaemon(kafkaOff);
   });
 
-  afterAll(async () => {
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-    if (names) {
-      await fetch(`${env.elasticUrl}/${names.index}-dead-letters`, { method: 'DELETE' }).catch(
-        () => undefined,
-      );
-    }
-  });
+  afterAll(() => run?.close());
 
-  const cli = async (args: string[], overrides: Record<string, string> = {}) => {
-    const io = memoryIo(daemonEnv(names, { ...kafkaOff, ...overrides }));
-    const code = await dispatch(['dlq', ...args], io);
-    return { code, out: io.stdout, err: io.stderr };
-  };
+  const cli = (args: string[], overrides: Record<string, string> = {}) =>
+    dlq(run, args, { ...kafkaOff, ...overrides });
 
   it('lists, shows and replays a letter the index keeps', async () => {
     // No index yet: nothing to list, and no error.
     const empty = await cli(['list']);
     expect(empty).toEqual({ code: 0, out: 'no dead letters\n', err: '' });
 
-    await setupWorkload(db.nameNode, 'dlqes', 1);
-    const ctx = { user: 'alice' };
-    await db.nameNode.mkdir('/Projects/dlqes/Resources/x', ctx, { parents: true });
-    const file = await db.nameNode.create('/Projects/dlqes/Resources/x/ok.csv', ctx, { size: 3 });
-    const [[owner]] = await db.pool.query<RowDataPacket[]>(
-      'SELECT user_id, group_id FROM inodes WHERE id = ?',
-      [file.inodeId],
-    );
-    const missing = file.inodeId + 1_000;
-    const [poison] = await db.pool.query<ResultSetHeader>(
-      `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms)
-       VALUES (?, ?, 'late.csv', 0, ?, 1, ?, ?)`,
-      [missing, file.parentId, Operation.CREATE, owner!.user_id, Date.now()],
-    );
-    const logId = poison.insertId;
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    const { logId, missing, fix } = await writePoisonRow(run, 'dlqes', 'x');
+    await run.waitForEmptyLog();
 
     // The index is refreshed on its own schedule: wait until the letter is searchable.
     let listed = { code: -1, out: '[]', err: '' };
@@ -224,22 +189,16 @@ describe('epipe dlq, Kafka off: the dead-letter index', () => {
     const shown = await cli(['show', String(logId)]);
     expect(shown.code).toBe(0);
     const [letter] = JSON.parse(shown.out);
-    expect(letter).toMatchObject({ origin: 'index', index: `${names.index}-dead-letters` });
+    expect(letter).toMatchObject({ origin: 'index', index: `${run.names.index}-dead-letters` });
     expect(letter.letter.row).toMatchObject({ logId, inodeId: missing, name: 'late.csv' });
 
-    await db.pool.query(
-      `INSERT INTO inodes (id, parent_id, name, is_dir, size, user_id, group_id, permission, mtime, logical_time)
-       VALUES (?, ?, 'late.csv', 0, 5, ?, ?, 420, ?, 1)`,
-      [missing, file.parentId, owner!.user_id, owner!.group_id, Date.now()],
-    );
-    const operator = { EPIPE_MYSQL_USER: env.mysql.user, EPIPE_MYSQL_PASSWORD: env.mysql.password };
+    await fix();
+    const operator = operatorOf(run);
     const replayed = await cli(['replay', String(logId)], operator);
     expect(replayed.err).toBe('');
     expect(replayed.code).toBe(0);
     expect(replayed.out).toMatch(/replayed as log id \d+/);
-    await waitFor('the document', async () =>
-      (await searchDocuments(env.elasticUrl, names.index)).has(missing),
-    );
+    await run.waitForDocument(missing);
   });
 
   it('still shows the index when the topic cannot be read, and says so', async () => {
@@ -250,7 +209,7 @@ describe('epipe dlq, Kafka off: the dead-letter index', () => {
       EPIPE_KAFKA_REQUEST_TIMEOUT_MS: '500',
     });
     expect(res.code).toBe(1);
-    expect(res.err).toMatch(new RegExp(`^epipe: reading ${names.topic}\\.dlq: `));
+    expect(res.err).toMatch(new RegExp(`^epipe: reading ${run.names.topic}\\.dlq: `));
     expect(JSON.parse(res.out)).toEqual([expect.objectContaining({ origin: 'index', stage: 'enrich' })]);
   });
 });

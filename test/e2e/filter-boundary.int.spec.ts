@@ -1,23 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createSubscriber, type Subscriber } from '@epipe/client';
-import type { FileEvent } from '@epipe/core';
+import type { Delivery } from '@epipe/client';
 import type { FilterConfig } from '@epipe/filter';
 import { filterConfig } from '@epipe/filter';
-import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
-import { ChildDaemon } from '../faults/support/child-daemon';
-import {
-  daemonConfig,
-  daemonEnv,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+import { checkSearchState, waitFor } from '../support/checker';
+import { daemonConfig } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
+import { E2eRun } from '../support/run';
+import { FaultScenario } from '../faults/support/scenario';
 
 /**
  * The search index holds exactly the live inodes the path and tag rules cover, at their current
@@ -28,59 +16,35 @@ import { testEnv } from '../support/env';
  * still keep a covered inode's document current.
  */
 describe('filters at the boundary end to end', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
-  let subscriber: Subscriber;
+  let run: E2eRun;
   let filter: FilterConfig;
-  const published: FileEvent[] = [];
-  const env = testEnv();
+  const received: Delivery[] = [];
   const ctx = { user: 'alice' };
 
   beforeAll(async () => {
-    db = await createTestDatabase('e2e_fbound');
-    await installAudit(db.pool);
-    names = await prepareDaemon(db.database);
-    const config = daemonConfig(names, {
+    run = await E2eRun.create('e2e_fbound', { audit: true });
+    const rules = {
       EPIPE_FILTER_INCLUDE: '/Projects/**',
       EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
       EPIPE_FILTER_OPERATIONS: 'CREATE,DELETE,RENAME,XATTR_ADD,XATTR_UPDATE,XATTR_DELETE',
       EPIPE_FILTER_TAGS: 'epipe.log=off:off, epipe.log=debug:debug',
-    });
-    filter = filterConfig(config.filter);
-    daemon = startInProcess(config);
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    subscriber = createSubscriber({
-      brokers: env.kafkaBrokers,
-      topic: names.topic,
-      groupId: `${names.topic}-check`,
-      dedupe: false,
-    });
-    await subscriber.start(({ event }) => {
-      published.push(event);
-    });
+    };
+    filter = filterConfig(run.daemonConfig(rules).filter);
+    await run.startReadyDaemon(rules);
+    await run.subscribe(received, { dedupe: false });
   });
 
-  afterAll(async () => {
-    await subscriber?.stop();
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-  });
+  afterAll(() => run?.close());
 
-  const settle = async (): Promise<void> => {
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
-  };
+  const settle = () => run.waitForEmptyLog();
   const indexedPaths = async (): Promise<string[]> =>
-    [...(await searchDocuments(env.elasticUrl, names.index)).values()].map((d) => d.path).sort();
-  const check = () => checkSearchState(db.pool, env.elasticUrl, names.index, { filter });
-  const docAt = async (path: string) =>
-    [...(await searchDocuments(env.elasticUrl, names.index)).values()].find((d) => d.path === path);
+    [...(await run.documents()).values()].map((d) => d.path).sort();
+  const check = () => run.searchProblems({ filter });
+  const docAt = async (path: string) => [...(await run.documents()).values()].find((d) => d.path === path);
 
   it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
-    const nn = db.nameNode;
-    await nn.createProject('fb', 'alice');
-    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fb/${dir}`, ctx);
+    const nn = run.db.nameNode;
+    await createProjectDirs(nn, 'fb', ['scratch', 'data']);
     // Written where nothing is covered: the rows are filtered, acknowledged and deleted.
     await nn.create('/Projects/fb/scratch/in/f1', ctx, { parents: true, size: 1 });
     await nn.create('/Projects/fb/scratch/in/sub/f2', ctx, { parents: true, size: 2 });
@@ -122,7 +86,7 @@ describe('filters at the boundary end to end', () => {
     expect(await check()).toEqual([]);
     // The APPEND went unpublished and still reached f1's document, with its own last change;
     // f2's rows were all filtered: its document, read from the database, cannot name its change.
-    expect(published.some((e) => e.operation === 'APPEND')).toBe(false);
+    expect(received.some((d) => d.event.operation === 'APPEND')).toBe(false);
     expect(await docAt('/Projects/fb/data/in/f1')).toMatchObject({ size: 11, last_operation: 'APPEND' });
     expect(await docAt('/Projects/fb/data/in/sub/f2')).toMatchObject({
       xattrs: { color: 'blue' },
@@ -157,41 +121,28 @@ describe('filters at the boundary end to end', () => {
  */
 describe('filters at the boundary across a crash', () => {
   const FILES = 4_000;
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: ChildDaemon;
-  const env = testEnv();
+  let s: FaultScenario;
   const ctx = { user: 'alice' };
   const filterEnv = { EPIPE_FILTER_INCLUDE: '/Projects/**', EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**' };
 
   beforeAll(async () => {
-    db = await createTestDatabase('e2e_fbcrash');
-    await installAudit(db.pool);
-    names = await prepareDaemon(db.database);
-    const logs = mkdtempSync(join(tmpdir(), 'epipe-fbcrash-'));
-    daemon = await ChildDaemon.create(daemonEnv(names, filterEnv), join(logs, 'daemon.log'));
+    s = await FaultScenario.create('e2e_fbcrash', { daemonEnv: filterEnv });
   });
 
-  afterAll(async () => {
-    await daemon?.kill();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-  });
+  afterAll(() => s?.close());
 
   it('writes the whole subtree after a kill in the middle of it', async () => {
-    const nn = db.nameNode;
-    await nn.createProject('fc', 'alice');
-    for (const dir of ['scratch', 'data']) await nn.mkdir(`/Projects/fc/${dir}`, ctx);
+    const nn = s.nameNode;
+    await createProjectDirs(nn, 'fc', ['scratch', 'data']);
     for (let d = 0; d < 8; d++) await nn.mkdir(`/Projects/fc/scratch/big/d${d}`, ctx, { parents: true });
     for (let i = 0; i < FILES; i++) await nn.create(`/Projects/fc/scratch/big/d${i % 8}/f${i}`, ctx);
-    daemon.start();
-    await daemon.waitReady();
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0, 300_000);
+    await s.daemon.startReady();
+    await s.quiesce(300_000);
 
     const moved = await nn.rename('/Projects/fc/scratch/big', '/Projects/fc/data/big', ctx);
     const below = async (): Promise<number> => {
-      await fetch(`${env.elasticUrl}/${names.index}/_refresh`, { method: 'POST' });
-      const res = await fetch(`${env.elasticUrl}/${names.index}/_count`, {
+      await fetch(`${s.env.elasticUrl}/${s.names.index}/_refresh`, { method: 'POST' });
+      const res = await fetch(`${s.env.elasticUrl}/${s.names.index}/_count`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: { term: { ancestor_ids: moved.inodeId } } }),
@@ -199,24 +150,21 @@ describe('filters at the boundary across a crash', () => {
       return ((await res.json()) as { count?: number }).count ?? 0;
     };
     const renameLogged = async (): Promise<boolean> => {
-      const [rows] = await db.pool.query('SELECT 1 FROM fs_log WHERE inode_id = ? LIMIT 1', [moved.inodeId]);
+      const [rows] = await s.pool.query('SELECT 1 FROM fs_log WHERE inode_id = ? LIMIT 1', [moved.inodeId]);
       return (rows as unknown[]).length > 0;
     };
     let partial = 0;
     await waitFor('the first documents of the subtree', async () => (partial = await below()) > 0, 300_000);
-    await daemon.kill();
+    await s.daemon.kill();
     // Read after the kill: nothing writes any more, so this is what the crash left.
     partial = await below();
     if (partial < FILES + 8) expect(await renameLogged()).toBe(true);
 
-    daemon.start();
-    await daemon.waitReady();
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0, 300_000);
+    await s.daemon.startReady();
+    await s.quiesce(300_000);
     await waitFor('the whole subtree', async () => (await below()) === FILES + 8, 300_000);
-    const config = daemonConfig(names, filterEnv);
-    expect(
-      await checkSearchState(db.pool, env.elasticUrl, names.index, { filter: filterConfig(config.filter) }),
-    ).toEqual([]);
+    const filter = filterConfig(daemonConfig(s.names, filterEnv).filter);
+    expect(await checkSearchState(s.pool, s.env.elasticUrl, s.names.index, { filter })).toEqual([]);
     process.stdout.write(`[boundary crash] killed with ${partial} of ${FILES + 8} documents written\n`);
   });
 });

@@ -1,15 +1,7 @@
-import { createSubscriber, type Subscriber } from '@epipe/client';
-import { logRowsLeft, type Received, searchDocuments, waitFor } from '../support/checker';
-import {
-  daemonConfig,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+import type { Delivery } from '@epipe/client';
+import { waitFor } from '../support/checker';
+import type { InProcessDaemon } from '../support/daemon';
+import { E2eRun } from '../support/run';
 
 /**
  * Path globs and a list of tag rules on the real stack: the nearest tagged folder decides, a
@@ -17,43 +9,23 @@ import { testEnv } from '../support/env';
  * which rule left each row out.
  */
 describe('filters end to end', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
+  let run: E2eRun;
   let daemon: InProcessDaemon;
-  let subscriber: Subscriber;
-  const received: Received[] = [];
-  const env = testEnv();
+  const received: Delivery[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('e2e_filters');
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(
-      daemonConfig(names, {
-        EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
-        EPIPE_FILTER_TAGS: 'epipe.log=debug:debug, epipe.log=off:off',
-      }),
-    );
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    subscriber = createSubscriber({
-      brokers: env.kafkaBrokers,
-      topic: names.topic,
-      groupId: `${names.topic}-check`,
-      dedupe: false,
+    run = await E2eRun.create('e2e_filters');
+    daemon = await run.startReadyDaemon({
+      EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
+      EPIPE_FILTER_TAGS: 'epipe.log=debug:debug, epipe.log=off:off',
     });
-    await subscriber.start(({ event, partition, offset }) => {
-      received.push({ event, partition, offset });
-    });
+    await run.subscribe(received, { dedupe: false });
   });
 
-  afterAll(async () => {
-    await subscriber?.stop();
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-  });
+  afterAll(() => run?.close());
 
   it('publishes and indexes what the rules keep, and counts what each rule left out', async () => {
-    const nn = db.nameNode;
+    const nn = run.db.nameNode;
     const ctx = { user: 'alice' };
     await nn.createProject('fl', 'alice');
     await nn.mkdir('/Projects/fl/scratch', ctx);
@@ -66,7 +38,7 @@ describe('filters end to end', () => {
     await nn.create('/Projects/fl/scratch/hidden', ctx);
     await nn.create('/Projects/fl/data/quiet/hidden', ctx);
     await nn.create('/Projects/fl/data/seen', ctx);
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    await run.waitForEmptyLog();
     await waitFor('the last file event', () =>
       Promise.resolve(received.some((r) => r.event.path === '/Projects/fl/data/seen')),
     );
@@ -75,7 +47,7 @@ describe('filters end to end', () => {
       .filter((e) => e.operation === 'CREATE' && !e.isDir)
       .map((e) => e.path);
     expect(files.sort()).toEqual(['/Projects/fl/data/seen', '/Projects/fl/scratch/dbg/seen']);
-    const indexed = [...(await searchDocuments(env.elasticUrl, names.index)).values()].map((d) => d.path);
+    const indexed = [...(await run.documents()).values()].map((d) => d.path);
     expect(indexed).toEqual(
       expect.arrayContaining(['/Projects/fl/data/seen', '/Projects/fl/scratch/dbg/seen']),
     );

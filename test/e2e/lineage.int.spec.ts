@@ -1,120 +1,67 @@
 import type { NameNode } from '@epipe/metastore';
 import { runLineageStory, type LineageStory } from '@epipe/workload';
-import { activity, lineage, parseSelector, type LineageResult } from '@epipe/query';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
-import { silentLogger } from '@epipe/core';
-import { installAudit, logRowsLeft, readTopic, waitFor } from '../support/checker';
-import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
+import { activity } from '@epipe/query';
+import type { ProvenanceIndex } from '@epipe/sink-elastic';
+import { auditedRows, logRowsLeft, readTopic, waitFor } from '../support/checker';
+import { provenanceTopic } from '../support/daemon';
 import {
-  daemonConfig,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  provenanceTopic,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+  createStoryProjects,
+  GRACE_MS,
+  lineageOf,
+  nodeNames,
+  openProvenanceIndex,
+  SHORT_WINDOWS,
+  WINDOW_MS,
+} from '../support/provenance';
+import { E2eRun } from '../support/run';
 
 /**
  * Issue 9's first story, driven through the name node with a running daemon: file operations
  * that follow the artifact conventions go through the binlog, the pipeline's coalesce stage and
  * the provenance index; lineage then answers from what the daemon wrote.
  */
-const WINDOW_MS = 3_000;
-const GRACE_MS = 1_000;
 const P = 'p1';
 
 describe('lineage through the daemon (real stack)', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
+  let run: E2eRun;
   let index: ProvenanceIndex;
   let nn: NameNode;
   let story: LineageStory;
   let lastWriteMs = 0;
   let emptiedAfterMs = 0;
-  const env = testEnv();
 
   beforeAll(async () => {
-    db = await createTestDatabase('lin', { connectionLimit: 8 });
-    nn = db.nameNode;
-    await installAudit(db.pool);
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(
-      daemonConfig(names, {
-        EPIPE_PROVENANCE_WINDOW_MS: String(WINDOW_MS),
-        EPIPE_PROVENANCE_GRACE_MS: String(GRACE_MS),
-      }),
-    );
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    index = createProvenanceIndex(
-      {
-        url: [env.elasticUrl],
-        indexPrefix: `${names.index}_prov`,
-        inodeIndex: names.index,
-        requestTimeoutMs: 10_000,
-        maxRetries: 1,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
+    run = await E2eRun.create('lin', { audit: true, connectionLimit: 8 });
+    nn = run.db.nameNode;
+    await run.startReadyDaemon(SHORT_WINDOWS);
+    index = openProvenanceIndex(run.env, run.names);
 
-    await nn.createUser('alice');
-    await nn.createProject(P, 'alice');
-    for (const d of [`${P}_featurestore.db`, `${P}_Training_Datasets`, 'Models', 'Resources'])
-      await nn.createDataset(P, d, { user: 'alice' });
+    await createStoryProjects(nn, [P]);
     story = await runLineageStory(nn, { project: P, user: 'alice', trainingReads: 2_000 });
     lastWriteMs = Date.now();
 
     // Rows wait in fs_log until the windows holding them are published.
-    await waitFor(
-      'fs_log to empty',
-      async () => (await logRowsLeft(db.pool)) === 0,
-      WINDOW_MS + GRACE_MS + 10_000 + 120_000,
-    );
+    await run.waitForEmptyLog(WINDOW_MS + GRACE_MS + 10_000 + 120_000);
     emptiedAfterMs = Date.now() - lastWriteMs;
     await index.refresh();
   }, 600_000);
 
   afterAll(async () => {
     await index?.close();
-    await daemon?.stop();
-    if (names) {
-      await dropDaemonUser(names);
-      await deleteElasticIndices(env.elasticUrl, {
-        indices: [`${names.index}-v*`, `${names.index}_prov_*`],
-        templates: [
-          `${names.index}-template`,
-          ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
-        ],
-      });
-      await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
-    }
-    await db?.drop();
+    await run?.close();
   });
-
-  const nodeNames = (r: LineageResult) =>
-    r.nodes.map((n) => `${n.artifact?.name ?? '?'}/${n.artifact?.version ?? '-'}`).sort();
 
   it('empties fs_log once the last windows close (window + grace + 10 s is the bound; printed, not asserted)', async () => {
     // A wall-clock bound would fail on a loaded machine for reasons that are not epipe's:
     // beforeAll waited for the condition under a generous cap; the time is reported.
-    expect(await logRowsLeft(db.pool)).toBe(0);
+    expect(await logRowsLeft(run.pool)).toBe(0);
     process.stdout.write(
       `[story 1] fs_log empty ${emptiedAfterMs} ms after the last write (bound ${WINDOW_MS + GRACE_MS + 10_000} ms)\n`,
     );
   });
 
   it('lineage fraud/1 --depth 2 is exactly td_1, fg_a_1 and fg_b_2, with their apps, jobs and run R', async () => {
-    const r = await lineage(index, {
-      artifact: parseSelector('fraud/1', P),
-      direction: 'up',
-      depth: 2,
-      limit: 200,
-    });
+    const r = await lineageOf(index, 'fraud/1', P, { depth: 2 });
     expect(nodeNames(r)).toEqual(['fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
     expect(r.truncated).toBe(false);
     const byName = new Map(r.nodes.map((n) => [n.artifact!.name, n]));
@@ -129,19 +76,9 @@ describe('lineage through the daemon (real stack)', () => {
   });
 
   it("depth 3 adds only Resources' dataset; downstream of fg_a_1 is td_1 and fraud/1", async () => {
-    const up3 = await lineage(index, {
-      artifact: parseSelector('fraud/1', P),
-      direction: 'up',
-      depth: 3,
-      limit: 200,
-    });
+    const up3 = await lineageOf(index, 'fraud/1', P, { depth: 3 });
     expect(nodeNames(up3)).toEqual(['Resources/-', 'fg_a/1', 'fg_b/2', 'fraud/1', 'td/1']);
-    const down = await lineage(index, {
-      artifact: parseSelector(story.paths.fgA, undefined),
-      direction: 'down',
-      depth: 5,
-      limit: 200,
-    });
+    const down = await lineageOf(index, story.paths.fgA, undefined, { depth: 5, direction: 'down' });
     expect(nodeNames(down)).toEqual(['fg_a/1', 'fraud/1', 'td/1']);
   });
 
@@ -155,8 +92,7 @@ describe('lineage through the daemon (real stack)', () => {
     expect(reads.reduce((n, o) => n + o.count, 0)).toBe(2_000);
     expect(reads.length).toBeLessThanOrEqual(windows + 1);
     const all = await index.operations({ size: 10_000 });
-    const [rows] = await db.pool.query('SELECT COUNT(*) AS n FROM fs_log_audit');
-    const rowsWritten = Number((rows as { n: number }[])[0]!.n);
+    const rowsWritten = await auditedRows(run.pool);
     console.log(
       `lineage through the daemon: raw rows : provenance events = ${rowsWritten} : ${all.length} ` +
         `(${(rowsWritten / all.length).toFixed(1)}x); 2,000 reads of td_1 → ${reads.length} ACCESS in ${windows} window(s); ` +
@@ -166,33 +102,17 @@ describe('lineage through the daemon (real stack)', () => {
 });
 
 describe('a clean stop flushes provenance windows (real stack)', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  const env = testEnv();
+  let run: E2eRun;
 
-  afterAll(async () => {
-    if (names) {
-      await dropDaemonUser(names);
-      await deleteElasticIndices(env.elasticUrl, {
-        indices: [`${names.index}-v*`, `${names.index}_prov_*`],
-        templates: [
-          `${names.index}-template`,
-          ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
-        ],
-      });
-      await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
-    }
-    await db?.drop();
-  });
+  afterAll(() => run?.close());
 
   it('holds rows behind a ten-minute window while running, and on SIGTERM publishes it and deletes them', async () => {
-    db = await createTestDatabase('linstop', { connectionLimit: 4 });
-    names = await prepareDaemon(db.database);
-    const daemon = startInProcess(
-      daemonConfig(names, { EPIPE_PROVENANCE_WINDOW_MS: '600000', EPIPE_PROVENANCE_MAX_OPEN_MS: '600000' }),
-    );
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    const nn = db.nameNode;
+    run = await E2eRun.create('linstop', { connectionLimit: 4 });
+    const daemon = await run.startReadyDaemon({
+      EPIPE_PROVENANCE_WINDOW_MS: '600000',
+      EPIPE_PROVENANCE_MAX_OPEN_MS: '600000',
+    });
+    const nn = run.db.nameNode;
     await nn.createUser('alice');
     await nn.createProject(P, 'alice');
     await nn.createDataset(P, 'Resources', { user: 'alice' });
@@ -205,12 +125,12 @@ describe('a clean stop flushes provenance windows (real stack)', () => {
       const text = await daemon.metrics.registry.getSingleMetricAsString('epipe_ack_rows_deferred');
       return Number(/ (\d+)$/m.exec(text)?.[1] ?? 0) >= 100;
     });
-    expect(await logRowsLeft(db.pool)).toBeGreaterThanOrEqual(100);
+    expect(await logRowsLeft(run.pool)).toBeGreaterThanOrEqual(100);
     await daemon.stop();
     expect(daemon.state.phase).toBe('stopped');
-    expect(await logRowsLeft(db.pool)).toBe(0);
+    expect(await logRowsLeft(run.pool)).toBe(0);
     const events: { op: string; count: number; artifact: { name: string } }[] = [];
-    await readTopic(env.kafkaBrokers, provenanceTopic(names), ({ value }) => {
+    await readTopic(run.env.kafkaBrokers, provenanceTopic(run.names), ({ value }) => {
       if (value) events.push(JSON.parse(value.toString('utf8')) as (typeof events)[number]);
     });
     const byOp = (op: string) => events.filter((e) => e.op === op).reduce((n, e) => n + e.count, 0);

@@ -4,8 +4,9 @@ import { parse } from 'yaml';
 import { dispatch } from '../../services/epipe/src/cli';
 import { memoryIo } from '../../services/epipe/src/cli/io';
 import type { StatusReport } from '../../services/epipe/src/cli/status';
-import { FaultScenario } from '../faults/support/scenario';
+import { useFaultScenario } from '../faults/support/scenario';
 import { daemonEnv } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
 
 /**
  * The dashboard and the alert rules name only metrics a running daemon really exposes: a daemon
@@ -30,22 +31,13 @@ function alertQueries(): string[] {
 }
 
 describe('metrics named by the dashboard and the alerts', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('observability', { daemonEnv: { EPIPE_LOG_TABLE_POLL_MS: '300' } });
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('observability', { daemonEnv: { EPIPE_LOG_TABLE_POLL_MS: '300' } });
 
   it('are all exposed by a running daemon', async () => {
-    s.daemon.start();
-    await s.daemon.waitReady();
+    const s = scenario();
+    await s.daemon.startReady();
     const ctx = { user: 'alice' };
-    await s.nameNode.createProject('obs', 'alice');
-    await s.nameNode.mkdir('/Projects/obs/data', ctx);
+    await createProjectDirs(s.nameNode, 'obs', ['data']);
     for (let i = 0; i < 10; i++) await s.nameNode.create(`/Projects/obs/data/f${i}`, ctx);
     await s.quiesce();
 
@@ -88,6 +80,7 @@ describe('metrics named by the dashboard and the alerts', () => {
   });
 
   it('epipe status reports the leader, the binlog position read, the backlog and the sinks', async () => {
+    const s = scenario();
     const io = memoryIo(daemonEnv(s.names));
     const url = `http://127.0.0.1:${s.daemon.httpPort}`;
     expect(await dispatch(['status', '--json', '--url', url], io)).toBe(0);

@@ -1,21 +1,17 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Operation, silentLogger, type ProvenanceEvent, type ProvenanceOperationRecord } from '@epipe/core';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import { Operation, type ProvenanceEvent, type ProvenanceOperationRecord } from '@epipe/core';
+import type { ProvenanceIndex } from '@epipe/sink-elastic';
 import { runLineageStory } from '@epipe/workload';
-import { checkScenario, installAudit, logRowsLeft, readTopic, waitFor } from '../support/checker';
-import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
+import { auditedRows, logRowsLeft, readTopic, waitFor } from '../support/checker';
+import { provenanceTopic } from '../support/daemon';
 import {
-  daemonEnv,
-  deadLetterTopic,
-  dropDaemonUser,
-  type DaemonNames,
-  prepareDaemon,
-  provenanceTopic,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
-import { ChildDaemon, sleepMs } from '../faults/support/child-daemon';
+  createStoryProjects,
+  GRACE_MS,
+  openProvenanceIndex,
+  SHORT_WINDOWS,
+  WINDOW_MS,
+} from '../support/provenance';
+import { sleepMs } from '../faults/support/child-daemon';
+import { FaultScenario } from '../faults/support/scenario';
 
 /**
  * Issue 9's story 5: the daemon (its own process; nothing else is touched) is killed with
@@ -24,17 +20,13 @@ import { ChildDaemon, sleepMs } from '../faults/support/child-daemon';
  * crash-free run of the same story leaves: the windows open at the kill form again from the
  * rows still in fs_log, under the same event ids.
  */
-const WINDOW_MS = 3_000;
-const GRACE_MS = 1_000;
 const READS = 1_500;
 const APP_BASE = 1_700_000_000_000;
 
+/** A database, the daemon as a child process, and the provenance indices it writes. */
 interface Run {
-  db: TestDatabase;
-  names: DaemonNames;
-  daemon: ChildDaemon;
+  s: FaultScenario;
   index: ProvenanceIndex;
-  startedAtMs: number;
 }
 
 /** What a run's provenance says, without ids and window boundaries (they differ by run). */
@@ -52,44 +44,17 @@ interface Outcome {
 }
 
 describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a child process)', () => {
-  const env = testEnv();
   const runs: Run[] = [];
-  const logDir = join(process.env.EPIPE_STACK_DIR ?? resolve(__dirname, '../../.stack'), 'fault-logs');
 
   async function startRun(prefix: string): Promise<Run> {
-    const db = await createTestDatabase(prefix, { connectionLimit: 8 });
-    await installAudit(db.pool);
-    const names = await prepareDaemon(db.database);
-    mkdirSync(logDir, { recursive: true });
-    const daemon = await ChildDaemon.create(
-      daemonEnv(names, {
-        EPIPE_LOG_LEVEL: 'info',
-        EPIPE_PROVENANCE_WINDOW_MS: String(WINDOW_MS),
-        EPIPE_PROVENANCE_GRACE_MS: String(GRACE_MS),
-      }),
-      join(logDir, `${db.database}.log`),
-    );
-    const index = createProvenanceIndex(
-      {
-        url: [env.elasticUrl],
-        indexPrefix: `${names.index}_prov`,
-        inodeIndex: names.index,
-        requestTimeoutMs: 10_000,
-        maxRetries: 1,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
-    const run = { db, names, daemon, index, startedAtMs: Date.now() };
+    const s = await FaultScenario.create(prefix, {
+      connectionLimit: 8,
+      daemonEnv: SHORT_WINDOWS,
+    });
+    const run = { s, index: openProvenanceIndex(s.env, s.names) };
     runs.push(run);
-    daemon.start();
-    await daemon.waitReady();
-    const nn = db.nameNode;
-    await nn.createUser('alice');
-    await nn.createProject('p1', 'alice');
-    for (const d of ['p1_featurestore.db', 'p1_Training_Datasets', 'Models', 'Resources'])
-      await nn.createDataset('p1', d, { user: 'alice' });
+    await s.daemon.startReady();
+    await createStoryProjects(s.nameNode, ['p1']);
     return run;
   }
 
@@ -106,7 +71,7 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
     }
     const edges = await run.index.edges(ids, 'down', { size: 10_000 });
     const logIds = new Map<string, Set<number>>();
-    await readTopic(env.kafkaBrokers, provenanceTopic(run.names), ({ value }) => {
+    await readTopic(run.s.env.kafkaBrokers, provenanceTopic(run.s.names), ({ value }) => {
       if (!value) return;
       const e = JSON.parse(value.toString('utf8')) as ProvenanceEvent;
       const key = `${nameOf.get(e.artifact.id)} ${e.op} ${e.app?.jobName ?? '-'}`;
@@ -126,41 +91,27 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
 
   afterAll(async () => {
     for (const run of runs) {
-      await run.daemon.kill().catch(() => undefined);
       await run.index.close().catch(() => undefined);
-      await dropDaemonUser(run.names).catch(() => undefined);
-      await deleteElasticIndices(env.elasticUrl, {
-        indices: [`${run.names.index}-v*`, `${run.names.index}_prov_*`],
-        templates: [
-          `${run.names.index}-template`,
-          ...['artifacts', 'operations', 'edges'].map((k) => `${run.names.index}_prov_${k}-template`),
-        ],
-      }).catch(() => undefined);
-      await deleteTopicsWithPrefix(env.kafkaBrokers, run.names.topic).catch(() => undefined);
-      await run.db.drop().catch(() => undefined);
+      await run.s.close().catch(() => undefined);
     }
   });
 
   it('loses no file event, and leaves the provenance of a crash-free run', async () => {
     const clean = await startRun('provcl');
-    await runLineageStory(clean.db.nameNode, {
+    await runLineageStory(clean.s.nameNode, {
       project: 'p1',
       user: 'alice',
       trainingReads: READS,
       appIdBase: APP_BASE,
     });
-    await waitFor(
-      'the crash-free run to empty fs_log',
-      async () => (await logRowsLeft(clean.db.pool)) === 0,
-      300_000,
-    );
+    await clean.s.quiesce(300_000);
     const want = await outcome(clean);
-    await clean.daemon.stop();
+    await clean.s.daemon.stop();
 
     const crashed = await startRun('provkill');
     let killedWith = -1;
     let restarted: Promise<void> = Promise.resolve();
-    await runLineageStory(crashed.db.nameNode, {
+    await runLineageStory(crashed.s.nameNode, {
       project: 'p1',
       user: 'alice',
       trainingReads: READS,
@@ -169,45 +120,27 @@ describe('story 5: SIGKILL while train_fraud reads (real stack, daemon as a chil
         // Not awaited: the reads go on while the daemon dies and comes back.
         restarted = (async () => {
           await waitFor('some of the reads to be committed', async () => {
-            const [rows] = await crashed.db.pool.query(
-              'SELECT COUNT(*) AS n FROM fs_log_audit WHERE operation = ?',
-              [Operation.ACCESS],
-            );
-            return Number((rows as { n: number }[])[0]!.n) >= 300;
+            return (await auditedRows(crashed.s.pool, { operation: Operation.ACCESS })) >= 300;
           });
-          killedWith = await logRowsLeft(crashed.db.pool);
-          await crashed.daemon.kill();
+          killedWith = await logRowsLeft(crashed.s.pool);
+          await crashed.s.daemon.kill();
           await sleepMs(300);
-          crashed.daemon.start();
-          await crashed.daemon.waitReady();
+          await crashed.s.daemon.startReady();
         })();
       },
     });
     await restarted;
     const lastWriteMs = Date.now();
     // Bounded by window + grace + 10 s once the daemon is back; the cap is generous for a loaded machine.
-    await waitFor(
-      'fs_log to empty after the crash',
-      async () => (await logRowsLeft(crashed.db.pool)) === 0,
-      300_000,
-    );
+    await crashed.s.quiesce(300_000);
     const emptiedAfterMs = Date.now() - lastWriteMs;
-    const { report, problems } = await checkScenario({
-      scenario: 'provenance: SIGKILL while train_fraud reads',
-      pool: crashed.db.pool,
-      brokers: env.kafkaBrokers,
-      topic: crashed.names.topic,
-      deadLetterTopic: deadLetterTopic(crashed.names),
-      esUrl: env.elasticUrl,
-      index: crashed.names.index,
-      startedAtMs: crashed.startedAtMs,
-    });
+    const { report, problems } = await crashed.s.check('provenance: SIGKILL while train_fraud reads');
     process.stdout.write(
       `[story 5] killed with ${killedWith} rows in fs_log; fs_log empty ${emptiedAfterMs} ms after the last write ` +
         `(window + grace + 10 s = ${WINDOW_MS + GRACE_MS + 10_000} ms)\n`,
     );
     expect(killedWith).toBeGreaterThan(0);
-    expect(crashed.daemon.starts).toBe(2);
+    expect(crashed.s.daemon.starts).toBe(2);
     expect(problems).toEqual([]);
     expect(report.losses).toBe(0);
     const got = await outcome(crashed);

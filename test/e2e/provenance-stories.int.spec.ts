@@ -2,22 +2,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { DAEMON_MAIN } from '@epipe/harness';
 import type { NameNode, OpContext } from '@epipe/metastore';
 import { runLineageStory, type LineageStory } from '@epipe/workload';
-import { lineage, parseSelector, type LineageResult } from '@epipe/query';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
-import { silentLogger, type ProvenanceEvent } from '@epipe/core';
-import { logRowsLeft, readTopic, waitFor } from '../support/checker';
-import { deleteElasticIndices, deleteTopicsWithPrefix } from '../support/cleanup';
-import {
-  daemonConfig,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  provenanceTopic,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import type { ProvenanceIndex } from '@epipe/sink-elastic';
+import type { ProvenanceEvent } from '@epipe/core';
+import { readTopic, waitFor } from '../support/checker';
+import { type DaemonNames, type InProcessDaemon, provenanceTopic } from '../support/daemon';
 import { testEnv } from '../support/env';
+import {
+  createStoryProjects,
+  lineageOf,
+  nodeNames,
+  openProvenanceIndex,
+  SHORT_WINDOWS,
+} from '../support/provenance';
+import { E2eRun } from '../support/run';
 
 /**
  * Issue 9's acceptance stories 2, 3, 4, 6 and 7 through one running daemon (story 1 is
@@ -26,39 +23,27 @@ import { testEnv } from '../support/env';
  * and glob filters, and a subscriber killed and restarted. Provenance topics are per project
  * here, `<topic>.prov.<project>`.
  */
-const WINDOW_MS = 3_000;
-const GRACE_MS = 1_000;
 const P1 = 'p1';
 const P2 = 'p2';
 const P3 = 'p3';
 
 describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
+  let run: E2eRun;
   let daemon: InProcessDaemon;
   let index: ProvenanceIndex;
   let nn: NameNode;
   let story: LineageStory;
   let subscriber: SubscriberProcess | undefined;
   const printed: string[] = [];
-  const env = testEnv();
   const alice: OpContext = { user: 'alice' };
 
   const settle = async () => {
-    await waitFor('fs_log to empty', async () => (await logRowsLeft(db.pool)) === 0, 300_000);
+    await run.waitForEmptyLog(300_000);
     await index.refresh();
   };
-  const topicOf = (project: string) => `${provenanceTopic(names)}.${project}`;
-  const nodeNames = (r: LineageResult) =>
-    r.nodes.map((n) => `${n.artifact?.name ?? '?'}/${n.artifact?.version ?? '-'}`).sort();
+  const topicOf = (project: string) => `${provenanceTopic(run.names)}.${project}`;
   const up = (selector: string, project: string | undefined, depth: number, asOfMs?: number) =>
-    lineage(index, {
-      artifact: parseSelector(selector, project),
-      direction: 'up',
-      depth,
-      limit: 200,
-      ...(asOfMs === undefined ? {} : { asOfMs }),
-    });
+    lineageOf(index, selector, project, { depth, ...(asOfMs === undefined ? {} : { asOfMs }) });
   /** An app registered as a job execution of `job` in `project`. */
   let apps = 0;
   const app = async (project: string, job: string): Promise<OpContext> => {
@@ -77,37 +62,16 @@ describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () =>
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase('provst', { connectionLimit: 8 });
-    nn = db.nameNode;
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(
-      daemonConfig(names, {
-        EPIPE_PROVENANCE_WINDOW_MS: String(WINDOW_MS),
-        EPIPE_PROVENANCE_GRACE_MS: String(GRACE_MS),
-        EPIPE_PROVENANCE_TOPIC_PER_PROJECT: 'true',
-        EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
-        EPIPE_FILTER_TAGS: 'epipe.log=debug:debug, epipe.log=off:off',
-      }),
-    );
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
-    index = createProvenanceIndex(
-      {
-        url: [env.elasticUrl],
-        indexPrefix: `${names.index}_prov`,
-        inodeIndex: names.index,
-        requestTimeoutMs: 10_000,
-        maxRetries: 1,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
-    await nn.createUser('alice');
-    for (const p of [P1, P2, P3]) {
-      await nn.createProject(p, 'alice');
-      for (const d of [`${p}_featurestore.db`, `${p}_Training_Datasets`, 'Models', 'Resources'])
-        await nn.createDataset(p, d, { user: 'alice' });
-    }
+    run = await E2eRun.create('provst', { connectionLimit: 8 });
+    nn = run.db.nameNode;
+    daemon = await run.startReadyDaemon({
+      ...SHORT_WINDOWS,
+      EPIPE_PROVENANCE_TOPIC_PER_PROJECT: 'true',
+      EPIPE_FILTER_EXCLUDE: '/Projects/*/scratch/**',
+      EPIPE_FILTER_TAGS: 'epipe.log=debug:debug, epipe.log=off:off',
+    });
+    index = openProvenanceIndex(run.env, run.names);
+    await createStoryProjects(nn, [P1, P2, P3]);
     story = await runLineageStory(nn, { project: P1, user: 'alice', trainingReads: 200 });
     await settle();
   }, 600_000);
@@ -115,26 +79,14 @@ describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () =>
   afterAll(async () => {
     subscriber?.kill();
     await index?.close();
-    await daemon?.stop();
-    if (names) {
-      await dropDaemonUser(names);
-      await deleteElasticIndices(env.elasticUrl, {
-        indices: [`${names.index}-v*`, `${names.index}_prov_*`],
-        templates: [
-          `${names.index}-template`,
-          ...['artifacts', 'operations', 'edges'].map((k) => `${names.index}_prov_${k}-template`),
-        ],
-      });
-      await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
-    }
-    await db?.drop();
+    await run?.close();
   });
 
   let fraudId = 0;
   let beforeMoveMs = 0;
 
   it('story 7, part 1: a subscriber prints provenance events, and is killed (SIGKILL)', async () => {
-    subscriber = startSubscriber(names, topicOf(P1), printed);
+    subscriber = startSubscriber(run.names, topicOf(P1), printed);
     await waitFor('the subscriber to print the first story', () => Promise.resolve(printed.length >= 10));
     subscriber.kill();
     await subscriber.exited;
@@ -204,7 +156,7 @@ describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () =>
     );
     const accessIn = async (project: string) => {
       const seen: ProvenanceEvent[] = [];
-      await readTopic(env.kafkaBrokers, topicOf(project), ({ value }) => {
+      await readTopic(run.env.kafkaBrokers, topicOf(project), ({ value }) => {
         if (value) seen.push(JSON.parse(value.toString('utf8')) as ProvenanceEvent);
       });
       return seen.filter((e) => e.op === 'ACCESS' && e.app?.appId === x.appId);
@@ -253,11 +205,11 @@ describe('provenance stories 2–4, 6, 7 through the daemon (real stack)', () =>
 
   it('story 7, part 2: restarted, the subscriber has printed, deduplicated by id, exactly the topic', async () => {
     const topic: string[] = [];
-    await readTopic(env.kafkaBrokers, topicOf(P1), ({ value }) => {
+    await readTopic(run.env.kafkaBrokers, topicOf(P1), ({ value }) => {
       if (value) topic.push((JSON.parse(value.toString('utf8')) as ProvenanceEvent).eventId);
     });
     const want = [...new Set(topic)].sort();
-    subscriber = startSubscriber(names, topicOf(P1), printed);
+    subscriber = startSubscriber(run.names, topicOf(P1), printed);
     const got = () => [...new Set(printed.map((l) => (JSON.parse(l) as ProvenanceEvent).eventId))].sort();
     await waitFor('the restarted subscriber to catch up', () => Promise.resolve(got().length >= want.length));
     expect(got()).toEqual(want);

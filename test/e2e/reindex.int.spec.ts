@@ -2,18 +2,9 @@ import { HOPSFS_MIX, runWorkload, setupWorkload } from '@epipe/workload';
 import { dispatch } from '../../services/epipe/src/cli/index';
 import { memoryIo } from '../../services/epipe/src/cli/io';
 import { runReindex } from '../../services/epipe/src/reindex/run';
-import { checkSearchState, installAudit, logRowsLeft, searchDocuments, waitFor } from '../support/checker';
-import {
-  daemonConfig,
-  daemonEnv,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { testEnv } from '../support/env';
+import type { InProcessDaemon } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
+import { E2eRun } from '../support/run';
 
 /**
  * `epipe reindex` on the real stack while the daemon runs under load: interrupted once and run
@@ -21,35 +12,24 @@ import { testEnv } from '../support/env';
  * the database (the shared checker, paths after directory moves included).
  */
 describe('epipe reindex', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
+  let run: E2eRun;
   let daemon: InProcessDaemon;
-  const env = testEnv();
 
   beforeAll(async () => {
-    db = await createTestDatabase('reindex', { connectionLimit: 8 });
-    await installAudit(db.pool);
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(daemonConfig(names));
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    run = await E2eRun.create('reindex', { audit: true, connectionLimit: 8 });
+    daemon = await run.startReadyDaemon();
   });
 
-  afterAll(async () => {
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-    for (const v of [1, 2, 3]) await fetch(`${env.elasticUrl}/${names.index}-v${v}`, { method: 'DELETE' });
-    await fetch(`${env.elasticUrl}/_index_template/${names.index}-template`, { method: 'DELETE' });
-  });
+  afterAll(() => run?.close());
 
   const aliasTargets = async (): Promise<string[]> => {
-    const res = await fetch(`${env.elasticUrl}/_alias/${names.index}`);
+    const res = await fetch(`${run.env.elasticUrl}/_alias/${run.names.index}`);
     return Object.keys((await res.json()) as object).sort();
   };
 
   it('rebuilds the index under load, resumes after an interruption, and never serves an empty alias', async () => {
-    const setup = await setupWorkload(db.nameNode, 'reindex', 3);
-    await runWorkload(db.nameNode, setup, {
+    const setup = await setupWorkload(run.db.nameNode, 'reindex', 3);
+    await runWorkload(run.db.nameNode, setup, {
       project: 'reindex',
       writers: 3,
       operations: 5_000,
@@ -59,19 +39,19 @@ describe('epipe reindex', () => {
     });
     // A directory that moves back and forth all through the copy, its files' paths with it.
     const ctx = { user: 'alice' };
-    await db.nameNode.mkdir('/Projects/reindex/mover/a', ctx, { parents: true });
+    await run.db.nameNode.mkdir('/Projects/reindex/mover/a', ctx, { parents: true });
     for (let i = 0; i < 30; i++)
-      await db.nameNode.create(`/Projects/reindex/mover/a/f${i}.csv`, ctx, { size: i });
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
-    expect(await aliasTargets()).toEqual([`${names.index}-v1`]);
+      await run.db.nameNode.create(`/Projects/reindex/mover/a/f${i}.csv`, ctx, { size: i });
+    await run.waitForEmptyLog();
+    expect(await aliasTargets()).toEqual([`${run.names.index}-v1`]);
     // The old index is right to begin with: whatever the sweep deletes later appeared during the copy.
-    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    expect(await run.searchProblems()).toEqual([]);
     let moving = true;
     let moves = 0;
     const mover = (async () => {
       for (let at = 'a'; moving; moves++) {
         const to = at === 'a' ? 'b' : 'a';
-        await db.nameNode.rename(`/Projects/reindex/mover/${at}`, `/Projects/reindex/mover/${to}`, ctx);
+        await run.db.nameNode.rename(`/Projects/reindex/mover/${at}`, `/Projects/reindex/mover/${to}`, ctx);
         at = to;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -83,7 +63,9 @@ describe('epipe reindex', () => {
     const empty: string[] = [];
     const poller = (async () => {
       while (searching) {
-        const res = await fetch(`${env.elasticUrl}/${names.index}/_search?size=0&track_total_hits=true`);
+        const res = await fetch(
+          `${run.env.elasticUrl}/${run.names.index}/_search?size=0&track_total_hits=true`,
+        );
         const body = (await res.json()) as { hits?: { total: { value: number } }; error?: unknown };
         searches++;
         if (!res.ok || !body.hits || body.hits.total.value === 0)
@@ -92,7 +74,7 @@ describe('epipe reindex', () => {
       }
     })();
 
-    const load = runWorkload(db.nameNode, setup, {
+    const load = runWorkload(run.db.nameNode, setup, {
       project: 'reindex',
       writers: 2,
       operations: 3_000,
@@ -113,24 +95,24 @@ describe('epipe reindex', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
-    expect(await aliasTargets()).toEqual([`${names.index}-v1`, `${names.index}-v2`]);
+    expect(await aliasTargets()).toEqual([`${run.names.index}-v1`, `${run.names.index}-v2`]);
 
-    const io = memoryIo(daemonEnv(names));
+    const io = memoryIo(run.daemonEnv());
     // Small pages, each written, refreshed and checked for moves: the copy spans the load.
     const code = await dispatch(['reindex', '--page-size', '10'], io);
     expect(io.stderr).toMatch(/reindex: resuming/);
     expect(io.stderr).toMatch(/100% \d+\/\d+ inodes/);
     expect(code).toBe(0);
     expect(io.stdout).toMatch(/-> .*-v2: \d+ inodes copied.*\(resumed\)/);
-    expect(await aliasTargets()).toEqual([`${names.index}-v2`]);
+    expect(await aliasTargets()).toEqual([`${run.names.index}-v2`]);
     const stats = await load;
     moving = false;
     await mover;
 
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+    await run.waitForEmptyLog();
     searching = false;
     await poller;
-    const problems = await checkSearchState(db.pool, env.elasticUrl, names.index);
+    const problems = await run.searchProblems();
     process.stdout.write(
       `[reindex] ${stats.operations} operations and ${moves} directory moves during the rebuild; ${searches} searches, ${empty.length} empty; ${io.stdout}`,
     );
@@ -139,10 +121,10 @@ describe('epipe reindex', () => {
     expect(searches).toBeGreaterThan(10);
 
     // A second rebuild, with the daemon quiet: v3, same contents.
-    const again = memoryIo(daemonEnv(names));
+    const again = memoryIo(run.daemonEnv());
     expect(await dispatch(['reindex'], again)).toBe(0);
-    expect(await aliasTargets()).toEqual([`${names.index}-v3`]);
-    expect(await checkSearchState(db.pool, env.elasticUrl, names.index)).toEqual([]);
+    expect(await aliasTargets()).toEqual([`${run.names.index}-v3`]);
+    expect(await run.searchProblems()).toEqual([]);
   });
 });
 
@@ -151,45 +133,33 @@ describe('epipe reindex', () => {
  * live inodes whose path the globs keep and whose nearest tagged inode does not switch them off.
  */
 describe('epipe reindex with path and tag rules', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
-  const env = testEnv();
+  let run: E2eRun;
   const rules = { EPIPE_FILTER_EXCLUDE: '/Projects/*/Logs/**', EPIPE_FILTER_TAGS: 'logging=off:off' };
 
   beforeAll(async () => {
-    db = await createTestDatabase('reindexf');
-    names = await prepareDaemon(db.database);
-    daemon = startInProcess(daemonConfig(names, rules));
-    await waitFor('the daemon to be ready', () => Promise.resolve(daemon.state.ready));
+    run = await E2eRun.create('reindexf');
+    await run.startReadyDaemon(rules);
   });
 
-  afterAll(async () => {
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
-    for (const v of [1, 2]) await fetch(`${env.elasticUrl}/${names.index}-v${v}`, { method: 'DELETE' });
-    await fetch(`${env.elasticUrl}/_index_template/${names.index}-template`, { method: 'DELETE' });
-  });
+  afterAll(() => run?.close());
 
   const files = async (): Promise<string[]> =>
-    [...(await searchDocuments(env.elasticUrl, names.index)).values()]
+    [...(await run.documents()).values()]
       .map((d) => d.path)
       .filter((p) => /\/f\d$/.test(p))
       .sort();
 
   it('copies only what the rules keep, as the daemon indexed it', async () => {
     const ctx = { user: 'alice' };
-    await db.nameNode.createProject('rf', 'alice');
-    for (const dir of ['data', 'Logs', 'quiet']) await db.nameNode.mkdir(`/Projects/rf/${dir}`, ctx);
-    await db.nameNode.setXattr('/Projects/rf/quiet', 'logging', 'off', ctx);
+    await createProjectDirs(run.db.nameNode, 'rf', ['data', 'Logs', 'quiet']);
+    await run.db.nameNode.setXattr('/Projects/rf/quiet', 'logging', 'off', ctx);
     for (const dir of ['data', 'Logs', 'quiet'])
-      for (let i = 0; i < 3; i++) await db.nameNode.create(`/Projects/rf/${dir}/f${i}`, ctx, { size: i });
-    await waitFor('the log table to empty', async () => (await logRowsLeft(db.pool)) === 0);
+      for (let i = 0; i < 3; i++) await run.db.nameNode.create(`/Projects/rf/${dir}/f${i}`, ctx, { size: i });
+    await run.waitForEmptyLog();
     const kept = ['/Projects/rf/data/f0', '/Projects/rf/data/f1', '/Projects/rf/data/f2'];
     expect(await files()).toEqual(kept);
 
-    const io = memoryIo(daemonEnv(names, rules));
+    const io = memoryIo(run.daemonEnv(rules));
     expect(await dispatch(['reindex'], io)).toBe(0);
     expect(io.stderr).toMatch(/left out by the filter rules/);
     // At least the six files below Logs and quiet (and quiet itself, which its own tag switches off).

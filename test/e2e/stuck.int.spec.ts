@@ -1,16 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { logRowsLeft, waitFor } from '../support/checker';
-import {
-  daemonConfig,
-  dropDaemonUser,
-  type DaemonNames,
-  type InProcessDaemon,
-  prepareDaemon,
-  startInProcess,
-} from '../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { daemonHealth } from '../../services/epipe/src/runtime/health';
-import { ROUTES, startHttpServer } from '../../services/epipe/src/runtime/http';
+import { serveHttp } from '../support/daemon';
+import { createProjectDirs } from '../support/db';
+import { E2eRun } from '../support/run';
+import { ROUTES } from '../../services/epipe/src/runtime/http';
 
 /**
  * A call that never returns wedges the leader: here "Elasticsearch" accepts connections and never
@@ -19,16 +12,13 @@ import { ROUTES, startHttpServer } from '../../services/epipe/src/runtime/http';
  * helps then. Before that, and while nothing waits, it says 200.
  */
 describe('liveness of a stuck leader', () => {
-  let db: TestDatabase;
-  let names: DaemonNames;
-  let daemon: InProcessDaemon;
+  let run: E2eRun;
   let blackhole: Server;
   const sockets: Socket[] = [];
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  let http: Awaited<ReturnType<typeof serveHttp>>;
 
   beforeAll(async () => {
-    db = await createTestDatabase('stuck');
-    names = await prepareDaemon(db.database);
+    run = await E2eRun.create('stuck');
     blackhole = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
   });
@@ -37,40 +27,28 @@ describe('liveness of a stuck leader', () => {
     await http?.close();
     for (const s of sockets) s.destroy();
     blackhole?.close();
-    await daemon?.stop();
-    if (names) await dropDaemonUser(names);
-    await db?.drop();
+    await run?.close();
   });
 
   it('answers 503 on /healthz when rows wait and nothing moves for health.stuckAfterMs', async () => {
     const address = blackhole.address() as { port: number };
-    daemon = startInProcess(
-      daemonConfig(names, {
-        EPIPE_KAFKA_ENABLED: 'false',
-        EPIPE_ES_URL: `http://127.0.0.1:${address.port}`,
-        EPIPE_ES_REQUEST_TIMEOUT_MS: '600000',
-        EPIPE_ES_MAX_RETRIES: '0',
-        EPIPE_STUCK_AFTER_MS: '3000',
-        EPIPE_LOG_TABLE_POLL_MS: '200',
-      }),
-    );
-    http = await startHttpServer(
-      { host: '127.0.0.1', port: 0 },
-      daemon.metrics,
-      daemonHealth(daemon.state, daemon.progress),
-    );
-    const live = async (): Promise<[number, string]> => {
-      const res = await fetch(`http://127.0.0.1:${http.port}${ROUTES.live}`);
-      return [res.status, await res.text()];
-    };
+    const daemon = run.startDaemon({
+      EPIPE_KAFKA_ENABLED: 'false',
+      EPIPE_ES_URL: `http://127.0.0.1:${address.port}`,
+      EPIPE_ES_REQUEST_TIMEOUT_MS: '600000',
+      EPIPE_ES_MAX_RETRIES: '0',
+      EPIPE_STUCK_AFTER_MS: '3000',
+      EPIPE_LOG_TABLE_POLL_MS: '200',
+    });
+    http = await serveHttp(daemon);
+    const live = () => http.get(ROUTES.live);
     await waitFor('the daemon to lead', () => Promise.resolve(daemon.state.leader));
     // Nothing waits: however long the sink hangs, the daemon is live.
     await new Promise((r) => setTimeout(r, 4_000));
     expect(await live()).toEqual([200, 'ok\n']);
 
-    await db.nameNode.createProject('stuck', 'alice');
-    await db.nameNode.mkdir('/Projects/stuck/data', { user: 'alice' });
-    expect(await logRowsLeft(db.pool)).toBeGreaterThan(0);
+    await createProjectDirs(run.db.nameNode, 'stuck', ['data']);
+    expect(await logRowsLeft(run.pool)).toBeGreaterThan(0);
     await waitFor('the leader to count the waiting rows', () =>
       Promise.resolve((daemon.state.logTable?.rows ?? 0) > 0),
     );

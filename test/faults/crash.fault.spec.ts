@@ -1,8 +1,6 @@
-import { prng, setupWorkload } from '@epipe/workload';
-import { logRowsLeft } from '../support/checker';
-import { sleepMs } from './support/child-daemon';
-import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { prng } from '@epipe/workload';
+import { faultSeed } from './support/load';
+import { expectNoLoss, useFaultScenario } from './support/scenario';
 
 const KILLS = 12;
 
@@ -12,35 +10,17 @@ const KILLS = 12;
  * Nothing may be lost and, after deduplication by event id, no inode may go back in time.
  */
 describe('fault: the daemon is killed (SIGKILL) again and again during load', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_kill');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_kill');
 
   it(`loses nothing over ${KILLS} kills at random moments`, async () => {
-    const seed = Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
+    const s = scenario();
+    const seed = faultSeed();
     const random = prng(seed);
-    const setup = await setupWorkload(s.nameNode, 'crash', 4);
-    s.daemon.start();
-    await s.daemon.waitReady();
-    const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 400, seed });
-    const kills: string[] = [];
+    const { load } = await s.startUnderLoad('crash', 4, { writers: 4, ratePerSec: 400, seed });
+    let kills: string[];
     try {
-      for (let i = 0; i < KILLS; i++) {
-        // From a few hundred ms (still starting or scanning) to a few seconds (tailing, acking).
-        const after = Math.round(200 + random() * 3_000);
-        await sleepMs(after);
-        const pending = await logRowsLeft(s.pool);
-        await s.daemon.kill();
-        kills.push(`${after} ms (${pending} rows unacknowledged)`);
-        await sleepMs(Math.round(random() * 500));
-        s.daemon.start();
-      }
+      // From a few hundred ms (still starting or scanning) to a few seconds (tailing, acking).
+      kills = await s.killAtRandom(random, { kills: KILLS, maxUpMs: 3_000, maxDownMs: 500 });
     } catch (err) {
       await load.stop().catch(() => undefined);
       throw err;
@@ -51,8 +31,7 @@ describe('fault: the daemon is killed (SIGKILL) again and again during load', ()
     process.stdout.write(
       `[fault report]   ${stats.operations} operations; kills after ${kills.join(', ')}\n`,
     );
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
     expect(s.daemon.starts).toBe(KILLS + 1);
     expect(report.rowsWritten).toBeGreaterThan(1_000);
   }, 600_000);

@@ -3,7 +3,7 @@ import { SilenceableProxy } from '../../libs/source/src/testing/proxy';
 import { testEnv } from '../support/env';
 import { ChildDaemon, sleepMs } from './support/child-daemon';
 import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { expectNoLoss, FaultScenario } from './support/scenario';
 
 /**
  * Two instances; the leader's lock is taken from it (its lock session killed, or its network
@@ -47,11 +47,9 @@ describe('fault: the leader loses its lock during load', () => {
     const second = await s.addDaemon(FAST_LOCK, 'standby');
     try {
       const setup = await setupWorkload(s.nameNode, prefix.replace(/[^a-z]/g, ''), 4);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await s.daemon.startReady();
       await sleepMs(500);
-      second.start();
-      await second.waitReady();
+      await second.startReady();
       expect(await s.daemon.metric('epipe_leader')).toBe(1);
       expect(await second.metric('epipe_leader')).toBe(0);
       const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: 11 });
@@ -87,8 +85,7 @@ describe('fault: the leader loses its lock during load', () => {
       process.stdout.write(
         `[fault report]   old leader noticed after ${fencedMs} ms; calls in flight then completed ${inGrace} deliveries, none started later delivered ${lateDeliveries}; standby led after ${takeOverMs} ms\n`,
       );
-      expect(problems).toEqual([]);
-      expect(report.losses).toBe(0);
+      expectNoLoss({ report, problems });
       expect(lateDeliveries).toBe(0);
       expect(takeOverMs).toBeLessThan(maxTakeOverMs);
       expect(await second.metric('epipe_leader')).toBe(1);

@@ -66,8 +66,7 @@ async function run(kind: 'transaction' | 'backlog', rows: number): Promise<Run> 
     const target = await prepareBulkTarget(s.nameNode, s.pool, 'mem');
     let started: number;
     if (kind === 'transaction') {
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await s.daemon.startReady();
       await createFiles(s.pool, target, rows, rows);
       started = Date.now();
     } else {

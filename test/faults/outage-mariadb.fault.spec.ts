@@ -1,5 +1,5 @@
 import { runOutage } from './support/outage';
-import { FaultScenario } from './support/scenario';
+import { expectNoLoss, expectStayedUp, type FaultScenario, useFaultScenario } from './support/scenario';
 
 /**
  * MariaDB is restarted while writers commit: the binlog stream, the leader lock, lookups and
@@ -7,31 +7,22 @@ import { FaultScenario } from './support/scenario';
  * must stay up, report not-ready meanwhile, and recover from the log table.
  */
 describe('fault: MariaDB restarted during load', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_mariadb');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_mariadb');
 
   it('stays up, reports not-ready while the database is gone, and delivers everything afterwards', async () => {
+    const s = scenario();
     const outage = await runOutage(s, { service: 'mariadb', project: 'dbout', downMs: 3_000, seed: 9 });
     await healPool(s);
     const { report, problems } = await s.check(`MariaDB restarted (down ${outage.outageS} s) during load`);
     process.stdout.write(
       `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering, ${outage.operationsAfterRestart} after the restart), ${s.nameNode.connectionRetries} retried by the writers; /readyz: ${outage.readiness}\n`,
     );
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
     expect(s.nameNode.connectionRetries).toBeGreaterThan(0);
     // Writes stop with the database (the writers' retries above show they were trying); writes
     // resume with it, and the daemon must take them from a fresh lifetime.
     expect(outage.operationsAfterRestart).toBeGreaterThan(0);
-    expect(s.daemon.running).toBe(true);
-    expect(s.daemon.starts).toBe(1);
+    expectStayedUp(s);
     // Nothing can be delivered without the database: never ready while it is stopped.
     expect({
       notReady: outage.notReadyDuringOutage,

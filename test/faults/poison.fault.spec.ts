@@ -4,7 +4,7 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/prom
 import type { ExpectedDeadLetter } from '../support/checker';
 import { startLoad } from './support/load';
 import { sleepMs } from './support/child-daemon';
-import { FaultScenario } from './support/scenario';
+import { expectNoLoss, expectStayedUp, useFaultScenario } from './support/scenario';
 
 /** HopsFS' xattr value limit, epipe's default enrich.maxXattrBytes. */
 const MAX_XATTR_BYTES = 13_500;
@@ -16,24 +16,16 @@ const MAX_XATTR_BYTES = 13_500;
  * loop, and a refusal of one document must not stop the daemon).
  */
 describe('fault: poison rows', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_poison');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_poison');
 
   it('dead-letters each poison row once, counts it, deletes it, and delivers the rows behind it', async () => {
+    const s = scenario();
     const setup = await setupWorkload(s.nameNode, 'poison', 2);
     const ctx = { user: 'alice' };
     const dir = '/Projects/poison/Resources/target';
     await s.nameNode.mkdir(dir, ctx);
     const file = await s.nameNode.create(`${dir}/victim.csv`, ctx, { size: 10 });
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     const load = startLoad(s.nameNode, setup, { writers: 2, ratePerSec: 100, seed: 17 });
 
     const poison = new Map<number, ExpectedDeadLetter>();
@@ -112,8 +104,7 @@ describe('fault: poison rows', () => {
     process.stdout.write(
       `[fault report]   ${stats.operations} operations; poison log ids ${[...poison.keys()].join(', ')}\n`,
     );
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
     expect(after.inodeId).toBeGreaterThan(file.inodeId);
     expect({
       parse: await s.daemon.metric('epipe_dead_letters_total', { stage: 'parse' }),
@@ -121,8 +112,7 @@ describe('fault: poison rows', () => {
       elasticsearch: await s.daemon.metric('epipe_dead_letters_total', { stage: 'elasticsearch' }),
       restarts: await s.daemon.metric('epipe_restarts_total'),
     }).toEqual({ parse: 2, enrich: 2, elasticsearch: 2, restarts: 0 });
-    expect(s.daemon.running).toBe(true);
-    expect(s.daemon.starts).toBe(1);
+    expectStayedUp(s);
   }, 300_000);
 });
 

@@ -1,8 +1,7 @@
-import { setupWorkload } from '@epipe/workload';
 import type { RowDataPacket } from 'mysql2/promise';
+import { logRowsLeft } from '../support/checker';
 import { sleepMs } from './support/child-daemon';
-import { startLoad } from './support/load';
-import { FaultScenario } from './support/scenario';
+import { expectNoLoss, type FaultScenario, useFaultScenario } from './support/scenario';
 
 /**
  * The daemon dies while writers commit; while it is down the binlog is rotated and every file
@@ -10,21 +9,11 @@ import { FaultScenario } from './support/scenario';
  * recovery reads the log table and tails from the current file.
  */
 describe('fault: binlog rotated and purged while the daemon is down', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('fault_purge');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('fault_purge');
 
   it('delivers every row, including those only the purged files held, after a restart', async () => {
-    const setup = await setupWorkload(s.nameNode, 'purge', 4);
-    s.daemon.start();
-    await s.daemon.waitReady();
-    const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: 23 });
+    const s = scenario();
+    const { load } = await s.startUnderLoad('purge', 4, { writers: 4, ratePerSec: 300, seed: 23 });
     let purged: string;
     try {
       await sleepMs(3_000);
@@ -50,16 +39,14 @@ describe('fault: binlog rotated and purged while the daemon is down', () => {
       purgedFileGone: true,
       current: true,
     });
-    expect(await unacknowledged(s)).toBeGreaterThan(0);
+    expect(await logRowsLeft(s.pool)).toBeGreaterThan(0);
 
-    s.daemon.start();
-    await s.daemon.waitReady();
+    await s.daemon.startReady();
     const { report, problems } = await s.check(`binlog purged to ${current} while down (${purged} gone)`);
     process.stdout.write(
       `[fault report]   ${stats.operations} operations; binlogs left: ${left.join(', ')}\n`,
     );
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
   }, 300_000);
 });
 
@@ -71,9 +58,4 @@ async function currentBinlog(s: FaultScenario): Promise<string> {
 async function binlogs(s: FaultScenario): Promise<string[]> {
   const [rows] = await s.pool.query<RowDataPacket[]>('SHOW BINARY LOGS');
   return rows.map((r) => String(r.Log_name));
-}
-
-async function unacknowledged(s: FaultScenario): Promise<number> {
-  const [rows] = await s.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log');
-  return Number(rows[0]!.n);
 }

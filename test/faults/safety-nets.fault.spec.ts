@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { type FileEvent, Operation } from '@epipe/core';
-import { readTopic } from '../support/checker';
-import { sleepMs } from './support/child-daemon';
-import { FaultScenario } from './support/scenario';
+import { logRowsLeft, readTopic, waitFor } from '../support/checker';
+import { createProjectDirs } from '../support/db';
+import { expectNoLoss, type FaultScenario, withFaultScenario } from './support/scenario';
 
 const SKEW = resolve(__dirname, 'support/skew-clock.cjs');
 
@@ -13,30 +13,14 @@ async function status(s: FaultScenario): Promise<{ lastError: string | null; lea
   return (await res.json()) as { lastError: string | null; leader: boolean };
 }
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleepMs(200);
-  }
-}
-
-async function logRows(s: FaultScenario): Promise<number> {
-  const [rows] = await s.pool.query('SELECT COUNT(*) AS n FROM fs_log');
-  return Number((rows as { n: number }[])[0]!.n);
-}
-
 describe('fault: safety nets', () => {
   it('rows of an XA transaction, which the binlog tail never turns into events, are rescanned and delivered', async () => {
-    const s = await FaultScenario.create('fault_xa', { daemonEnv: { EPIPE_MISSED_ROW_AGE_MS: '3000' } });
-    try {
+    await withFaultScenario('fault_xa', { daemonEnv: { EPIPE_MISSED_ROW_AGE_MS: '3000' } }, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('xa', 'alice');
-      await s.nameNode.mkdir('/Projects/xa/data', ctx);
+      await createProjectDirs(s.nameNode, 'xa', ['data']);
       await s.nameNode.create('/Projects/xa/data/f', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
-      await until('the daemon to drain the log', async () => (await logRows(s)) === 0, 60_000);
+      await s.daemon.startReady();
+      await waitFor('the daemon to drain the log', async () => (await logRowsLeft(s.pool)) === 0, 60_000);
       // A read of the file logged in an XA transaction, as a transaction manager would commit it.
       const [inode] = await s.pool.query("SELECT id, parent_id, logical_time FROM inodes WHERE name = 'f'");
       const f = (inode as { id: number; parent_id: number; logical_time: number }[])[0]!;
@@ -54,36 +38,34 @@ describe('fault: safety nets', () => {
       } finally {
         conn.release();
       }
-      expect(await logRows(s)).toBe(1);
+      expect(await logRowsLeft(s.pool)).toBe(1);
       const started = Date.now();
-      await until('the XA row to be delivered and deleted', async () => (await logRows(s)) === 0, 60_000);
+      await waitFor(
+        'the XA row to be delivered and deleted',
+        async () => (await logRowsLeft(s.pool)) === 0,
+        60_000,
+      );
       const tookMs = Date.now() - started;
       const rescans = await s.daemon.metric('epipe_restarts_total', { code: 'SOURCE_MISSED_ROWS' });
       const { report, problems } = await s.check(
         'an XA transaction committed while the daemon tails the binlog',
       );
       process.stdout.write(`[fault report]   XA row delivered after ${tookMs} ms by ${rescans} rescan(s)\n`);
-      expect(problems).toEqual([]);
-      expect(report.losses).toBe(0);
+      expectNoLoss({ report, problems });
       expect(rescans).toBeGreaterThanOrEqual(1);
-    } finally {
-      await s.close();
-    }
+    });
   }, 300_000);
 
   it('a DELETE refused for good (grant revoked) is a clear error in /status and the log, and recovers once granted', async () => {
-    const s = await FaultScenario.create('fault_ackgrant');
-    try {
+    await withFaultScenario('fault_ackgrant', {}, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('ack', 'alice');
-      await s.nameNode.mkdir('/Projects/ack/data', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await createProjectDirs(s.nameNode, 'ack', ['data']);
+      await s.daemon.startReady();
       const table = `\`${s.names.database}\`.\`fs_log\``;
       const account = `'${s.names.user}'@'%'`;
       await s.pool.query(`REVOKE DELETE ON ${table} FROM ${account}`);
       for (let i = 0; i < 5; i++) await s.nameNode.create(`/Projects/ack/data/f${i}`, ctx);
-      await until(
+      await waitFor(
         'the refusal in /status',
         async () =>
           /refuses to delete acknowledged rows.*GRANT DELETE/.test((await status(s)).lastError ?? ''),
@@ -96,30 +78,27 @@ describe('fault: safety nets', () => {
       const { report, problems } = await s.check('DELETE revoked, then granted again', {
         timeoutMs: 180_000,
       });
-      expect(problems).toEqual([]);
-      expect(report.losses).toBe(0);
-    } finally {
-      await s.close();
-    }
+      expectNoLoss({ report, problems });
+    });
   }, 300_000);
 
   it('epochs keep increasing across a failover to a host whose clock is an hour behind (P1)', async () => {
-    const s = await FaultScenario.create('fault_skew');
-    try {
+    await withFaultScenario('fault_skew', {}, async (s) => {
       const ctx = { user: 'alice' };
-      await s.nameNode.createProject('skew', 'alice');
-      await s.nameNode.mkdir('/Projects/skew/data', ctx);
-      s.daemon.start();
-      await s.daemon.waitReady();
+      await createProjectDirs(s.nameNode, 'skew', ['data']);
+      await s.daemon.startReady();
       for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/a${i}`, ctx);
       await s.quiesce(60_000);
       expect(await s.daemon.stop()).toBe(0);
       // The successor reads the same database, topic and index, with its clock an hour behind.
       const second = await s.addDaemon({ NODE_OPTIONS: `--require ${SKEW}` }, 'skewed');
-      second.start();
-      await second.waitReady();
+      await second.startReady();
       for (let i = 0; i < 20; i++) await s.nameNode.create(`/Projects/skew/data/b${i}`, ctx);
-      await until('the skewed daemon to drain the log', async () => (await logRows(s)) === 0, 60_000);
+      await waitFor(
+        'the skewed daemon to drain the log',
+        async () => (await logRowsLeft(s.pool)) === 0,
+        60_000,
+      );
       await second.stop();
       const epochs = { a: [] as number[], b: [] as number[] };
       await readTopic(s.env.kafkaBrokers, s.names.topic, ({ value }) => {
@@ -134,8 +113,6 @@ describe('fault: safety nets', () => {
         `[fault report]   epochs before the failover up to ${Math.max(...epochs.a)}, after it from ${Math.min(...epochs.b)}\n`,
       );
       expect(Math.min(...epochs.b)).toBeGreaterThan(Math.max(...epochs.a));
-    } finally {
-      await s.close();
-    }
+    });
   }, 300_000);
 });

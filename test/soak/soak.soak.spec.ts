@@ -1,8 +1,8 @@
-import { prng, setupWorkload } from '@epipe/workload';
+import { prng } from '@epipe/workload';
 import { logRowsLeft } from '../support/checker';
 import { sleepMs } from '../faults/support/child-daemon';
-import { startLoad } from '../faults/support/load';
-import { FaultScenario } from '../faults/support/scenario';
+import { faultSeed } from '../faults/support/load';
+import { expectNoLoss, useFaultScenario } from '../faults/support/scenario';
 import { stack, type StackService } from '../faults/support/stack';
 
 const KILLS = Number(process.env.EPIPE_SOAK_KILLS ?? 100);
@@ -13,31 +13,16 @@ const KILLS = Number(process.env.EPIPE_SOAK_KILLS ?? 100);
  * from, all in one run; the shared checker at the end. Losses must be 0.
  */
 describe('soak: kills and outages in one long run', () => {
-  let s: FaultScenario;
-
-  beforeAll(async () => {
-    s = await FaultScenario.create('soak');
-  });
-
-  afterAll(async () => {
-    await s?.close();
-  });
+  const scenario = useFaultScenario('soak');
 
   it(`loses nothing over ${KILLS} kills and a Kafka, an Elasticsearch and a MariaDB outage`, async () => {
-    const seed = Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
+    const s = scenario();
+    const seed = faultSeed();
     const random = prng(seed);
-    const setup = await setupWorkload(s.nameNode, 'soak', 6);
-    s.daemon.start();
-    await s.daemon.waitReady();
-    const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed });
+    const { load } = await s.startUnderLoad('soak', 6, { writers: 4, ratePerSec: 300, seed });
     const outages: string[] = [];
     try {
-      for (let i = 0; i < KILLS; i++) {
-        await sleepMs(Math.round(200 + random() * 2_000));
-        await s.daemon.kill();
-        await sleepMs(Math.round(random() * 300));
-        s.daemon.start();
-      }
+      await s.killAtRandom(random, { kills: KILLS, maxUpMs: 2_000, maxDownMs: 300 });
       await s.daemon.waitReady();
       for (const [service, downMs] of [
         ['kafka', 15_000],
@@ -62,8 +47,7 @@ describe('soak: kills and outages in one long run', () => {
       timeoutMs: 600_000,
     });
     process.stdout.write(`[soak report]   ${outages.join('; ')}; daemon starts ${s.daemon.starts}\n`);
-    expect(problems).toEqual([]);
-    expect(report.losses).toBe(0);
+    expectNoLoss({ report, problems });
     expect(s.daemon.starts).toBe(KILLS + 1);
   }, 3_600_000);
 });

@@ -369,6 +369,49 @@ export async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** Waits until the daemon has acknowledged (and deleted) every log row. */
+export async function waitForEmptyLog(pool: Pool, timeoutMs?: number): Promise<void> {
+  await waitFor('the log table to empty', async () => (await logRowsLeft(pool)) === 0, timeoutMs);
+}
+
+/** Log rows ever committed: the audit table's copies (the daemon deletes fs_log's rows). */
+export async function auditedRows(pool: Pool, where: { operation?: number } = {}): Promise<number> {
+  const [rows] =
+    where.operation === undefined
+      ? await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log_audit')
+      : await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM fs_log_audit WHERE operation = ?', [
+          where.operation,
+        ]);
+  return Number(rows[0]!.n);
+}
+
+/** Waits until `received` holds an event of every committed row (duplicates aside). */
+export async function waitForEveryEvent(pool: Pool, received: readonly ReceivedKey[]): Promise<void> {
+  const expected = await auditedRows(pool);
+  await waitFor('every event to reach the subscriber', () =>
+    Promise.resolve(new Set(received.map((r) => r.event.logId)).size >= expected),
+  );
+}
+
+/**
+ * What an end-to-end run must satisfy at quiescence (the fault scenarios' checkScenario without
+ * dead letters): every committed row's event received, none that was not committed, per-inode
+ * order, and the index equal to the database.
+ */
+export async function deliveryProblems(
+  pool: Pool,
+  received: readonly ReceivedKey[],
+  search: { esUrl: string; index: string },
+): Promise<string[]> {
+  const delivery = await checkKafka(pool, received);
+  return [
+    ...delivery.missing.map((id) => `missing from Kafka: log ${id}`),
+    ...delivery.unexpected.map((id) => `unexpected in Kafka: log ${id}`),
+    ...delivery.orderViolations.map((v) => `order: ${v}`),
+    ...(await checkSearchState(pool, search.esUrl, search.index)),
+  ];
+}
+
 export interface TopicRecord {
   partition: number;
   offset: string;

@@ -1,4 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
+import type { DaemonNames } from './daemon';
+import type { TestEnv } from './env';
 
 /** Deletes indices (a name or pattern) and index templates a test made; missing ones are fine. */
 export async function deleteElasticIndices(
@@ -24,4 +26,23 @@ export async function deleteTopicsWithPrefix(brokers: string[], prefix: string):
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The provenance indices' kinds: `<index>_prov_<kind>`, each with its own template. */
+const PROVENANCE_KINDS = ['artifacts', 'operations', 'edges'];
+
+/**
+ * Deletes everything the daemon made on the shared stack for one run's names: the inode index's
+ * versions and the dead-letter index (all `<index>-*`; the name itself is an alias over them),
+ * the provenance indices, their templates, and every topic (events, `.dlq`, `.prov`, per project).
+ */
+export async function dropRunSinks(env: TestEnv, names: Pick<DaemonNames, 'index' | 'topic'>): Promise<void> {
+  await deleteElasticIndices(env.elasticUrl, {
+    indices: [`${names.index}-*`, `${names.index}_prov_*`],
+    templates: [
+      `${names.index}-template`,
+      ...PROVENANCE_KINDS.map((kind) => `${names.index}_prov_${kind}-template`),
+    ],
+  });
+  await deleteTopicsWithPrefix(env.kafkaBrokers, names.topic);
 }

@@ -5,6 +5,8 @@ import { createPool } from 'mysql2/promise';
 import { loadConfig, type EpipeConfig } from '../../services/epipe/src/config/load';
 import { createDaemonState, supervise, type DaemonState } from '../../services/epipe/src/runtime/supervisor';
 import { ProgressWatch } from '../../services/epipe/src/runtime/progress';
+import { daemonHealth } from '../../services/epipe/src/runtime/health';
+import { startHttpServer } from '../../services/epipe/src/runtime/http';
 import { testEnv, uniqueName } from './env';
 
 export interface InProcessDaemon {
@@ -104,6 +106,24 @@ export function startInProcess(config: EpipeConfig): InProcessDaemon {
       controller.abort();
       await done;
     },
+  };
+}
+
+/** The daemon's HTTP endpoints for an in-process instance, as `epipe run` serves them. */
+export async function serveHttp(
+  daemon: InProcessDaemon,
+): Promise<{ get(path: string): Promise<[number, string]>; close(): Promise<void> }> {
+  const http = await startHttpServer(
+    { host: '127.0.0.1', port: 0 },
+    daemon.metrics,
+    daemonHealth(daemon.state, daemon.progress),
+  );
+  return {
+    async get(path) {
+      const res = await fetch(`http://127.0.0.1:${http.port}${path}`, { signal: AbortSignal.timeout(5_000) });
+      return [res.status, await res.text()];
+    },
+    close: () => http.close(),
   };
 }
 

@@ -46,6 +46,16 @@ export async function createTestDatabase(
   };
 }
 
+/** A project of alice's with empty top-level directories, `/Projects/<project>/<dir>` each. */
+export async function createProjectDirs(
+  nn: NameNode,
+  project: string,
+  dirs: readonly string[],
+): Promise<void> {
+  await nn.createProject(project, 'alice');
+  for (const dir of dirs) await nn.mkdir(`/Projects/${project}/${dir}`, { user: 'alice' });
+}
+
 /** One fs_log row as mysql2 returns it: the table's column names. */
 export interface FsLogRow {
   log_id: number;

@@ -56,6 +56,12 @@ export class ChildDaemon {
     return daemon;
   }
 
+  /** Starts the daemon and waits until its /readyz says 200. */
+  async startReady(timeoutMs?: number): Promise<void> {
+    this.start();
+    await this.waitReady(timeoutMs);
+  }
+
   /** SIGKILL: a crash at an arbitrary instant. */
   async kill(): Promise<void> {
     clearInterval(this.sampler);

@@ -54,6 +54,11 @@ export interface BackgroundLoad {
   readonly operations: number;
 }
 
+/** A scenario's random seed: EPIPE_FAULT_SEED replays a run (the seed is in its report line). */
+export function faultSeed(): number {
+  return Number(process.env.EPIPE_FAULT_SEED ?? Date.now() % 100_000);
+}
+
 /** Concurrent writers (libs/workload's HopsFS mix) running until stop(). */
 export function startLoad(
   nn: NameNode,

@@ -1,8 +1,6 @@
-import { setupWorkload } from '@epipe/workload';
 import { sleepMs } from './child-daemon';
-import { startLoad } from './load';
 import { watchReadiness } from './readiness';
-import { FaultScenario } from './scenario';
+import { expectNoLoss, expectStayedUp, type FaultScenario, useFaultScenario } from './scenario';
 import { stack, type StackService } from './stack';
 
 export interface OutageResult {
@@ -33,11 +31,12 @@ export async function runOutage(
   s: FaultScenario,
   options: { service: StackService; project: string; downMs: number; seed: number },
 ): Promise<OutageResult> {
-  const setup = await setupWorkload(s.nameNode, options.project, 4);
-  s.daemon.start();
-  await s.daemon.waitReady();
+  const { load } = await s.startUnderLoad(options.project, 4, {
+    writers: 4,
+    ratePerSec: 300,
+    seed: options.seed,
+  });
   const readiness = watchReadiness(s.daemon);
-  const load = startLoad(s.nameNode, setup, { writers: 4, ratePerSec: 300, seed: options.seed });
   let outageS = 0;
   let opsAtDown = 0;
   let opsAtRestart = 0;
@@ -99,28 +98,19 @@ export function describeSinkOutage(options: {
 }): void {
   const { name, prefix, ...outageOptions } = options;
   describe(`fault: ${name} stopped during load`, () => {
-    let s: FaultScenario;
-
-    beforeAll(async () => {
-      s = await FaultScenario.create(prefix);
-    });
-
-    afterAll(async () => {
-      await s?.close();
-    });
+    const scenario = useFaultScenario(prefix);
 
     it(`stays up, reports not-ready while ${name} is down, and delivers everything afterwards`, async () => {
+      const s = scenario();
       const outage = await runOutage(s, outageOptions);
       const { report, problems } = await s.check(`${name} stopped ${outage.outageS} s during load`);
       process.stdout.write(
         `[fault report]   ${outage.operations} operations (${outage.operationsWhileDown} while down, ${outage.operationsWhileRecovering} while recovering); /readyz: ${outage.readiness}\n`,
       );
-      expect(problems).toEqual([]);
-      expect(report.losses).toBe(0);
+      expectNoLoss({ report, problems });
       // The outage must have had something to catch up on.
       expect(outage.operationsWhileDown).toBeGreaterThan(0);
-      expect(s.daemon.running).toBe(true);
-      expect(s.daemon.starts).toBe(1);
+      expectStayedUp(s);
       expect({
         notReady: outage.notReadyDuringOutage,
         flapped: outage.flapped,

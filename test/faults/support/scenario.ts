@@ -1,26 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setupWorkload, type WorkloadSetup } from '@epipe/workload';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   checkScenario,
   type ExpectedDeadLetter,
-  installAudit,
-  logRowsLeft,
   type ScenarioReport,
   waitFor,
+  logRowsLeft,
 } from '../../support/checker';
+import { dropRunSinks } from '../../support/cleanup';
 import {
   daemonEnv,
   deadLetterTopic,
   dropDaemonUser,
   type DaemonNames,
-  prepareDaemon,
   provenanceTopic,
 } from '../../support/daemon';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { testEnv } from '../../support/env';
-import { ChildDaemon } from './child-daemon';
-import { ResilientNameNode } from './load';
+import type { TestDatabase } from '../../support/db';
+import type { TestEnv } from '../../support/env';
+import { createRunResources } from '../../support/run';
+import { ChildDaemon, sleepMs } from './child-daemon';
+import { type BackgroundLoad, ResilientNameNode, startLoad } from './load';
 
 /**
  * One fault scenario's world: a fresh metadata database with the audit trigger, a
@@ -30,11 +31,11 @@ import { ResilientNameNode } from './load';
 export class FaultScenario {
   readonly startedAtMs = Date.now();
   readonly nameNode: ResilientNameNode;
-  readonly env = testEnv();
 
   private constructor(
     readonly db: TestDatabase,
     readonly names: DaemonNames,
+    readonly env: TestEnv,
     readonly daemon: ChildDaemon,
   ) {
     this.nameNode = new ResilientNameNode(db.pool);
@@ -44,18 +45,20 @@ export class FaultScenario {
     prefix: string,
     options: { daemonEnv?: Record<string, string>; connectionLimit?: number } = {},
   ): Promise<FaultScenario> {
-    const db = await createTestDatabase(prefix, { connectionLimit: options.connectionLimit ?? 12 });
+    const { db, names, env } = await createRunResources(prefix, {
+      audit: true,
+      connectionLimit: options.connectionLimit ?? 12,
+    });
     try {
-      await installAudit(db.pool);
-      const names = await prepareDaemon(db.database);
       const logDir = join(process.env.EPIPE_STACK_DIR ?? resolve(__dirname, '../../../.stack'), 'fault-logs');
       mkdirSync(logDir, { recursive: true });
       const daemon = await ChildDaemon.create(
         daemonEnv(names, { EPIPE_LOG_LEVEL: 'info', ...options.daemonEnv }),
         join(logDir, `${db.database}.log`),
       );
-      return new FaultScenario(db, names, daemon);
+      return new FaultScenario(db, names, env, daemon);
     } catch (err) {
+      await dropDaemonUser(names).catch(() => undefined);
       await db.drop().catch(() => undefined);
       throw err;
     }
@@ -123,6 +126,42 @@ export class FaultScenario {
   }
 
   /**
+   * The workload's project (`dirs` writer directories), the daemon started and ready, then the
+   * writers committing in the background until the returned load is stopped.
+   */
+  async startUnderLoad(
+    project: string,
+    dirs: number,
+    load: { writers: number; ratePerSec: number; seed: number },
+  ): Promise<{ setup: WorkloadSetup; load: BackgroundLoad }> {
+    const setup = await setupWorkload(this.nameNode, project, dirs);
+    await this.daemon.startReady();
+    return { setup, load: startLoad(this.nameNode, setup, load) };
+  }
+
+  /**
+   * SIGKILLs the daemon `kills` times in a row, each 200 ms plus up to `maxUpMs` after it started
+   * (from still starting or scanning to tailing and acknowledging), and starts it again up to
+   * `maxDownMs` later. Returns each kill as "<after> ms (<n> rows unacknowledged)".
+   */
+  async killAtRandom(
+    random: () => number,
+    options: { kills: number; maxUpMs: number; maxDownMs: number },
+  ): Promise<string[]> {
+    const kills: string[] = [];
+    for (let i = 0; i < options.kills; i++) {
+      const after = Math.round(200 + random() * options.maxUpMs);
+      await sleepMs(after);
+      const pending = await logRowsLeft(this.pool);
+      await this.daemon.kill();
+      kills.push(`${after} ms (${pending} rows unacknowledged)`);
+      await sleepMs(Math.round(random() * options.maxDownMs));
+      this.daemon.start();
+    }
+    return kills;
+  }
+
+  /**
    * Another daemon process on the same database, topic and index (a standby, or a successor);
    * `close()` kills it too.
    */
@@ -141,28 +180,54 @@ export class FaultScenario {
     for (const other of this.others) await other.kill().catch(() => undefined);
     await this.daemon.kill().catch(() => undefined);
     await dropDaemonUser(this.names).catch(() => undefined);
-    await this.dropSinks().catch(() => undefined);
+    await dropRunSinks(this.env, this.names).catch(() => undefined);
     await this.db.drop();
   }
+}
 
-  private async dropSinks(): Promise<void> {
-    const { elasticUrl, kafkaBrokers } = this.env;
-    const index = this.names.index;
-    // The name is an alias over <index>-v1 (and later versions after a reindex).
-    await fetch(`${elasticUrl}/${index}`, { method: 'DELETE' });
-    await fetch(`${elasticUrl}/${index}-v1`, { method: 'DELETE' });
-    await fetch(`${elasticUrl}/_index_template/${index}-template`, { method: 'DELETE' });
-    // Provenance is on by default: its indices and topic are the scenario's too.
-    await fetch(`${elasticUrl}/${index}_prov_*`, { method: 'DELETE' });
-    for (const kind of ['artifacts', 'operations', 'edges'])
-      await fetch(`${elasticUrl}/_index_template/${index}_prov_${kind}-template`, { method: 'DELETE' });
-    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(this.names.topic));
-      await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-    } finally {
-      await admin.disconnect();
-    }
+type CreateOptions = Parameters<typeof FaultScenario.create>[1];
+type CheckResult = Awaited<ReturnType<FaultScenario['check']>>;
+
+/** What every scenario asserts of the shared checker's verdict: no problem, nothing lost. */
+export function expectNoLoss({ report, problems }: CheckResult): void {
+  expect(problems).toEqual([]);
+  expect(report.losses).toBe(0);
+}
+
+/** The daemon rode the fault out in its first process: still running, never restarted. */
+export function expectStayedUp(s: FaultScenario): void {
+  expect(s.daemon.running).toBe(true);
+  expect(s.daemon.starts).toBe(1);
+}
+
+/** A scenario for one test: `body` runs on it, then it is closed, whatever `body` did. */
+export async function withFaultScenario<T>(
+  prefix: string,
+  options: CreateOptions,
+  body: (s: FaultScenario) => Promise<T>,
+): Promise<T> {
+  const s = await FaultScenario.create(prefix, options);
+  try {
+    return await body(s);
+  } finally {
+    await s.close();
   }
+}
+
+/**
+ * Declares, inside a describe, the scenario its tests share: created before them, closed after
+ * them (daemons killed, everything removed), whatever state they left. Returns its getter.
+ */
+export function useFaultScenario(prefix: string, options: CreateOptions = {}): () => FaultScenario {
+  let s: FaultScenario | undefined;
+  beforeAll(async () => {
+    s = await FaultScenario.create(prefix, options);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+  return () => {
+    if (!s) throw new Error(`fault scenario ${prefix} was not created (see beforeAll's error)`);
+    return s;
+  };
 }
