@@ -139,6 +139,13 @@ class WindowCoalescer implements Coalescer {
   private readonly batchIndex = new Map<number, BatchEntry>();
   private lastBatch: number | null = null;
   private watermark = -Infinity;
+  /**
+   * How far the writers' clock is at least ahead of this process's: a batch arrives after its
+   * rows commit, so its earliest commit time minus the wall time it arrived is a lower bound (the
+   * earliest row, so that rows of one batch committed over a while do not count as a lead). Without it a daemon whose clock is an hour behind would close an
+   * idle window only by age (maxOpenMs), holding its rows that long.
+   */
+  private aheadMs = 0;
   /** Wall time of the last batch with rows: empty epochs of an idle source do not count. */
   private lastRowsAt: number;
   private seq = 0;
@@ -176,7 +183,12 @@ class WindowCoalescer implements Coalescer {
     );
     this.lastBatch = batch;
     const now = this.now();
-    if (events.length > 0) this.lastRowsAt = now;
+    if (events.length > 0) {
+      this.lastRowsAt = now;
+      let earliest = Infinity;
+      for (const e of events) if (e.commitTsMs < earliest) earliest = e.commitTsMs;
+      if (earliest - now > this.aheadMs) this.aheadMs = earliest - now;
+    }
     const entry: BatchEntry = { batch, rows: rowCount, holders: 0, openHolders: 0 };
     this.batches.push(entry);
     this.batchIndex.set(batch, entry);
@@ -366,12 +378,15 @@ class WindowCoalescer implements Coalescer {
   private closeDue(now: number): Window[] {
     const due: { w: Window; reason: CloseReason }[] = [];
     const idle = now - this.lastRowsAt >= this.graceMs;
+    // The writers' clock, as far as the rows tell: a lead within the grace is what the grace is
+    // for (and what delivery jitter looks like); beyond it this clock is behind theirs.
+    const commitNow = now + Math.max(0, this.aheadMs - this.graceMs);
     for (const list of this.open.values()) {
       for (const w of list) {
         const closeAt = w.end + this.graceMs;
         let reason: CloseReason | null = null;
         if (this.watermark >= closeAt) reason = 'time';
-        else if (idle && now >= closeAt) reason = 'idle';
+        else if (idle && commitNow >= closeAt) reason = 'idle';
         else if (now - w.openedAt >= this.maxOpenMs) reason = 'age';
         if (reason) due.push({ w, reason });
       }

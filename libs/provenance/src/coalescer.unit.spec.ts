@@ -110,6 +110,20 @@ describe('coalescer: windows', () => {
     expect(coalescer.stats().closedByIdle).toBe(1);
   });
 
+  it("closes an idle window on the writers' clock when this host's clock is an hour behind", () => {
+    const { clock, coalescer } = setup();
+    const HOUR = 3_600_000;
+    // Rows committed (writers' clock) an hour after this host's clock reads at their arrival.
+    coalescer.add(1, reads(10, TD, 'a', T0 + HOUR, 1_000));
+    clock.now = T0 + W;
+    expect(coalescer.tick()).toEqual([]);
+    // Idle for the grace and past the window's end plus grace on the writers' clock (at most one
+    // more grace late): closed by idleness, long before maxOpenMs (60 s) would close it by age.
+    clock.now = T0 + W + 2 * GRACE;
+    expect(coalescer.tick().map((e) => e.count)).toEqual([10]);
+    expect(coalescer.stats()).toMatchObject({ closedByIdle: 1, closedByAge: 0 });
+  });
+
   it('closes a window by commit time when later rows pass its end plus grace, while busy', () => {
     const { clock, coalescer } = setup();
     coalescer.add(1, reads(10, TD, 'a'));
