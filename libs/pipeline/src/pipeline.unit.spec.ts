@@ -12,6 +12,7 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
 import { MemoryLogAcknowledger } from './testing/memory-acknowledger';
+import { until } from '../../core/src/testing/wait';
 
 /** Hand-written fakes for every port: the pipeline's ordering and memory logic without servers. */
 function rows(from: number, count: number): LogRow[] {
@@ -80,19 +81,6 @@ function recordingAcker(deleted: number[]): PipelineDeps['acker'] {
   };
 }
 
-/** Polls until `condition` holds: a wait on what the test needs, not on the clock. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 type TestDeps = PipelineDeps & PipelineConfig;
 
 function deps(overrides: Partial<TestDeps>): TestDeps {
@@ -115,6 +103,19 @@ function deps(overrides: Partial<TestDeps>): TestDeps {
 /** The helper's object carries the config too. */
 const start = (d: TestDeps, signal: AbortSignal): Promise<void> => runPipeline(d, d, signal);
 
+/** Runs a pipeline until `condition` holds, then stops it and waits for it to drain. */
+async function runUntil(
+  overrides: Partial<TestDeps>,
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const controller = new AbortController();
+  const done = start(deps(overrides), controller.signal);
+  await until(condition, what);
+  controller.abort();
+  await done;
+}
+
 function chunks(n: number, size: number): ChunkLike[] {
   return Array.from({ length: n }, (_, i) => ({
     rows: rows(i * size + 1, size),
@@ -128,10 +129,9 @@ describe('runPipeline', () => {
   it('acknowledges batches in order even when sinks finish out of order, and drains on stop', async () => {
     const acked: number[] = [];
     const published: number[][] = [];
-    const controller = new AbortController();
     const src = source(chunks(30, 4), true);
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: src,
         // Random latency per call: later batches often finish their sink call first.
         kafka: {
@@ -150,12 +150,10 @@ describe('runPipeline', () => {
             return ids.length;
           },
         },
-      }),
-      controller.signal,
+      },
+      () => src.pulled === 30,
+      'every chunk read',
     );
-    await until(() => src.pulled === 30, 'every chunk read');
-    controller.abort();
-    await done;
     expect(acked).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     expect(published.flat()).toEqual(acked);
   });
@@ -165,9 +163,8 @@ describe('runPipeline', () => {
     const readiness: boolean[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source(chunks(1, 3), true, table),
         kafka: {
           publish: () => {
@@ -180,12 +177,10 @@ describe('runPipeline', () => {
         },
         acker: table,
         onReady: (ready) => readiness.push(ready),
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 3,
+      'three rows deleted',
     );
-    await until(() => deleted.length >= 3, 'three rows deleted');
-    controller.abort();
-    await done;
     expect(calls).toBe(3);
     expect(readiness).toContain(false);
     expect(readiness.at(-1)).toBe(true);
@@ -280,15 +275,14 @@ describe('runPipeline', () => {
     const letters: string[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
     const poisoned: ChunkLike = {
       rows: rows(1, 2),
       poison: [{ logId: 3, raw: { log_id: 3, operation: 99 }, reason: 'unknown operation code 99' }],
       final: true,
       bytes: 300,
     };
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source([poisoned], true, table),
         kafka: {
           publish: (events) =>
@@ -299,12 +293,10 @@ describe('runPipeline', () => {
           },
         },
         acker: table,
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 3,
+      'three rows deleted',
     );
-    await until(() => deleted.length >= 3, 'three rows deleted');
-    controller.abort();
-    await done;
     expect(letters.sort()).toEqual(['1:kafka:message too large', '3:parse:unknown operation code 99']);
     expect(deleted.sort()).toEqual([1, 2, 3]);
   });
@@ -313,7 +305,6 @@ describe('runPipeline', () => {
     const letters: string[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
     const withDocs = {
       enrich: async (batch: Batch): Promise<EnrichResult> => {
         const result = await enricher.enrich(batch);
@@ -335,8 +326,8 @@ describe('runPipeline', () => {
         return { ...result, docs: [{ state, path: '/f', ancestorIds: [1], last }] };
       },
     };
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source([{ rows: rows(1, 2), poison: [], final: true, bytes: 200 }], true, table),
         enricher: withDocs,
         elastic: {
@@ -351,12 +342,10 @@ describe('runPipeline', () => {
           },
         },
         acker: table,
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 2,
+      'two rows deleted',
     );
-    await until(() => deleted.length >= 2, 'two rows deleted');
-    controller.abort();
-    await done;
     expect(letters).toEqual(['2:2:elasticsearch:immense term']);
   });
 

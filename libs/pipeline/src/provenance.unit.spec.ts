@@ -2,7 +2,6 @@ import {
   type ArtifactState,
   type Batch,
   createMetrics,
-  type ExecutionContext,
   type FileEvent,
   type LineageEdge,
   type LogRow,
@@ -16,6 +15,8 @@ import type { PipelineConfig, ProvenanceConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
 import type { ProvenanceIndexWriter } from './ports';
+import { executionContext } from '../../core/src/testing/provenance';
+import { until } from '../../core/src/testing/wait';
 
 /**
  * The coalesce stage inside the pipeline, with hand-written fakes: provenance is published
@@ -29,16 +30,11 @@ import type { ProvenanceIndexWriter } from './ports';
 const TD = { path: '/Projects/p/p_Training_Datasets/td_1', chain: [1, 2, 3, 4, 40] };
 const MODEL = { path: '/Projects/p/Models/fraud/1', chain: [1, 2, 3, 5, 6, 60] };
 const SCRATCH = { path: '/Projects/p/scratch', chain: [1, 2, 3, 7] };
-const APP: ExecutionContext = {
-  appId: 'application_1_0001',
+const APP = executionContext('application_1_0001', {
   jobName: 'train_fraud',
-  jobId: null,
-  jobProject: null,
   jobExecutionId: 1,
-  pipelineRunId: null,
-  pipelineName: null,
   pipelineRun: 'R',
-};
+});
 
 let nextLogId = 1;
 /** Rows of files under a folder; `inodeId` numbers the file. */
@@ -73,28 +69,7 @@ const enricher = {
       if (r.operation === 'RENAME') return containerRename(batch, r, seq, ancestors);
       const folder = FOLDERS.find((f) => f.chain.at(-1) === r.parentId)!;
       ancestors.set(r.logId, { ancestorIds: folder.chain, oldAncestorIds: null });
-      return {
-        schema: 'epipe.file-event',
-        schemaVersion: 1,
-        eventId: `meta/${r.logId}`,
-        epoch: batch.epoch,
-        seq,
-        logId: r.logId,
-        inodeId: r.inodeId,
-        parentId: r.parentId,
-        logicalTime: r.logicalTime,
-        operation: r.operation,
-        isDir: r.isDir,
-        name: r.name,
-        path: `${folder.path}/${r.name}`,
-        oldPath: null,
-        project: { id: 3, name: 'p' },
-        dataset: null,
-        user: { id: 1, name: 'alice' },
-        xattrName: null,
-        app: APP,
-        commitTsMs: r.commitTsMs,
-      };
+      return fileEvent(batch, r, seq, { ...r, path: `${folder.path}/${r.name}`, oldPath: null });
     });
     return Promise.resolve({ events, filtered: 0, docs: [], deletes: [], moves: [], dead: [], ancestors });
   },
@@ -108,6 +83,24 @@ function containerRename(
   ancestors: Map<number, EventAncestors>,
 ): FileEvent {
   ancestors.set(r.logId, { ancestorIds: [1, 2, 3, 5], oldAncestorIds: [1, 2, 3, 5] });
+  return fileEvent(batch, r, seq, {
+    inodeId: 6,
+    parentId: 5,
+    operation: 'RENAME',
+    isDir: true,
+    name: 'fraud2',
+    path: '/Projects/p/Models/fraud2',
+    oldPath: '/Projects/p/Models/fraud',
+  });
+}
+
+/** The event of row `r` for the inode `at` describes, by user alice of project p in app APP. */
+function fileEvent(
+  batch: Batch,
+  r: LogRow,
+  seq: number,
+  at: Pick<FileEvent, 'inodeId' | 'parentId' | 'operation' | 'isDir' | 'name' | 'path' | 'oldPath'>,
+): FileEvent {
   return {
     schema: 'epipe.file-event',
     schemaVersion: 1,
@@ -115,14 +108,14 @@ function containerRename(
     epoch: batch.epoch,
     seq,
     logId: r.logId,
-    inodeId: 6,
-    parentId: 5,
+    inodeId: at.inodeId,
+    parentId: at.parentId,
     logicalTime: r.logicalTime,
-    operation: 'RENAME',
-    isDir: true,
-    name: 'fraud2',
-    path: '/Projects/p/Models/fraud2',
-    oldPath: '/Projects/p/Models/fraud',
+    operation: at.operation,
+    isDir: at.isDir,
+    name: at.name,
+    path: at.path,
+    oldPath: at.oldPath,
     project: { id: 3, name: 'p' },
     dataset: null,
     user: { id: 1, name: 'alice' },
@@ -148,18 +141,6 @@ function source(chunks: ChunkLike[]) {
 
 const chunk = (r: LogRow[]): ChunkLike => ({ rows: r, poison: [], final: true, bytes: r.length * 100 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** What the sinks saw, in the order they saw it. */
 class Recorder {

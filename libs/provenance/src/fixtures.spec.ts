@@ -6,6 +6,7 @@ import {
   type OperationName,
 } from '@epipe/core';
 import type { ProvenanceInput, RootResolver } from './mapping';
+import { executionContext } from '../../core/src/testing/provenance';
 
 /** Root directories by path, as a name node would number them. */
 export class FakeTree {
@@ -31,17 +32,7 @@ export class FakeTree {
 }
 
 export function app(appId: string, extra: Partial<ExecutionContext> = {}): ExecutionContext {
-  return {
-    appId,
-    jobName: `job_${appId}`,
-    jobId: null,
-    jobProject: null,
-    jobExecutionId: 7,
-    pipelineRunId: null,
-    pipelineName: null,
-    pipelineRun: null,
-    ...extra,
-  };
+  return executionContext(appId, { jobName: `job_${appId}`, jobExecutionId: 7, ...extra });
 }
 
 let nextLogId = 1;

@@ -11,6 +11,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from './index';
 import { HEADER_EVENT_ID, HEADER_SCHEMA } from './records';
+import { executionContext } from '../../core/src/testing/provenance';
 
 jest.setTimeout(120_000);
 
@@ -71,16 +72,7 @@ function event(artifactId: number, project: string): ProvenanceEvent {
     count: n,
     firstCommitTsMs: 1_000,
     lastCommitTsMs: 2_000,
-    app: {
-      appId: 'app_1',
-      jobName: null,
-      jobId: null,
-      jobProject: null,
-      jobExecutionId: null,
-      pipelineRunId: null,
-      pipelineName: null,
-      pipelineRun: null,
-    },
+    app: executionContext('app_1'),
     user: { id: 1, name: 'alice' },
     logIds: [n],
   };
