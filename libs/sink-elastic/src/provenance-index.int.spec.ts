@@ -12,6 +12,7 @@ import {
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { createProvenanceIndex, type ProvenanceIndex } from './index';
 import { userActor } from '../../core/src/testing/provenance';
+import { testProvenanceIndex } from './testing/elastic';
 
 jest.setTimeout(120_000);
 
@@ -100,17 +101,7 @@ function edge(from: number, to: number, appId: string, sinceMs: number): Lineage
 }
 
 beforeAll(async () => {
-  index = createProvenanceIndex(
-    {
-      url: env.elasticUrl,
-      indexPrefix: prefix,
-      requestTimeoutMs: 30_000,
-      maxRetries: 3,
-      refreshInterval: '1s',
-      replicas: 0,
-    },
-    { logger: silentLogger() },
-  );
+  index = testProvenanceIndex(prefix);
   await index.start();
   await index.start(); // idempotent
 });
