@@ -12,6 +12,7 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
 import { MemoryLogAcknowledger } from './testing/memory-acknowledger';
+import { memorySource } from './testing/memory-source';
 import { until } from '../../core/src/testing/wait';
 
 /** Hand-written fakes for every port: the pipeline's ordering and memory logic without servers. */
@@ -33,25 +34,9 @@ function rows(from: number, count: number): LogRow[] {
   }));
 }
 
-/** Yields the chunks; their rows (poison too) are in `table` first, as a writer's commit put them. */
-function source(chunks: ChunkLike[], hold = false, table?: MemoryLogAcknowledger) {
-  return {
-    pulled: 0,
-    async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
-      for (const chunk of chunks) {
-        if (signal.aborted) return;
-        this.pulled++;
-        table?.insert([
-          ...chunk.rows,
-          ...chunk.poison.flatMap((p) => (p.logId === undefined ? [] : [{ logId: p.logId, commitTsMs: 0 }])),
-        ]);
-        yield chunk;
-      }
-      // A live source waits for more until stopped.
-      if (hold) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-}
+/** The pipeline's tests call it with the live source's `hold` and the table as positionals. */
+const source = (chunks: ChunkLike[], hold = false, table?: MemoryLogAcknowledger) =>
+  memorySource(chunks, { hold, ...(table ? { table } : {}) });
 
 const enricher = {
   enrich: (batch: Batch): Promise<EnrichResult> =>
@@ -426,7 +411,6 @@ describe('runPipeline', () => {
   it('keeps dead letters in the search sink when Kafka is off, or refuses them, before deleting their rows', async () => {
     const recorded: string[] = [];
     const deleted: number[] = [];
-    const controller = new AbortController();
     const poisoned = (from: number): ChunkLike => ({
       rows: rows(from, 1),
       poison: [
@@ -444,25 +428,18 @@ describe('runPipeline', () => {
         return Promise.resolve();
       },
     };
-    const done = start(
-      deps({
-        source: source([poisoned(1)], true),
-        elastic,
-        acker: recordingAcker(deleted),
-      }),
-      controller.signal,
+    await runUntil(
+      { source: source([poisoned(1)], true), elastic, acker: recordingAcker(deleted) },
+      () => deleted.length >= 2,
+      'the rows deleted',
     );
-    await until(() => deleted.length >= 2, 'the rows deleted');
-    controller.abort();
-    await done;
     expect(recorded).toEqual(['2:parse']);
 
     // With Kafka on, only what the topic refuses goes to the search sink.
     recorded.length = 0;
     deleted.length = 0;
-    const second = new AbortController();
-    const run = start(
-      deps({
+    await runUntil(
+      {
         source: source([poisoned(10)], true),
         elastic,
         kafka: {
@@ -470,12 +447,10 @@ describe('runPipeline', () => {
           publishDeadLetters: (letters) => Promise.resolve({ refused: letters }),
         },
         acker: recordingAcker(deleted),
-      }),
-      second.signal,
+      },
+      () => deleted.length >= 2,
+      'the rows deleted',
     );
-    await until(() => deleted.length >= 2, 'the rows deleted');
-    second.abort();
-    await run;
     expect(recorded).toEqual(['11:parse']);
   });
 

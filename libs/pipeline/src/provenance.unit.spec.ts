@@ -17,6 +17,7 @@ import { runPipeline } from './pipeline';
 import type { ProvenanceIndexWriter } from './ports';
 import { executionContext } from '../../core/src/testing/provenance';
 import { until } from '../../core/src/testing/wait';
+import { memorySource } from './testing/memory-source';
 
 /**
  * The coalesce stage inside the pipeline, with hand-written fakes: provenance is published
@@ -125,20 +126,6 @@ function fileEvent(
   };
 }
 
-function source(chunks: ChunkLike[]) {
-  return {
-    pulled: 0,
-    async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
-      for (const chunk of chunks) {
-        if (signal.aborted) return;
-        this.pulled++;
-        yield chunk;
-      }
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-}
-
 const chunk = (r: LogRow[]): ChunkLike => ({ rows: r, poison: [], final: true, bytes: r.length * 100 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -213,7 +200,7 @@ type TestDeps = PipelineDeps & PipelineConfig;
 
 function deps(
   rec: Recorder,
-  src: ReturnType<typeof source>,
+  src: ReturnType<typeof memorySource>,
   provenance: Partial<ProvenanceConfig>,
 ): TestDeps {
   return {
@@ -256,7 +243,7 @@ describe('the coalesce stage in the pipeline', () => {
       rows('ACCESS', TD, 30),
       rows('APPEND', MODEL, 10),
     ];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const metrics = createMetrics();
     const d = { ...deps(rec, src, { windowMs: 2_000, graceMs: 1_000 }), metrics };
@@ -297,7 +284,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('flushes every window on a clean stop before the drain completes, then deletes every row', async () => {
     const rec = new Recorder();
     const parts = [rows('ACCESS', TD, 20), rows('APPEND', MODEL, 5), rows('ACCESS', TD, 20)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -317,7 +304,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('force-closes the oldest window when too many rows wait (maxDeferredRows), while running', async () => {
     const rec = new Recorder();
     const parts = Array.from({ length: 6 }, () => rows('ACCESS', TD, 20));
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 600_000, maxDeferredRows: 50 });
     const done = runPipeline(d, d, controller.signal);
@@ -334,7 +321,7 @@ describe('the coalesce stage in the pipeline', () => {
     const rec = new Recorder();
     rec.inodes.set(40, { logicalTime: 9, ancestorIds: [1, 2, 3, 4], xattrs: { owner: 'team-a' } });
     const parts = [rows('ACCESS', TD, 5), rows('ACCESS', MODEL, 5)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -354,7 +341,7 @@ describe('the coalesce stage in the pipeline', () => {
     const rec = new Recorder();
     const created = [rows('APPEND', MODEL, 3)];
     const moved = [rows('RENAME', { path: '', chain: [1, 2, 3, 5] }, 1)];
-    const src = source([...created, ...moved].map(chunk));
+    const src = memorySource([...created, ...moved].map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000, maxOpenMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -375,7 +362,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('deletes at once, as before, with provenance off', async () => {
     const rec = new Recorder();
     const parts = [rows('ACCESS', TD, 10)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = { ...deps(rec, src, {}), provenance: null };
     const done = runPipeline(d, d, controller.signal);

@@ -2,7 +2,6 @@ import { Client } from '@elastic/elasticsearch';
 import {
   PROVENANCE_EVENT_SCHEMA,
   PROVENANCE_EVENT_SCHEMA_VERSION,
-  silentLogger,
   type ArtifactKind,
   type ArtifactOp,
   type ArtifactState,
@@ -10,8 +9,8 @@ import {
   type ProvenanceEvent,
 } from '@epipe/core';
 import { testEnv, uniqueName } from '../../../test/support/env';
-import { createProvenanceIndex, type ProvenanceIndex } from './index';
-import { userActor } from '../../core/src/testing/provenance';
+import { type ProvenanceIndex } from './index';
+import { artifactState, userActor } from '../../core/src/testing/provenance';
 import { testProvenanceIndex } from './testing/elastic';
 
 jest.setTimeout(120_000);
@@ -28,12 +27,7 @@ function artifact(
   version: number | null,
   lt: number,
 ): ArtifactState {
-  return {
-    id,
-    kind,
-    project: 'p1',
-    name,
-    version,
+  return artifactState(id, kind, name, version, {
     path: `/Projects/p1/${name}_${version}`,
     ancestorIds: [1, 2, 3],
     xattrs: { owner: 'team-a' },
@@ -48,8 +42,7 @@ function artifact(
       pipelineRunId: 3,
       user: 'alice',
     },
-    deleted: null,
-  };
+  });
 }
 
 let n = 0;
@@ -224,18 +217,7 @@ describe('provenance index (real Elasticsearch)', () => {
       document: { logical_time: 12, ancestor_ids: [1, 2, 3, 4], xattrs: { team: 'a' } },
       refresh: true,
     });
-    const withInodes = createProvenanceIndex(
-      {
-        url: env.elasticUrl,
-        indexPrefix: prefix,
-        inodeIndex: inodes,
-        requestTimeoutMs: 30_000,
-        maxRetries: 3,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
+    const withInodes = testProvenanceIndex(prefix, { inodeIndex: inodes });
     try {
       const got = await withInodes.rootSnapshots([40, 41]);
       expect([...got]).toEqual([[40, { logicalTime: 12, ancestorIds: [1, 2, 3, 4], xattrs: { team: 'a' } }]]);
@@ -253,17 +235,7 @@ describe('provenance index (real Elasticsearch)', () => {
       index: names.operations,
       mappings: { dynamic: 'strict', properties: { event_id: { type: 'keyword' } } },
     });
-    const upgraded = createProvenanceIndex(
-      {
-        url: env.elasticUrl,
-        indexPrefix: old,
-        requestTimeoutMs: 30_000,
-        maxRetries: 3,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
+    const upgraded = testProvenanceIndex(old);
     try {
       await upgraded.start();
       const mapping = await client.indices.getMapping({ index: names.operations });

@@ -7,7 +7,7 @@ import { COMMANDS, dispatch } from './index';
 import { lineageCommand } from './lineage';
 import { searchCommand } from './search';
 import { subscribeCommand } from './subscribe';
-import { executionContext, userActor } from '../../../../libs/core/src/testing/provenance';
+import { artifactState, executionContext, userActor } from '../../../../libs/core/src/testing/provenance';
 
 /** An in-memory reader: the same answers the indices would give for these documents. */
 class MemoryReader implements ProvenanceReader {
@@ -44,21 +44,8 @@ class MemoryReader implements ProvenanceReader {
   }
 }
 
-function art(id: number, name: string, version: number | null, kind: ArtifactState['kind']): ArtifactState {
-  return {
-    id,
-    kind,
-    project: 'p1',
-    name,
-    version,
-    path: `/Projects/p1/${name}/${version}`,
-    ancestorIds: [],
-    xattrs: {},
-    logicalTime: 1,
-    created: null,
-    deleted: null,
-  };
-}
+const art = (id: number, name: string, version: number | null, kind: ArtifactState['kind']) =>
+  artifactState(id, kind, name, version);
 
 const app = (appId: string, jobName: string) =>
   executionContext(appId, { jobName, jobExecutionId: 1, pipelineRun: 'R' });
