@@ -2,17 +2,10 @@ import { FILE_EVENT_SCHEMA } from '@epipe/core';
 import { Kafka, logLevel } from 'kafkajs';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { createSubscriber, type Delivery, type InvalidRecord, type Subscriber } from './index';
+import { until } from '../../core/src/testing/wait';
 
 const event = (logId: number, schemaVersion: unknown = 1) =>
   JSON.stringify({ schema: FILE_EVENT_SCHEMA, schemaVersion, eventId: `db/${logId}`, logId, inodeId: 7 });
-
-async function waitUntil(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The subscriber against the real Kafka: what a topic with garbage and a newer schema does to it. */
 describe('subscriber on a real topic', () => {
@@ -68,7 +61,7 @@ describe('subscriber on a real topic', () => {
       onError: (err) => void errors.push(err),
     });
     await subscriber.start((d) => void delivered.push(d));
-    await waitUntil('the unknown version', () => errors.length > 0);
+    await until(() => errors.length > 0, 'the unknown version', { timeoutMs: 30_000, everyMs: 100 });
     // Time for anything wrongly read past the stop to show up.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(delivered.map((d) => d.event.logId)).toEqual([1, 2, 3]);

@@ -12,6 +12,8 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
 import { MemoryLogAcknowledger } from './testing/memory-acknowledger';
+import { memorySource } from './testing/memory-source';
+import { until } from '../../core/src/testing/wait';
 
 /** Hand-written fakes for every port: the pipeline's ordering and memory logic without servers. */
 function rows(from: number, count: number): LogRow[] {
@@ -32,25 +34,9 @@ function rows(from: number, count: number): LogRow[] {
   }));
 }
 
-/** Yields the chunks; their rows (poison too) are in `table` first, as a writer's commit put them. */
-function source(chunks: ChunkLike[], hold = false, table?: MemoryLogAcknowledger) {
-  return {
-    pulled: 0,
-    async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
-      for (const chunk of chunks) {
-        if (signal.aborted) return;
-        this.pulled++;
-        table?.insert([
-          ...chunk.rows,
-          ...chunk.poison.flatMap((p) => (p.logId === undefined ? [] : [{ logId: p.logId, commitTsMs: 0 }])),
-        ]);
-        yield chunk;
-      }
-      // A live source waits for more until stopped.
-      if (hold) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-}
+/** The pipeline's tests call it with the live source's `hold` and the table as positionals. */
+const source = (chunks: ChunkLike[], hold = false, table?: MemoryLogAcknowledger) =>
+  memorySource(chunks, { hold, ...(table ? { table } : {}) });
 
 const enricher = {
   enrich: (batch: Batch): Promise<EnrichResult> =>
@@ -80,19 +66,6 @@ function recordingAcker(deleted: number[]): PipelineDeps['acker'] {
   };
 }
 
-/** Polls until `condition` holds: a wait on what the test needs, not on the clock. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 type TestDeps = PipelineDeps & PipelineConfig;
 
 function deps(overrides: Partial<TestDeps>): TestDeps {
@@ -115,6 +88,19 @@ function deps(overrides: Partial<TestDeps>): TestDeps {
 /** The helper's object carries the config too. */
 const start = (d: TestDeps, signal: AbortSignal): Promise<void> => runPipeline(d, d, signal);
 
+/** Runs a pipeline until `condition` holds, then stops it and waits for it to drain. */
+async function runUntil(
+  overrides: Partial<TestDeps>,
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const controller = new AbortController();
+  const done = start(deps(overrides), controller.signal);
+  await until(condition, what);
+  controller.abort();
+  await done;
+}
+
 function chunks(n: number, size: number): ChunkLike[] {
   return Array.from({ length: n }, (_, i) => ({
     rows: rows(i * size + 1, size),
@@ -128,10 +114,9 @@ describe('runPipeline', () => {
   it('acknowledges batches in order even when sinks finish out of order, and drains on stop', async () => {
     const acked: number[] = [];
     const published: number[][] = [];
-    const controller = new AbortController();
     const src = source(chunks(30, 4), true);
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: src,
         // Random latency per call: later batches often finish their sink call first.
         kafka: {
@@ -150,12 +135,10 @@ describe('runPipeline', () => {
             return ids.length;
           },
         },
-      }),
-      controller.signal,
+      },
+      () => src.pulled === 30,
+      'every chunk read',
     );
-    await until(() => src.pulled === 30, 'every chunk read');
-    controller.abort();
-    await done;
     expect(acked).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     expect(published.flat()).toEqual(acked);
   });
@@ -165,9 +148,8 @@ describe('runPipeline', () => {
     const readiness: boolean[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source(chunks(1, 3), true, table),
         kafka: {
           publish: () => {
@@ -180,12 +162,10 @@ describe('runPipeline', () => {
         },
         acker: table,
         onReady: (ready) => readiness.push(ready),
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 3,
+      'three rows deleted',
     );
-    await until(() => deleted.length >= 3, 'three rows deleted');
-    controller.abort();
-    await done;
     expect(calls).toBe(3);
     expect(readiness).toContain(false);
     expect(readiness.at(-1)).toBe(true);
@@ -280,15 +260,14 @@ describe('runPipeline', () => {
     const letters: string[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
     const poisoned: ChunkLike = {
       rows: rows(1, 2),
       poison: [{ logId: 3, raw: { log_id: 3, operation: 99 }, reason: 'unknown operation code 99' }],
       final: true,
       bytes: 300,
     };
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source([poisoned], true, table),
         kafka: {
           publish: (events) =>
@@ -299,12 +278,10 @@ describe('runPipeline', () => {
           },
         },
         acker: table,
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 3,
+      'three rows deleted',
     );
-    await until(() => deleted.length >= 3, 'three rows deleted');
-    controller.abort();
-    await done;
     expect(letters.sort()).toEqual(['1:kafka:message too large', '3:parse:unknown operation code 99']);
     expect(deleted.sort()).toEqual([1, 2, 3]);
   });
@@ -313,7 +290,6 @@ describe('runPipeline', () => {
     const letters: string[] = [];
     const table = new MemoryLogAcknowledger();
     const deleted = table.deleted;
-    const controller = new AbortController();
     const withDocs = {
       enrich: async (batch: Batch): Promise<EnrichResult> => {
         const result = await enricher.enrich(batch);
@@ -335,8 +311,8 @@ describe('runPipeline', () => {
         return { ...result, docs: [{ state, path: '/f', ancestorIds: [1], last }] };
       },
     };
-    const done = start(
-      deps({
+    await runUntil(
+      {
         source: source([{ rows: rows(1, 2), poison: [], final: true, bytes: 200 }], true, table),
         enricher: withDocs,
         elastic: {
@@ -351,12 +327,10 @@ describe('runPipeline', () => {
           },
         },
         acker: table,
-      }),
-      controller.signal,
+      },
+      () => deleted.length >= 2,
+      'two rows deleted',
     );
-    await until(() => deleted.length >= 2, 'two rows deleted');
-    controller.abort();
-    await done;
     expect(letters).toEqual(['2:2:elasticsearch:immense term']);
   });
 
@@ -437,7 +411,6 @@ describe('runPipeline', () => {
   it('keeps dead letters in the search sink when Kafka is off, or refuses them, before deleting their rows', async () => {
     const recorded: string[] = [];
     const deleted: number[] = [];
-    const controller = new AbortController();
     const poisoned = (from: number): ChunkLike => ({
       rows: rows(from, 1),
       poison: [
@@ -455,25 +428,18 @@ describe('runPipeline', () => {
         return Promise.resolve();
       },
     };
-    const done = start(
-      deps({
-        source: source([poisoned(1)], true),
-        elastic,
-        acker: recordingAcker(deleted),
-      }),
-      controller.signal,
+    await runUntil(
+      { source: source([poisoned(1)], true), elastic, acker: recordingAcker(deleted) },
+      () => deleted.length >= 2,
+      'the rows deleted',
     );
-    await until(() => deleted.length >= 2, 'the rows deleted');
-    controller.abort();
-    await done;
     expect(recorded).toEqual(['2:parse']);
 
     // With Kafka on, only what the topic refuses goes to the search sink.
     recorded.length = 0;
     deleted.length = 0;
-    const second = new AbortController();
-    const run = start(
-      deps({
+    await runUntil(
+      {
         source: source([poisoned(10)], true),
         elastic,
         kafka: {
@@ -481,12 +447,10 @@ describe('runPipeline', () => {
           publishDeadLetters: (letters) => Promise.resolve({ refused: letters }),
         },
         acker: recordingAcker(deleted),
-      }),
-      second.signal,
+      },
+      () => deleted.length >= 2,
+      'the rows deleted',
     );
-    await until(() => deleted.length >= 2, 'the rows deleted');
-    second.abort();
-    await run;
     expect(recorded).toEqual(['11:parse']);
   });
 

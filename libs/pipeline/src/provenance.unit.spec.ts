@@ -2,7 +2,6 @@ import {
   type ArtifactState,
   type Batch,
   createMetrics,
-  type ExecutionContext,
   type FileEvent,
   type LineageEdge,
   type LogRow,
@@ -16,6 +15,9 @@ import type { PipelineConfig, ProvenanceConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { runPipeline } from './pipeline';
 import type { ProvenanceIndexWriter } from './ports';
+import { executionContext } from '../../core/src/testing/provenance';
+import { until } from '../../core/src/testing/wait';
+import { memorySource } from './testing/memory-source';
 
 /**
  * The coalesce stage inside the pipeline, with hand-written fakes: provenance is published
@@ -29,16 +31,11 @@ import type { ProvenanceIndexWriter } from './ports';
 const TD = { path: '/Projects/p/p_Training_Datasets/td_1', chain: [1, 2, 3, 4, 40] };
 const MODEL = { path: '/Projects/p/Models/fraud/1', chain: [1, 2, 3, 5, 6, 60] };
 const SCRATCH = { path: '/Projects/p/scratch', chain: [1, 2, 3, 7] };
-const APP: ExecutionContext = {
-  appId: 'application_1_0001',
+const APP = executionContext('application_1_0001', {
   jobName: 'train_fraud',
-  jobId: null,
-  jobProject: null,
   jobExecutionId: 1,
-  pipelineRunId: null,
-  pipelineName: null,
   pipelineRun: 'R',
-};
+});
 
 let nextLogId = 1;
 /** Rows of files under a folder; `inodeId` numbers the file. */
@@ -73,28 +70,7 @@ const enricher = {
       if (r.operation === 'RENAME') return containerRename(batch, r, seq, ancestors);
       const folder = FOLDERS.find((f) => f.chain.at(-1) === r.parentId)!;
       ancestors.set(r.logId, { ancestorIds: folder.chain, oldAncestorIds: null });
-      return {
-        schema: 'epipe.file-event',
-        schemaVersion: 1,
-        eventId: `meta/${r.logId}`,
-        epoch: batch.epoch,
-        seq,
-        logId: r.logId,
-        inodeId: r.inodeId,
-        parentId: r.parentId,
-        logicalTime: r.logicalTime,
-        operation: r.operation,
-        isDir: r.isDir,
-        name: r.name,
-        path: `${folder.path}/${r.name}`,
-        oldPath: null,
-        project: { id: 3, name: 'p' },
-        dataset: null,
-        user: { id: 1, name: 'alice' },
-        xattrName: null,
-        app: APP,
-        commitTsMs: r.commitTsMs,
-      };
+      return fileEvent(batch, r, seq, { ...r, path: `${folder.path}/${r.name}`, oldPath: null });
     });
     return Promise.resolve({ events, filtered: 0, docs: [], deletes: [], moves: [], dead: [], ancestors });
   },
@@ -108,6 +84,24 @@ function containerRename(
   ancestors: Map<number, EventAncestors>,
 ): FileEvent {
   ancestors.set(r.logId, { ancestorIds: [1, 2, 3, 5], oldAncestorIds: [1, 2, 3, 5] });
+  return fileEvent(batch, r, seq, {
+    inodeId: 6,
+    parentId: 5,
+    operation: 'RENAME',
+    isDir: true,
+    name: 'fraud2',
+    path: '/Projects/p/Models/fraud2',
+    oldPath: '/Projects/p/Models/fraud',
+  });
+}
+
+/** The event of row `r` for the inode `at` describes, by user alice of project p in app APP. */
+function fileEvent(
+  batch: Batch,
+  r: LogRow,
+  seq: number,
+  at: Pick<FileEvent, 'inodeId' | 'parentId' | 'operation' | 'isDir' | 'name' | 'path' | 'oldPath'>,
+): FileEvent {
   return {
     schema: 'epipe.file-event',
     schemaVersion: 1,
@@ -115,14 +109,14 @@ function containerRename(
     epoch: batch.epoch,
     seq,
     logId: r.logId,
-    inodeId: 6,
-    parentId: 5,
+    inodeId: at.inodeId,
+    parentId: at.parentId,
     logicalTime: r.logicalTime,
-    operation: 'RENAME',
-    isDir: true,
-    name: 'fraud2',
-    path: '/Projects/p/Models/fraud2',
-    oldPath: '/Projects/p/Models/fraud',
+    operation: at.operation,
+    isDir: at.isDir,
+    name: at.name,
+    path: at.path,
+    oldPath: at.oldPath,
     project: { id: 3, name: 'p' },
     dataset: null,
     user: { id: 1, name: 'alice' },
@@ -132,34 +126,8 @@ function containerRename(
   };
 }
 
-function source(chunks: ChunkLike[]) {
-  return {
-    pulled: 0,
-    async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
-      for (const chunk of chunks) {
-        if (signal.aborted) return;
-        this.pulled++;
-        yield chunk;
-      }
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    },
-  };
-}
-
 const chunk = (r: LogRow[]): ChunkLike => ({ rows: r, poison: [], final: true, bytes: r.length * 100 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** What the sinks saw, in the order they saw it. */
 class Recorder {
@@ -232,7 +200,7 @@ type TestDeps = PipelineDeps & PipelineConfig;
 
 function deps(
   rec: Recorder,
-  src: ReturnType<typeof source>,
+  src: ReturnType<typeof memorySource>,
   provenance: Partial<ProvenanceConfig>,
 ): TestDeps {
   return {
@@ -275,7 +243,7 @@ describe('the coalesce stage in the pipeline', () => {
       rows('ACCESS', TD, 30),
       rows('APPEND', MODEL, 10),
     ];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const metrics = createMetrics();
     const d = { ...deps(rec, src, { windowMs: 2_000, graceMs: 1_000 }), metrics };
@@ -316,7 +284,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('flushes every window on a clean stop before the drain completes, then deletes every row', async () => {
     const rec = new Recorder();
     const parts = [rows('ACCESS', TD, 20), rows('APPEND', MODEL, 5), rows('ACCESS', TD, 20)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -336,7 +304,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('force-closes the oldest window when too many rows wait (maxDeferredRows), while running', async () => {
     const rec = new Recorder();
     const parts = Array.from({ length: 6 }, () => rows('ACCESS', TD, 20));
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 600_000, maxDeferredRows: 50 });
     const done = runPipeline(d, d, controller.signal);
@@ -353,7 +321,7 @@ describe('the coalesce stage in the pipeline', () => {
     const rec = new Recorder();
     rec.inodes.set(40, { logicalTime: 9, ancestorIds: [1, 2, 3, 4], xattrs: { owner: 'team-a' } });
     const parts = [rows('ACCESS', TD, 5), rows('ACCESS', MODEL, 5)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -373,7 +341,7 @@ describe('the coalesce stage in the pipeline', () => {
     const rec = new Recorder();
     const created = [rows('APPEND', MODEL, 3)];
     const moved = [rows('RENAME', { path: '', chain: [1, 2, 3, 5] }, 1)];
-    const src = source([...created, ...moved].map(chunk));
+    const src = memorySource([...created, ...moved].map(chunk), { hold: true });
     const controller = new AbortController();
     const d = deps(rec, src, { windowMs: 60_000, maxOpenMs: 60_000 });
     const done = runPipeline(d, d, controller.signal);
@@ -394,7 +362,7 @@ describe('the coalesce stage in the pipeline', () => {
   it('deletes at once, as before, with provenance off', async () => {
     const rec = new Recorder();
     const parts = [rows('ACCESS', TD, 10)];
-    const src = source(parts.map(chunk));
+    const src = memorySource(parts.map(chunk), { hold: true });
     const controller = new AbortController();
     const d = { ...deps(rec, src, {}), provenance: null };
     const done = runPipeline(d, d, controller.signal);

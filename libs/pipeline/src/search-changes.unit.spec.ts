@@ -1,5 +1,6 @@
 import type { FileEvent } from '@epipe/core';
 import type { EnrichResult } from '@epipe/enrich';
+import { MemoryMetadataReader } from '../../enrich/src/memory-reader';
 import { searchChanges } from './search-changes';
 
 describe('searchChanges', () => {
@@ -36,19 +37,9 @@ describe('searchChanges', () => {
       app: null,
       commitTsMs: 1_000,
     } as FileEvent;
-    const state = {
-      inodeId: 9,
-      parentId: 1,
-      name: 'f',
-      isDir: false,
-      size: 0,
-      owner: 'alice',
-      group: 'alice',
-      permission: 0o644,
-      mtimeMs: 0,
-      logicalTime: 2,
-      xattrs: { tag: 'x' },
-    };
+    const db = new MemoryMetadataReader();
+    db.addInode({ inodeId: 9, parentId: 1, name: 'f', logicalTime: 2, xattrs: { tag: 'x' } });
+    const state = db.inodes.get(9)!;
     const [change] = searchChanges({
       events: [last],
       filtered: 0,

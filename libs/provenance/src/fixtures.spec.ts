@@ -6,19 +6,13 @@ import {
   type OperationName,
 } from '@epipe/core';
 import type { ProvenanceInput, RootResolver } from './mapping';
+import { executionContext } from '../../core/src/testing/provenance';
+import { PathIds } from '../../core/src/testing/paths';
 
 /** Root directories by path, as a name node would number them. */
-export class FakeTree {
-  private readonly ids = new Map<string, number>();
-  private next = 1000;
-
-  idOf(path: string): number {
-    let id = this.ids.get(path);
-    if (id === undefined) {
-      id = this.next++;
-      this.ids.set(path, id);
-    }
-    return id;
+export class FakeTree extends PathIds {
+  constructor() {
+    super(1000);
   }
 
   /** Delete and recreate: a new id for the same path. */
@@ -31,17 +25,7 @@ export class FakeTree {
 }
 
 export function app(appId: string, extra: Partial<ExecutionContext> = {}): ExecutionContext {
-  return {
-    appId,
-    jobName: `job_${appId}`,
-    jobId: null,
-    jobProject: null,
-    jobExecutionId: 7,
-    pipelineRunId: null,
-    pipelineName: null,
-    pipelineRun: null,
-    ...extra,
-  };
+  return executionContext(appId, { jobName: `job_${appId}`, jobExecutionId: 7, ...extra });
 }
 
 let nextLogId = 1;

@@ -1,10 +1,10 @@
-import { silentLogger } from '@epipe/core';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import type { ProvenanceIndex } from '@epipe/sink-elastic';
 import { provenanceTopicOf } from '@epipe/sink-kafka';
 import { deleteElasticIndices } from '../../../test/support/cleanup';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { lineage, parseSelector, activity, type LineageResult, type ProvenanceReader } from './index';
 import { ctx, StoryWriter } from './story.spec';
+import { testProvenanceIndex } from '../../sink-elastic/src/testing/elastic';
 
 jest.setTimeout(180_000);
 
@@ -41,17 +41,7 @@ let beforeDelete = 0;
 let oldFraudId = 0;
 
 beforeAll(async () => {
-  index = createProvenanceIndex(
-    {
-      url: env.elasticUrl,
-      indexPrefix: prefix,
-      requestTimeoutMs: 30_000,
-      maxRetries: 3,
-      refreshInterval: '1s',
-      replicas: 0,
-    },
-    { logger: silentLogger() },
-  );
+  index = testProvenanceIndex(prefix);
   await index.start();
   reader = index;
   story = new StoryWriter(index);

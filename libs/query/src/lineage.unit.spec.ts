@@ -1,5 +1,6 @@
 import type { ArtifactState, LineageEdge } from '@epipe/core';
 import { lineage, type ProvenanceReader } from './index';
+import { executionContext } from '../../core/src/testing/provenance';
 
 function art(id: number): ArtifactState {
   return {
@@ -21,16 +22,7 @@ function edge(from: number, to: number, sinceMs = 1, appId = 'x'): LineageEdge {
   return {
     from: { id: from, kind: 'DATASET', project: 'p' },
     to: { id: to, kind: 'DATASET', project: 'p' },
-    app: {
-      appId,
-      jobName: null,
-      jobId: null,
-      jobProject: null,
-      jobExecutionId: null,
-      pipelineRunId: null,
-      pipelineName: null,
-      pipelineRun: null,
-    },
+    app: executionContext(appId),
     sinceMs,
   };
 }

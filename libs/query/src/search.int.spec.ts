@@ -1,14 +1,10 @@
 import { silentLogger } from '@epipe/core';
-import {
-  createElasticSink,
-  createProvenanceIndex,
-  type ElasticSink,
-  type ProvenanceIndex,
-} from '@epipe/sink-elastic';
+import { createElasticSink, type ElasticSink, type ProvenanceIndex } from '@epipe/sink-elastic';
 import { docAt } from '../../sink-elastic/src/fixtures.spec';
 import { deleteElasticIndices } from '../../../test/support/cleanup';
 import { testEnv, uniqueName } from '../../../test/support/env';
 import { QueryInputError, searchFiles } from './index';
+import { testElasticConnection, testProvenanceIndex } from '../../sink-elastic/src/testing/elastic';
 
 jest.setTimeout(120_000);
 
@@ -18,21 +14,19 @@ const prefix = uniqueName('epipe_query_search');
 let sink: ElasticSink;
 let index: ProvenanceIndex;
 
-const base = {
-  url: env.elasticUrl,
-  requestTimeoutMs: 30_000,
-  maxRetries: 3,
-  refreshInterval: '1s',
-  replicas: 0,
-};
-
 beforeAll(async () => {
   sink = createElasticSink(
-    { ...base, index: inodeIndex, bulkMaxBytes: 1 << 20, bulkMaxDocs: 500, concurrency: 1 },
+    {
+      ...testElasticConnection(),
+      index: inodeIndex,
+      bulkMaxBytes: 1 << 20,
+      bulkMaxDocs: 500,
+      concurrency: 1,
+    },
     { logger: silentLogger() },
   );
   await sink.start();
-  index = createProvenanceIndex({ ...base, indexPrefix: prefix, inodeIndex }, { logger: silentLogger() });
+  index = testProvenanceIndex(prefix, { inodeIndex });
   const docs = [
     docAt(11, '/Projects/p1/p1_featurestore.db/fg_a_1/transactions.parquet', { xattrs: { pii: 'yes' } }),
     docAt(12, '/Projects/p1/Resources/raw/transactions_2024.csv'),

@@ -9,21 +9,18 @@ import {
   type ProvenanceInput,
 } from '@epipe/provenance';
 import type { ProvenanceIndex } from '@epipe/sink-elastic';
+import { executionContext } from '../../core/src/testing/provenance';
 
 export const T0 = 1_700_000_000_000;
 const W = 10_000;
 
 export function ctx(appId: string, jobName: string, pipelineRun: string | null = null): ExecutionContext {
-  return {
-    appId,
+  return executionContext(appId, {
     jobName,
-    jobId: null,
-    jobProject: null,
     jobExecutionId: 1,
-    pipelineRunId: null,
     pipelineName: pipelineRun ? 'daily' : null,
     pipelineRun,
-  };
+  });
 }
 
 /** Writes file events through the chain, as the pipeline stage will; keeps artifacts' state. */

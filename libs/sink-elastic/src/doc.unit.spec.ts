@@ -83,15 +83,17 @@ describe('buildInodeSource', () => {
   });
 });
 
+/** The tree the move tests start from: /a/bc shares a prefix with /a/b but is no child of it. */
+const ids = new Map([
+  ['/', 1],
+  ['/a', 2],
+  ['/a/b', 3],
+  ['/a/b/c', 4],
+  ['/a/bc', 8],
+  ['/x', 9],
+]);
+
 describe('moveSource', () => {
-  const ids = new Map([
-    ['/', 1],
-    ['/a', 2],
-    ['/a/b', 3],
-    ['/a/b/c', 4],
-    ['/a/bc', 8],
-    ['/x', 9],
-  ]);
   const move = { dirInodeId: 3, oldPath: '/a/b', newPath: '/x/renamed', newAncestorIds: [1, 9] };
 
   it('replaces the prefix and recomputes ancestors, depth, project and dataset', () => {
@@ -155,13 +157,6 @@ describe('moveSource', () => {
 });
 
 describe('moveSourceThrough', () => {
-  const ids = new Map([
-    ['/', 1],
-    ['/a', 2],
-    ['/a/b', 3],
-    ['/a/b/c', 4],
-    ['/x', 9],
-  ]);
   const file = buildInodeSource(docAt(5, '/a/b/c/file.txt', { pathEpoch: 3 }, ids));
   const bToX = { dirInodeId: 3, oldPath: '/a/b', newPath: '/x/b', newAncestorIds: [1, 9], epoch: 4 };
   const cToTop = { dirInodeId: 4, oldPath: '/x/b/c', newPath: '/c', newAncestorIds: [1], epoch: 4 };

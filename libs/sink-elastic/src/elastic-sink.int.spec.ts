@@ -12,6 +12,8 @@ import {
 } from './index';
 import { indexTemplateName } from './template';
 import { docAt } from './fixtures.spec';
+import { PathIds } from '../../core/src/testing/paths';
+import { testElasticConnection } from './testing/elastic';
 
 jest.setTimeout(120_000);
 
@@ -22,16 +24,12 @@ const sinks: ElasticSink[] = [];
 
 function config(overrides: Partial<ElasticSinkConfig> = {}): ElasticSinkConfig {
   return {
-    url: env.elasticUrl,
+    ...testElasticConnection(),
     index,
-    requestTimeoutMs: 30_000,
-    maxRetries: 3,
     // Small bulks, several in flight: 200 documents become many concurrent requests.
     bulkMaxBytes: 64 * 1024,
     bulkMaxDocs: 25,
     concurrency: 3,
-    refreshInterval: '1s',
-    replicas: 0,
     ...overrides,
   };
 }
@@ -56,17 +54,9 @@ async function get(id: number): Promise<{ version: number; source: InodeSource }
 }
 
 /** A tree of directories and files under `root`, with consistent ancestor ids. */
-class Tree {
-  readonly ids = new Map<string, number>([['/', 1]]);
-  constructor(private nextId: number) {}
-
-  idOf(path: string): number {
-    let id = this.ids.get(path);
-    if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(path, id);
-    }
-    return id;
+class Tree extends PathIds {
+  constructor(nextId: number) {
+    super(nextId, [['/', 1]]);
   }
 
   upsert(path: string, logicalTime = 1, isDir = false): InodeChange {

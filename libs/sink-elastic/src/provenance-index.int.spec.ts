@@ -2,7 +2,6 @@ import { Client } from '@elastic/elasticsearch';
 import {
   PROVENANCE_EVENT_SCHEMA,
   PROVENANCE_EVENT_SCHEMA_VERSION,
-  silentLogger,
   type ArtifactKind,
   type ArtifactOp,
   type ArtifactState,
@@ -10,7 +9,9 @@ import {
   type ProvenanceEvent,
 } from '@epipe/core';
 import { testEnv, uniqueName } from '../../../test/support/env';
-import { createProvenanceIndex, type ProvenanceIndex } from './index';
+import { type ProvenanceIndex } from './index';
+import { artifactState, userActor } from '../../core/src/testing/provenance';
+import { testProvenanceIndex } from './testing/elastic';
 
 jest.setTimeout(120_000);
 
@@ -26,12 +27,7 @@ function artifact(
   version: number | null,
   lt: number,
 ): ArtifactState {
-  return {
-    id,
-    kind,
-    project: 'p1',
-    name,
-    version,
+  return artifactState(id, kind, name, version, {
     path: `/Projects/p1/${name}_${version}`,
     ancestorIds: [1, 2, 3],
     xattrs: { owner: 'team-a' },
@@ -46,8 +42,7 @@ function artifact(
       pipelineRunId: 3,
       user: 'alice',
     },
-    deleted: null,
-  };
+  });
 }
 
 let n = 0;
@@ -99,17 +94,7 @@ function edge(from: number, to: number, appId: string, sinceMs: number): Lineage
 }
 
 beforeAll(async () => {
-  index = createProvenanceIndex(
-    {
-      url: env.elasticUrl,
-      indexPrefix: prefix,
-      requestTimeoutMs: 30_000,
-      maxRetries: 3,
-      refreshInterval: '1s',
-      replicas: 0,
-    },
-    { logger: silentLogger() },
-  );
+  index = testProvenanceIndex(prefix);
   await index.start();
   await index.start(); // idempotent
 });
@@ -137,34 +122,13 @@ describe('provenance index (real Elasticsearch)', () => {
     expect(await index.writeArtifacts([artifact(10, 'FEATURE_GROUP', 'fg', 1, 5)])).toEqual({ rejected: [] });
     const deleted = {
       ...artifact(10, 'FEATURE_GROUP', 'fg', 1, 7),
-      deleted: {
-        atMs: 9_000,
-        appId: null,
-        jobName: null,
-        jobId: null,
-        jobProject: null,
-        pipelineRun: null,
-        pipelineRunId: null,
-        user: 'bob',
-      },
+      deleted: userActor('bob', 9_000),
     };
     await index.writeArtifacts([deleted]);
     // A replay of the older state: 409, counted as success, changes nothing.
     expect(await index.writeArtifacts([artifact(10, 'FEATURE_GROUP', 'fg', 1, 5)])).toEqual({ rejected: [] });
     const [got] = await index.artifacts([10, 999]);
-    expect(got).toEqual({
-      ...deleted,
-      deleted: {
-        atMs: 9_000,
-        appId: null,
-        jobName: null,
-        jobId: null,
-        jobProject: null,
-        pipelineRun: null,
-        pipelineRunId: null,
-        user: 'bob',
-      },
-    });
+    expect(got).toEqual(deleted);
   });
 
   it('creates operations once: a republished event id is success and no duplicate', async () => {
@@ -253,18 +217,7 @@ describe('provenance index (real Elasticsearch)', () => {
       document: { logical_time: 12, ancestor_ids: [1, 2, 3, 4], xattrs: { team: 'a' } },
       refresh: true,
     });
-    const withInodes = createProvenanceIndex(
-      {
-        url: env.elasticUrl,
-        indexPrefix: prefix,
-        inodeIndex: inodes,
-        requestTimeoutMs: 30_000,
-        maxRetries: 3,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
+    const withInodes = testProvenanceIndex(prefix, { inodeIndex: inodes });
     try {
       const got = await withInodes.rootSnapshots([40, 41]);
       expect([...got]).toEqual([[40, { logicalTime: 12, ancestorIds: [1, 2, 3, 4], xattrs: { team: 'a' } }]]);
@@ -282,17 +235,7 @@ describe('provenance index (real Elasticsearch)', () => {
       index: names.operations,
       mappings: { dynamic: 'strict', properties: { event_id: { type: 'keyword' } } },
     });
-    const upgraded = createProvenanceIndex(
-      {
-        url: env.elasticUrl,
-        indexPrefix: old,
-        requestTimeoutMs: 30_000,
-        maxRetries: 3,
-        refreshInterval: '1s',
-        replicas: 0,
-      },
-      { logger: silentLogger() },
-    );
+    const upgraded = testProvenanceIndex(old);
     try {
       await upgraded.start();
       const mapping = await client.indices.getMapping({ index: names.operations });

@@ -1,129 +1,33 @@
-import { createLogger, silentLogger, type FileEvent } from '@epipe/core';
-import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage } from 'kafkajs';
-import { testEnv, uniqueName } from '../../../test/support/env';
-import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from './index';
+import { createLogger, type FileEvent } from '@epipe/core';
+import { uniqueName } from '../../../test/support/env';
+import type { KafkaSink, KafkaSinkConfig } from './index';
 import type { DeadLetterRecordValue } from './records';
 import { sampleDeadLetter, sampleEvent, validators } from './fixtures.spec';
+import { KafkaTestBed, testSinkConfig } from './testing/kafka';
 
 // Consumer-group joins take seconds; the project-level testTimeout does not reach this file.
 jest.setTimeout(120_000);
 
-const env = testEnv();
-const kafka = new Kafka({
-  brokers: env.kafkaBrokers,
-  clientId: 'sink-kafka-test',
-  logLevel: logLevel.NOTHING,
-});
-const created: string[] = [];
-const sinks: KafkaSink[] = [];
-let admin: Admin;
-
-function topicName(what: string): string {
-  const name = uniqueName(`sink_kafka_${what}`);
-  created.push(name);
-  return name;
-}
+const bed = new KafkaTestBed('sink_kafka');
+const { kafka } = bed;
 
 function sinkConfig(overrides: Partial<KafkaSinkConfig>): KafkaSinkConfig {
-  return {
-    brokers: env.kafkaBrokers,
-    clientId: 'sink-kafka-test',
-    topic: topicName('events'),
-    deadLetterTopic: topicName('dlq'),
-    source: 'testdb',
-    createTopics: true,
-    partitions: 3,
-    replicationFactor: 1,
-    requestTimeoutMs: 10_000,
-    connectionTimeoutMs: 3_000,
-    maxBatchBytes: 64 * 1024,
-    ...overrides,
-  };
+  return testSinkConfig(bed.name('sink'), overrides);
 }
 
 async function startedSink(
   overrides: Partial<KafkaSinkConfig> = {},
 ): Promise<{ sink: KafkaSink; config: KafkaSinkConfig }> {
   const config = sinkConfig(overrides);
-  const sink = createKafkaSink(config, { logger: silentLogger() });
-  sinks.push(sink);
-  await sink.start();
-  return { sink, config };
+  return { sink: await bed.startedSink(config), config };
 }
 
-interface Received<T> {
-  partition: number;
-  key: string;
-  value: T;
-  headers: Record<string, string>;
-}
-
-function headerText(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = String(v);
-  return out;
-}
-
-/** Reads `count` messages of `topic` from the beginning through a fresh consumer group. */
-async function consume<T>(topic: string, count: number, timeoutMs = 60_000): Promise<Received<T>[]> {
-  const groupId = uniqueName('sink_kafka_group');
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 200,
-  });
-  const received: Received<T>[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`got ${received.length} of ${count} messages from ${topic}`)),
-        timeoutMs,
-      );
-      void consumer.run({
-        eachMessage: ({ partition, message }: { partition: number; message: KafkaMessage }) => {
-          received.push({
-            partition,
-            key: message.key?.toString() ?? '',
-            value: JSON.parse(message.value?.toString() ?? 'null') as T,
-            headers: headerText(message.headers),
-          });
-          if (received.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-    await done;
-    // Anything beyond `count` would be a duplicate: give it a moment to show up.
-    await new Promise((r) => setTimeout(r, 500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return received;
-}
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(sinks.map((s) => s.close()));
-  const existing = new Set(await admin.listTopics());
-  const mine = created.filter((t) => existing.has(t));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
-});
+const consume = <T>(topic: string, count: number) => bed.consume<T>([topic], count);
 
 describe('kafkajs 2.2.4 against the local broker', () => {
   it('round-trips messages through a consumer group and commits its offsets', async () => {
-    const topic = topicName('roundtrip');
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+    const topic = bed.name('roundtrip');
+    await bed.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
@@ -150,7 +54,7 @@ describe('kafkajs 2.2.4 against the local broker', () => {
     await consumer.disconnect(); // commits what was consumed
 
     expect(values.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [offsets] = await bed.admin.fetchOffsets({ groupId, topics: [topic] });
     const committed = offsets!.partitions.reduce((sum, p) => sum + Number(p.offset), 0);
     expect(committed).toBe(20);
   });
@@ -166,7 +70,7 @@ describe('KafkaSink', () => {
       topic: config.topic,
       deadLetterTopic: config.deadLetterTopic,
     });
-    const meta = await admin.fetchTopicMetadata({ topics: [config.topic, config.deadLetterTopic] });
+    const meta = await bed.admin.fetchTopicMetadata({ topics: [config.topic, config.deadLetterTopic] });
     expect(meta.topics.map((t) => t.partitions.length)).toEqual([3, 3]);
   });
 
@@ -241,9 +145,9 @@ describe('KafkaSink', () => {
     let smallDlq: string;
 
     beforeAll(async () => {
-      smallTopic = topicName('small');
-      smallDlq = topicName('smalldlq');
-      await admin.createTopics({
+      smallTopic = bed.name('small');
+      smallDlq = bed.name('smalldlq');
+      await bed.admin.createTopics({
         waitForLeaders: true,
         topics: [smallTopic, smallDlq].map((topic) => ({
           topic,
@@ -285,8 +189,8 @@ describe('KafkaSink', () => {
 
     it("keeps produce requests within the topic's max.message.bytes, so none is refused", async () => {
       const warnings: string[] = [];
-      const [topic, dlq] = [topicName('fit'), topicName('fitdlq')];
-      await admin.createTopics({
+      const [topic, dlq] = [bed.name('fit'), bed.name('fitdlq')];
+      await bed.admin.createTopics({
         waitForLeaders: true,
         topics: [topic, dlq].map((t) => ({
           topic: t,
@@ -301,8 +205,7 @@ describe('KafkaSink', () => {
         maxBatchBytes: 1024 * 1024,
       });
       const logger = createLogger({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-      const sink = createKafkaSink(config, { logger });
-      sinks.push(sink);
+      const sink = bed.sink(config, logger);
       await sink.start();
       // About forty times the topic's limit, in events that each fit.
       const events = Array.from({ length: 200 }, (_, i) => sampleEvent(100 + i, { inodeId: 10 + (i % 2) }));
@@ -345,10 +248,7 @@ describe('KafkaSink', () => {
   });
 
   it('fails with a retriable SINK_KAFKA error when the topic does not exist and may not be created', async () => {
-    const sink = createKafkaSink(sinkConfig({ createTopics: false, retries: 1, requestTimeoutMs: 3_000 }), {
-      logger: silentLogger(),
-    });
-    sinks.push(sink);
+    const sink = bed.sink(sinkConfig({ createTopics: false, retries: 1, requestTimeoutMs: 3_000 }));
     await expect(sink.start()).rejects.toMatchObject({
       name: 'EpipeError',
       code: 'SINK_KAFKA',

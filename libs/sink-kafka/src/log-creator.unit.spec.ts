@@ -21,24 +21,32 @@ const entry = (level: logLevel, message: string) => ({
   log: { timestamp: '2024-01-01T00:00:00.000Z', logger: 'kafkajs', message, broker: '127.0.0.1:9092' },
 });
 
+/** What a logger at `level` writes for `entries` logged by kafkajs through a creator made at `at`. */
+function logThrough(level: string, at: logLevel, entries: [logLevel, string][]): Record<string, unknown>[] {
+  const { lines, logger } = capture(level);
+  const log = kafkaLogCreator(logger)(at);
+  for (const [entryLevel, message] of entries) log(entry(entryLevel, message));
+  return lines;
+}
+
 describe('kafkaLogCreator', () => {
   it('keeps retried TLS and SASL failures at debug: the sink reports the outcome once', () => {
-    const { lines, logger } = capture('debug');
-    const log = kafkaLogCreator(logger)(logLevel.INFO);
-    log(entry(logLevel.ERROR, 'Connection error: unable to verify the first certificate'));
-    log(entry(logLevel.ERROR, 'SASL SCRAM SHA512 authentication failed: invalid credentials'));
-    log(entry(logLevel.WARN, 'Failed to connect to seed broker: Connection error: self-signed certificate'));
-    log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
+    const lines = logThrough('debug', logLevel.INFO, [
+      [logLevel.ERROR, 'Connection error: unable to verify the first certificate'],
+      [logLevel.ERROR, 'SASL SCRAM SHA512 authentication failed: invalid credentials'],
+      [logLevel.WARN, 'Failed to connect to seed broker: Connection error: self-signed certificate'],
+      [logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'],
+    ]);
     expect(lines.map((l) => l.level)).toEqual([20, 20, 20, 40]);
   });
 
   it('forwards one level down, keeps the fields, drops kafkajs bookkeeping', () => {
-    const { lines, logger } = capture('trace');
-    const log = kafkaLogCreator(logger)(logLevel.DEBUG);
-    log(entry(logLevel.ERROR, 'Connection error'));
-    log(entry(logLevel.WARN, 'Something odd'));
-    log(entry(logLevel.INFO, 'Starting'));
-    log(entry(logLevel.DEBUG, 'Request Produce'));
+    const lines = logThrough('trace', logLevel.DEBUG, [
+      [logLevel.ERROR, 'Connection error'],
+      [logLevel.WARN, 'Something odd'],
+      [logLevel.INFO, 'Starting'],
+      [logLevel.DEBUG, 'Request Produce'],
+    ]);
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [40, 'Connection error'],
       [40, 'Something odd'],

@@ -1,54 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import {
-  PROVENANCE_EVENT_SCHEMA,
-  PROVENANCE_EVENT_SCHEMA_VERSION,
-  silentLogger,
-  type ProvenanceEvent,
-} from '@epipe/core';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { testEnv, uniqueName } from '../../../test/support/env';
-import { createKafkaSink, type KafkaSink, type KafkaSinkConfig } from './index';
+import { PROVENANCE_EVENT_SCHEMA, PROVENANCE_EVENT_SCHEMA_VERSION, type ProvenanceEvent } from '@epipe/core';
+import { executionContext } from '../../core/src/testing/provenance';
+import type { KafkaSinkConfig } from './index';
 import { HEADER_EVENT_ID, HEADER_SCHEMA } from './records';
+import { KafkaTestBed, testSinkConfig } from './testing/kafka';
 
 jest.setTimeout(120_000);
 
-const env = testEnv();
-const kafka = new Kafka({ brokers: env.kafkaBrokers, clientId: 'prov-test', logLevel: logLevel.NOTHING });
+const bed = new KafkaTestBed('prov_kafka');
 const validate = new Ajv2020({ strict: true }).compile(
   JSON.parse(
     readFileSync(join(__dirname, '../../../schemas/provenance-event.schema.json'), 'utf8'),
   ) as object,
 );
-const sinks: KafkaSink[] = [];
-const prefixes: string[] = [];
-let admin: Admin;
+/** Each sink's topics: <base>_events, <base>_dlq, <base>_prov. */
+const bases: string[] = [];
 
-async function startedSink(overrides: Partial<KafkaSinkConfig>): Promise<KafkaSink> {
-  const base = uniqueName('prov_kafka');
-  prefixes.push(base);
-  const sink = createKafkaSink(
-    {
-      brokers: env.kafkaBrokers,
-      clientId: 'prov-test',
-      topic: `${base}_events`,
-      deadLetterTopic: `${base}_dlq`,
-      provenanceTopic: `${base}_prov`,
-      source: 'testdb',
-      createTopics: true,
-      partitions: 3,
-      replicationFactor: 1,
-      requestTimeoutMs: 10_000,
-      connectionTimeoutMs: 3_000,
-      maxBatchBytes: 64 * 1024,
-      ...overrides,
-    },
-    { logger: silentLogger() },
-  );
-  sinks.push(sink);
-  await sink.start();
-  return sink;
+function provenanceSinkConfig(overrides: Partial<KafkaSinkConfig> = {}): KafkaSinkConfig {
+  const base = bed.name('sink');
+  bases.push(base);
+  return testSinkConfig(base, { clientId: 'prov-test', provenanceTopic: `${base}_prov`, ...overrides });
 }
 
 let n = 0;
@@ -71,81 +44,20 @@ function event(artifactId: number, project: string): ProvenanceEvent {
     count: n,
     firstCommitTsMs: 1_000,
     lastCommitTsMs: 2_000,
-    app: {
-      appId: 'app_1',
-      jobName: null,
-      jobId: null,
-      jobProject: null,
-      jobExecutionId: null,
-      pipelineRunId: null,
-      pipelineName: null,
-      pipelineRun: null,
-    },
+    app: executionContext('app_1'),
     user: { id: 1, name: 'alice' },
     logIds: [n],
   };
 }
 
-interface Got {
-  topic: string;
-  partition: number;
-  key: string;
-  value: ProvenanceEvent;
-  headers: Record<string, string>;
-}
-
-async function consume(topics: string[], count: number): Promise<Got[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('prov_group'), maxWaitTimeInMs: 200 });
-  const got: Got[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`got ${got.length} of ${count}`)), 60_000);
-      void consumer.run({
-        eachMessage: ({ topic, partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-          got.push({
-            topic,
-            partition,
-            key: message.key?.toString() ?? '',
-            value: JSON.parse(message.value!.toString()) as ProvenanceEvent,
-            headers,
-          });
-          if (got.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
-    });
-    await new Promise((r) => setTimeout(r, 500)); // room for duplicates to show
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
-
-beforeAll(async () => {
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(sinks.map((s) => s.close()));
-  const mine = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(p)));
-  if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-  await admin.disconnect();
-});
+const consume = (topics: string[], count: number) => bed.consume<ProvenanceEvent>(topics, count);
 
 describe('provenance publish (real Kafka)', () => {
   it('publishes to the provenance topic keyed by artifact id, valid against the schema', async () => {
-    const sink = await startedSink({});
+    const sink = await bed.startedSink(provenanceSinkConfig());
     const events = [1, 2, 3, 1, 2, 1, 4].map((id) => event(id, 'p1'));
     expect(await sink.publishProvenance(events)).toEqual({ rejected: [] });
-    const got = await consume([`${prefixes.at(-1)}_prov`], events.length);
+    const got = await consume([`${bases.at(-1)}_prov`], events.length);
     expect(got).toHaveLength(events.length);
     for (const g of got) {
       expect(validate(g.value)).toBe(true);
@@ -162,15 +74,15 @@ describe('provenance publish (real Kafka)', () => {
   });
 
   it("with topicPerProject, creates each owner project's topic when first used", async () => {
-    const sink = await startedSink({ topicPerProject: true });
-    const base = `${prefixes.at(-1)}_prov`;
-    const before = await admin.listTopics();
+    const sink = await bed.startedSink(provenanceSinkConfig({ topicPerProject: true }));
+    const base = `${bases.at(-1)}_prov`;
+    const before = await bed.admin.listTopics();
     expect(before.filter((t) => t.startsWith(base))).toEqual([]);
     expect(await sink.publishProvenance([event(10, 'p1'), event(20, 'p2'), event(11, 'p1')])).toEqual({
       rejected: [],
     });
     expect(await sink.publishProvenance([event(21, 'p2'), event(30, 'odd name')])).toEqual({ rejected: [] });
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(base)).sort();
+    const topics = (await bed.admin.listTopics()).filter((t) => t.startsWith(base)).sort();
     expect(topics).toEqual([`${base}.odd_name`, `${base}.p1`, `${base}.p2`]);
     const got = await consume(topics, 5);
     const where = got.map((g) => `${g.topic.slice(base.length)}:${g.value.artifact.id}`).sort();
@@ -178,39 +90,25 @@ describe('provenance publish (real Kafka)', () => {
   });
 
   it('with topic creation off, refuses events for a missing provenance topic naming it and the setting, and publishes once it exists', async () => {
-    const base = uniqueName('prov_kafka');
-    prefixes.push(base);
-    await admin.createTopics({
+    const config = provenanceSinkConfig({ createTopics: false, partitions: 1 });
+    const base = bases.at(-1)!;
+    await bed.admin.createTopics({
       waitForLeaders: true,
       topics: [`${base}_events`, `${base}_dlq`].map((topic) => ({ topic, numPartitions: 1 })),
     });
-    const sink = createKafkaSink(
-      {
-        brokers: env.kafkaBrokers,
-        clientId: 'prov-test',
-        topic: `${base}_events`,
-        deadLetterTopic: `${base}_dlq`,
-        provenanceTopic: `${base}_prov`,
-        source: 'testdb',
-        createTopics: false,
-        partitions: 1,
-        replicationFactor: 1,
-        requestTimeoutMs: 10_000,
-        connectionTimeoutMs: 3_000,
-        maxBatchBytes: 64 * 1024,
-      },
-      { logger: silentLogger() },
-    );
-    sinks.push(sink);
+    const sink = bed.sink(config);
     await sink.start();
     const first = event(40, 'p1');
     const { rejected } = await sink.publishProvenance([first]);
     expect(rejected.map((r) => r.event.eventId)).toEqual([first.eventId]);
     expect(rejected[0]!.reason).toContain(`${base}_prov`);
     expect(rejected[0]!.reason).toContain('EPIPE_KAFKA_CREATE_TOPICS');
-    expect(await admin.listTopics()).not.toContain(`${base}_prov`);
+    expect(await bed.admin.listTopics()).not.toContain(`${base}_prov`);
 
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${base}_prov`, numPartitions: 1 }] });
+    await bed.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: `${base}_prov`, numPartitions: 1 }],
+    });
     expect(await sink.publishProvenance([event(41, 'p1')])).toEqual({ rejected: [] });
     const got = await consume([`${base}_prov`], 1);
     expect(got.map((g) => g.value.artifact.id)).toEqual([41]);

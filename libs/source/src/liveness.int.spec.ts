@@ -1,10 +1,9 @@
-import { dropEpipeUser, grantEpipeUser } from '@epipe/metastore';
-import { createConnection, createPool, type Connection, type Pool, type RowDataPacket } from 'mysql2/promise';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
-import { testEnv, uniqueName } from '../../../test/support/env';
+import type { RowDataPacket } from 'mysql2/promise';
+import { testEnv } from '../../../test/support/env';
 import type { SourceConfig } from './config';
 import { SilenceableProxy } from './testing/proxy';
 import { SourceRun } from './testing/run';
+import { useEpipeAccount, useTestDatabase } from './testing/database';
 import { gaugeValue, insertRows, sourceConfig, testSource } from './testing/setup';
 
 // Start-up and the server's own pace, not epipe's speed, set these waits.
@@ -15,29 +14,14 @@ jest.setTimeout(120_000);
  * also tells its binlog dump thread apart from those of anything else using the server.
  */
 describe('liveness and shutdown', () => {
-  let db: TestDatabase;
-  let admin: Pool;
-  let writer: Connection;
-  const user = uniqueName('epipe_src').slice(0, 60);
-  const password = `pw-${Math.random().toString(36).slice(2)}`;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('source_liveness');
-    admin = createPool({ ...testEnv().mysql, connectionLimit: 2 });
-    await grantEpipeUser(admin, { database: db.database, user, password, host: '%' });
-    writer = await createConnection({ ...testEnv().mysql, database: db.database });
-  });
-  afterAll(async () => {
-    await writer.end();
-    await dropEpipeUser(admin, user, '%');
-    await admin.end();
-    await db.drop();
-  });
+  const t = useTestDatabase('source_liveness');
+  const account = useEpipeAccount(t, 'epipe_src');
+  const { user, password } = account;
 
   const server = () => ({ ...testEnv().mysql, user, password });
 
   async function dumpThreads(): Promise<number[]> {
-    const [rows] = await admin.query<RowDataPacket[]>(
+    const [rows] = await account.admin.query<RowDataPacket[]>(
       "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump' AND USER = ?",
       [user],
     );
@@ -45,7 +29,7 @@ describe('liveness and shutdown', () => {
   }
 
   async function startRun(overrides: Partial<SourceConfig>, connectTo = server()) {
-    const { source, metrics } = testSource(sourceConfig(connectTo, db.database, overrides));
+    const { source, metrics } = testSource(sourceConfig(connectTo, t.db.database, overrides));
     const run = new SourceRun(source);
     await waitUntil(async () => run.finished || (await gaugeValue(metrics.sourceConnected)) === 1);
     return { run, metrics };
@@ -55,11 +39,11 @@ describe('liveness and shutdown', () => {
     // A long heartbeat: the error must come from the kill itself, not from the watchdog.
     const { run, metrics } = await startRun({ heartbeatMs: 600_000 });
     try {
-      const [id] = await insertRows(writer, db.database, 1);
+      const [id] = await insertRows(t.writer, t.db.database, 1);
       await run.waitFor((r) => r.ids().includes(id!), 'the tail to stream');
       const threads = await dumpThreads();
       expect(threads).toHaveLength(1);
-      await admin.query(`KILL ${threads[0]}`);
+      await account.admin.query(`KILL ${threads[0]}`);
       const error = await run.ended(15_000);
       expect(error).toMatchObject({ name: 'EpipeError', code: 'SOURCE_CONNECTION', retriable: true });
       expect(await gaugeValue(metrics.sourceConnected)).toBe(0);
@@ -90,12 +74,12 @@ describe('liveness and shutdown', () => {
   it('returns on abort and closes its connections, also while paused by backpressure', async () => {
     // A consumer slower than the writer and a queue of a few rows: the socket stays paused.
     const { source, metrics } = testSource(
-      sourceConfig(server(), db.database, { queueMaxBytes: 1_000, chunkMaxRows: 1 }),
+      sourceConfig(server(), t.db.database, { queueMaxBytes: 1_000, chunkMaxRows: 1 }),
     );
     const run = new SourceRun(source, { delayMs: 200 });
     try {
       await waitUntil(async () => (await gaugeValue(metrics.sourceConnected)) === 1);
-      await insertRows(writer, db.database, 30);
+      await insertRows(t.writer, t.db.database, 30);
       await waitUntil(async () => (await gaugeValue(metrics.sourcePaused)) === 1);
       expect(await dumpThreads()).toHaveLength(1);
     } finally {
@@ -104,7 +88,7 @@ describe('liveness and shutdown', () => {
     expect(run.error).toBeUndefined();
     expect(await gaugeValue(metrics.sourceConnected)).toBe(0);
     await waitUntil(async () => (await dumpThreads()).length === 0);
-    const [rows] = await admin.query<RowDataPacket[]>(
+    const [rows] = await account.admin.query<RowDataPacket[]>(
       'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
       [user],
     );

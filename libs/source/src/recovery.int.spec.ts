@@ -2,6 +2,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
 import { testEnv } from '../../../test/support/env';
 import { SourceRun } from './testing/run';
+import { useTestDatabase } from './testing/database';
 import { gaugeValue, insertRows, sourceConfig, testSource } from './testing/setup';
 
 // Start-up and the server's own pace, not epipe's speed, set these waits.
@@ -9,25 +10,17 @@ jest.setTimeout(120_000);
 
 /** Start-up: the snapshot scan and its hand-over to the tail, and backpressure. */
 describe('recovery and hand-over', () => {
-  let db: TestDatabase;
-  let writer: Connection;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('source_recovery');
-    writer = await createConnection({ ...testEnv().mysql, database: db.database });
-  });
-  afterAll(async () => {
-    await writer.end();
-    await db.drop();
-  });
+  const t = useTestDatabase('source_recovery');
   afterEach(async () => {
-    await writer.query('DELETE FROM fs_log');
+    await t.writer.query('DELETE FROM fs_log');
   });
 
   it('delivers rows present before start through the scan in pages, then new rows from the binlog', async () => {
-    const before = await insertRows(writer, db.database, 250);
-    await insertRows(writer, db.database, 1, { operation: 99 }).then((ids) => before.push(...ids));
-    const { source, metrics } = testSource(sourceConfig(testEnv().mysql, db.database, { scanPageRows: 100 }));
+    const before = await insertRows(t.writer, t.db.database, 250);
+    await insertRows(t.writer, t.db.database, 1, { operation: 99 }).then((ids) => before.push(...ids));
+    const { source, metrics } = testSource(
+      sourceConfig(testEnv().mysql, t.db.database, { scanPageRows: 100 }),
+    );
     const run = new SourceRun(source);
     try {
       await run.waitFor((r) => r.ids('scan').length === 251, 'the scan');
@@ -40,7 +33,7 @@ describe('recovery and hand-over', () => {
         reason: 'unknown operation code 99',
       });
 
-      const after = await insertRows(writer, db.database, 3);
+      const after = await insertRows(t.writer, t.db.database, 3);
       await run.waitFor((r) => r.ids('binlog').length === 3, 'the tail');
       expect(run.ids('binlog')).toEqual(after);
       expect((await metrics.rowsRead.get()).values).toEqual(
@@ -60,12 +53,12 @@ describe('recovery and hand-over', () => {
     const writerLoop = (async () => {
       for (let i = 0; writing; i++) {
         if (i % 3 === 0) {
-          await writer.beginTransaction();
-          written.push(...(await insertRows(writer, db.database, 2)));
-          written.push(...(await insertRows(writer, db.database, 3)));
-          await writer.commit();
+          await t.writer.beginTransaction();
+          written.push(...(await insertRows(t.writer, t.db.database, 2)));
+          written.push(...(await insertRows(t.writer, t.db.database, 3)));
+          await t.writer.commit();
         } else {
-          written.push(...(await insertRows(writer, db.database, 1 + (i % 4))));
+          written.push(...(await insertRows(t.writer, t.db.database, 1 + (i % 4))));
         }
       }
     })();
@@ -75,7 +68,7 @@ describe('recovery and hand-over', () => {
       for (let attempt = 0; attempt < 3; attempt++) {
         await new Promise((r) => setTimeout(r, 150));
         const { source, metrics } = testSource(
-          sourceConfig(testEnv().mysql, db.database, { scanPageRows: 50 }),
+          sourceConfig(testEnv().mysql, t.db.database, { scanPageRows: 50 }),
         );
         const run = new SourceRun(source);
         runs.push(run);
@@ -102,14 +95,14 @@ describe('recovery and hand-over', () => {
   });
 
   it('pauses the binlog socket for a slow consumer and still delivers everything', async () => {
-    const config = sourceConfig(testEnv().mysql, db.database, { queueMaxBytes: 4_000, chunkMaxRows: 20 });
+    const config = sourceConfig(testEnv().mysql, t.db.database, { queueMaxBytes: 4_000, chunkMaxRows: 20 });
     const { source, metrics } = testSource(config);
     const paused = jest.spyOn(metrics.sourcePaused, 'set');
     const run = new SourceRun(source, { delayMs: 5 });
     try {
       await waitUntil(async () => (await gaugeValue(metrics.sourceConnected)) === 1);
       const written: number[] = [];
-      for (let i = 0; i < 300; i++) written.push(...(await insertRows(writer, db.database, 1 + (i % 7))));
+      for (let i = 0; i < 300; i++) written.push(...(await insertRows(t.writer, t.db.database, 1 + (i % 7))));
       await run.waitFor((r) => r.ids().length >= written.length, 'every row', 120_000);
       expect(run.ids()).toEqual(written);
       expect(paused).toHaveBeenCalledWith(1);

@@ -1,7 +1,7 @@
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
+import type { RowDataPacket } from 'mysql2/promise';
 import { testEnv } from '../../../test/support/env';
 import { SourceRun } from './testing/run';
+import { useTestDatabase } from './testing/database';
 import { gaugeValue, insertRows, sourceConfig, testSource } from './testing/setup';
 
 // Start-up and the server's own pace, not epipe's speed, set these waits.
@@ -9,22 +9,12 @@ jest.setTimeout(120_000);
 
 /** The live tail: what reaches the consumer for each kind of write, against the real server. */
 describe('binlog tail', () => {
-  let db: TestDatabase;
-  let writer: Connection;
+  const t = useTestDatabase('source_tail');
   let run: SourceRun;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('source_tail');
-    writer = await createConnection({ ...testEnv().mysql, database: db.database });
-  });
-  afterAll(async () => {
-    await writer.end();
-    await db.drop();
-  });
 
   beforeEach(async () => {
     const { source, metrics } = testSource(
-      sourceConfig(testEnv().mysql, db.database, { chunkMaxRows: 4_000 }),
+      sourceConfig(testEnv().mysql, t.db.database, { chunkMaxRows: 4_000 }),
     );
     run = new SourceRun(source);
     // Connected means the recovery scan is over: what is written from now on comes from the binlog.
@@ -32,15 +22,15 @@ describe('binlog tail', () => {
   });
   afterEach(async () => {
     await run.stop();
-    await writer.query('DELETE FROM fs_log');
+    await t.writer.query('DELETE FROM fs_log');
   });
 
   const binlogIds = () => run.ids('binlog');
 
   it('delivers an inserted row decoded, with the GTID and the binlog end of its transaction', async () => {
-    const [[before0]] = await writer.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const [id] = await insertRows(writer, db.database, 1, { operation: 4 });
-    const [[gtidRow]] = await writer.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid');
+    const [[before0]] = await t.writer.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const [id] = await insertRows(t.writer, t.db.database, 1, { operation: 4 });
+    const [[gtidRow]] = await t.writer.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid');
     const before = before0!;
     const gtid = String(gtidRow!.gtid);
     await run.waitFor(() => binlogIds().includes(id!), 'the row');
@@ -52,7 +42,7 @@ describe('binlog tail', () => {
     ]);
     expect(chunk.position?.gtid).toBe(gtid);
     // The position is the end of the transaction's XID event in the server's own binlog.
-    const [events] = await writer.query<RowDataPacket[]>('SHOW BINLOG EVENTS IN ? FROM ? LIMIT 500', [
+    const [events] = await t.writer.query<RowDataPacket[]>('SHOW BINLOG EVENTS IN ? FROM ? LIMIT 500', [
       before.File,
       before.Position,
     ]);
@@ -67,13 +57,13 @@ describe('binlog tail', () => {
   });
 
   it('delivers a multi-statement transaction as one final chunk, rows in insert order', async () => {
-    await writer.beginTransaction();
+    await t.writer.beginTransaction();
     const ids = [
-      ...(await insertRows(writer, db.database, 3)),
-      ...(await insertRows(writer, db.database, 1, { operation: 2 })),
-      ...(await insertRows(writer, db.database, 2)),
+      ...(await insertRows(t.writer, t.db.database, 3)),
+      ...(await insertRows(t.writer, t.db.database, 1, { operation: 2 })),
+      ...(await insertRows(t.writer, t.db.database, 2)),
     ];
-    await writer.commit();
+    await t.writer.commit();
     await run.waitFor(() => binlogIds().length >= 6, 'six rows');
     expect(run.chunks).toHaveLength(1);
     expect(run.chunks[0]!.final).toBe(true);
@@ -81,21 +71,21 @@ describe('binlog tail', () => {
   });
 
   it('never delivers a rolled back transaction, other tables, updates or deletes', async () => {
-    await writer.beginTransaction();
-    await insertRows(writer, db.database, 5);
-    await writer.rollback();
-    const [kept] = await insertRows(writer, db.database, 1);
-    await writer.query("INSERT INTO fs_users (name) VALUES ('someone')");
-    await writer.query('UPDATE fs_log SET logical_time = 2');
-    await writer.query('DELETE FROM fs_log WHERE log_id = ?', [kept]);
-    const [marker] = await insertRows(writer, db.database, 1);
+    await t.writer.beginTransaction();
+    await insertRows(t.writer, t.db.database, 5);
+    await t.writer.rollback();
+    const [kept] = await insertRows(t.writer, t.db.database, 1);
+    await t.writer.query("INSERT INTO fs_users (name) VALUES ('someone')");
+    await t.writer.query('UPDATE fs_log SET logical_time = 2');
+    await t.writer.query('DELETE FROM fs_log WHERE log_id = ?', [kept]);
+    const [marker] = await insertRows(t.writer, t.db.database, 1);
     await run.waitFor(() => binlogIds().includes(marker!), 'the marker row');
     expect(binlogIds()).toEqual([kept, marker]);
   });
 
   it('turns an undecodable row into a poison row with a reason, and goes on', async () => {
-    const [bad] = await insertRows(writer, db.database, 1, { operation: 99 });
-    const [good] = await insertRows(writer, db.database, 1);
+    const [bad] = await insertRows(t.writer, t.db.database, 1, { operation: 99 });
+    const [good] = await insertRows(t.writer, t.db.database, 1);
     await run.waitFor(() => binlogIds().includes(good!), 'the row after the poison row');
     expect(run.chunks[0]!.poison).toEqual([
       expect.objectContaining({ logId: bad, reason: 'unknown operation code 99' }),
@@ -104,10 +94,10 @@ describe('binlog tail', () => {
   });
 
   it('follows a binlog rotation: positions name the new file', async () => {
-    const [first] = await insertRows(writer, db.database, 1);
-    await writer.query('FLUSH BINARY LOGS');
-    const [[status]] = await writer.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const [second] = await insertRows(writer, db.database, 1);
+    const [first] = await insertRows(t.writer, t.db.database, 1);
+    await t.writer.query('FLUSH BINARY LOGS');
+    const [[status]] = await t.writer.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const [second] = await insertRows(t.writer, t.db.database, 1);
     await run.waitFor(() => binlogIds().includes(second!), 'the row after the rotation');
     expect(binlogIds()).toEqual([first, second]);
     const [before, after] = run.chunks.map((c) => c.position!);
@@ -117,7 +107,7 @@ describe('binlog tail', () => {
   });
 
   it('splits a 50,000-row transaction into bounded chunks, only the last final, none lost', async () => {
-    await writer.query(
+    await t.writer.query(
       `INSERT INTO fs_log (inode_id, parent_id, inode_name, is_dir, operation, logical_time, user_id, commit_ts_ms)
        SELECT seq, 1, CONCAT('bulk-', seq), 0, 1, 1, 1, 0 FROM seq_1_to_50000`,
     );

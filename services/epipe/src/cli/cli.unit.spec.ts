@@ -117,6 +117,22 @@ describe('epipe CLI', () => {
     expect(report.database.reachable).toBe(false);
     expect(report.daemon).toMatchObject({ url: 'http://127.0.0.1:1', reachable: false });
   });
+
+  it('status connects to the database with the TLS settings the daemon uses', async () => {
+    // A readable path that is no PEM file: only a command that loads the TLS files stumbles on it
+    // (one that ignores mysql.tls would just find nobody listening on port 1).
+    const notAFile = mkdtempSync(join(tmpdir(), 'epipe-ca-'));
+    const io = memoryIo({
+      EPIPE_MYSQL_PORT: '1',
+      EPIPE_MYSQL_CONNECT_TIMEOUT_MS: '1000',
+      EPIPE_MYSQL_TLS: 'true',
+      EPIPE_MYSQL_TLS_CA_FILE: notAFile,
+    });
+    expect(await dispatch(['status', '--json', '--url', 'http://127.0.0.1:1'], io)).toBe(1);
+    const report = JSON.parse(io.stdout) as StatusReport;
+    expect(report.database).toMatchObject({ reachable: false });
+    expect(report.database.error).toMatch(/EISDIR/);
+  });
 });
 
 describe('formatStatus', () => {

@@ -5,12 +5,11 @@ import {
   KAFKA_SINK_FIELDS,
   deadLetterValue,
   readDeadLetters,
-  saslOption,
 } from '@epipe/sink-kafka';
 import { createPool } from 'mysql2/promise';
-import { mysqlSslOptions } from '@epipe/source';
 import type { EpipeConfig } from '../config/load';
-import { elasticAccess, kafkaTls, mysqlTls } from '../runtime/tls';
+import { kafkaSecurity, mysqlPoolOptions } from '../runtime/connections';
+import { elasticAccess } from '../runtime/tls';
 import { CONFIG_OPTION, loadCommandConfig, parseCommand } from './args';
 import { replayLetter, type ReplayOutcome } from './dlq-replay';
 import { type CliIo, type Command, EXIT } from './io';
@@ -107,8 +106,7 @@ async function readLetters(
       const stored = await readDeadLetters(
         {
           ...pickFields(KAFKA_SINK_FIELDS, k),
-          ssl: kafkaTls(k),
-          ...saslOption(k),
+          ...kafkaSecurity(k),
         },
         { logger: silentLogger() },
       );
@@ -128,14 +126,8 @@ async function readLetters(
         requestTimeoutMs: e.requestTimeoutMs,
       });
       for (const l of stored) {
-        const letter: DeadLetter = {
-          logId: l.logId ?? undefined,
-          inodeId: l.inodeId ?? undefined,
-          stage: l.stage,
-          reason: l.reason,
-          row: l.row,
-          epoch: l.epoch,
-        };
+        // The index keeps a letter's fields as the topic does, with null for a missing id.
+        const letter: DeadLetter = { ...l, logId: l.logId ?? undefined, inodeId: l.inodeId ?? undefined };
         letters.push({
           origin: 'index',
           id: l.id,
@@ -188,18 +180,7 @@ async function replay(
   io: CliIo,
 ): Promise<number> {
   const { mysql } = config;
-  const tls = mysqlTls(mysql);
-  const pool = createPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    connectionLimit: 1,
-    connectTimeout: mysql.connectTimeoutMs,
-    supportBigNumbers: true,
-    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
-  });
+  const pool = createPool(mysqlPoolOptions(mysql, { connectionLimit: 1 }));
   let code: number = EXIT.ok;
   try {
     for (const id of ids) {

@@ -1,17 +1,6 @@
-import { parseArgs } from 'node:util';
 import { lineage, parseSelector } from '@epipe/query';
-import {
-  CONNECTION_HELP,
-  CONNECTION_OPTIONS,
-  withReader,
-  parse,
-  parseCount,
-  parseTime,
-  runCommand,
-  UsageError,
-  type CliIo,
-  println,
-} from './common';
+import { CONNECTION_HELP, parseCount, parseTime, UsageError } from './common';
+import { queryCommand } from './read-command';
 import { renderLineage } from './render';
 
 export const LINEAGE_USAGE = `usage: epipe lineage <artifact> [--up|--down] [--depth N] [--as-of TIME] [--limit N] [--project P] [--json]
@@ -26,51 +15,36 @@ What went into an artifact (--up, the default) or what it went into (--down), ho
   --project P     the project a name/version refers to
 ${CONNECTION_HELP}`;
 
-export async function lineageCommand(args: string[], io: CliIo): Promise<number> {
-  return runCommand('lineage', LINEAGE_USAGE, io, async () => {
-    const { values, positionals } = parse(
-      () =>
-        parseArgs({
-          args,
-          options: {
-            ...CONNECTION_OPTIONS,
-            up: { type: 'boolean', default: false },
-            down: { type: 'boolean', default: false },
-            depth: { type: 'string' },
-            'as-of': { type: 'string' },
-            limit: { type: 'string' },
-            project: { type: 'string' },
-          },
-          allowPositionals: true,
-          strict: true,
-        }),
-      { min: 1, max: 1 },
-    );
-    if (values.help) {
-      println(io, LINEAGE_USAGE);
-      return 0;
-    }
-    if (values.up && values.down) throw new UsageError('--up and --down exclude each other');
-    const depth = parseCount(values.depth, 3, '--depth');
-    const limit = parseCount(values.limit, 200, '--limit');
-    if (limit < 1) throw new UsageError('--limit must be at least 1');
-    const asOfMs = values['as-of'] === undefined ? undefined : parseTime(values['as-of'], '--as-of');
-    const artifact = parseSelector(positionals[0]!, values.project);
-    return withReader(values, io, async (reader) => {
-      const result = await lineage(
-        reader,
-        {
-          artifact,
-          direction: values.down ? 'down' : 'up',
-          depth,
-          limit,
-          ...(asOfMs === undefined ? {} : { asOfMs }),
-        },
-        io.signal,
-      );
-      if (values.json) println(io, JSON.stringify(result, null, 2));
-      else for (const line of renderLineage(result)) println(io, line);
-      return 0;
-    });
-  });
-}
+export const lineageCommand = queryCommand(
+  {
+    name: 'lineage',
+    usage: LINEAGE_USAGE,
+    options: {
+      up: { type: 'boolean', default: false },
+      down: { type: 'boolean', default: false },
+      depth: { type: 'string' },
+      'as-of': { type: 'string' },
+      limit: { type: 'string' },
+      project: { type: 'string' },
+    },
+    positionals: { min: 1, max: 1 },
+  },
+  {
+    request: ({ values, positionals }) => {
+      if (values.up && values.down) throw new UsageError('--up and --down exclude each other');
+      const depth = parseCount(values.depth, 3, '--depth');
+      const limit = parseCount(values.limit, 200, '--limit');
+      if (limit < 1) throw new UsageError('--limit must be at least 1');
+      const asOfMs = values['as-of'] === undefined ? undefined : parseTime(values['as-of'], '--as-of');
+      return {
+        artifact: parseSelector(positionals[0]!, values.project),
+        direction: values.down ? ('down' as const) : ('up' as const),
+        depth,
+        limit,
+        ...(asOfMs === undefined ? {} : { asOfMs }),
+      };
+    },
+    run: lineage,
+    render: renderLineage,
+  },
+);

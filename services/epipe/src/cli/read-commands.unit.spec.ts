@@ -7,6 +7,7 @@ import { COMMANDS, dispatch } from './index';
 import { lineageCommand } from './lineage';
 import { searchCommand } from './search';
 import { subscribeCommand } from './subscribe';
+import { artifactState, executionContext, userActor } from '../../../../libs/core/src/testing/provenance';
 
 /** An in-memory reader: the same answers the indices would give for these documents. */
 class MemoryReader implements ProvenanceReader {
@@ -43,32 +44,11 @@ class MemoryReader implements ProvenanceReader {
   }
 }
 
-function art(id: number, name: string, version: number | null, kind: ArtifactState['kind']): ArtifactState {
-  return {
-    id,
-    kind,
-    project: 'p1',
-    name,
-    version,
-    path: `/Projects/p1/${name}/${version}`,
-    ancestorIds: [],
-    xattrs: {},
-    logicalTime: 1,
-    created: null,
-    deleted: null,
-  };
-}
+const art = (id: number, name: string, version: number | null, kind: ArtifactState['kind']) =>
+  artifactState(id, kind, name, version);
 
-const app = (appId: string, jobName: string) => ({
-  appId,
-  jobName,
-  jobId: null,
-  jobProject: null,
-  jobExecutionId: 1,
-  pipelineRunId: null,
-  pipelineName: null,
-  pipelineRun: 'R',
-});
+const app = (appId: string, jobName: string) =>
+  executionContext(appId, { jobName, jobExecutionId: 1, pipelineRun: 'R' });
 const end = (a: ArtifactState) => ({ id: a.id, kind: a.kind, project: a.project });
 const fraud = art(1, 'fraud', 1, 'MODEL');
 const td = art(2, 'td', 1, 'TRAINING_DATASET');
@@ -175,16 +155,7 @@ describe('read commands', () => {
   it('flags deleted nodes, and nodes deleted only after --as-of', async () => {
     const gone = {
       ...td,
-      deleted: {
-        atMs: 500,
-        appId: null,
-        jobName: null,
-        jobId: null,
-        jobProject: null,
-        pipelineRun: null,
-        pipelineRunId: null,
-        user: 'bob',
-      },
+      deleted: userActor('bob', 500),
     };
     const now = io(new MemoryReader([fraud, gone, fgA, fgB], edges, ops));
     expect(await lineageCommand(['1', '--depth', '1'], now.io)).toBe(0);

@@ -1,6 +1,7 @@
 import { errorMessage } from '@epipe/core';
-import { createPool } from 'mysql2/promise';
+import { createPool, type Pool } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
+import { mysqlPoolOptions } from '../runtime/connections';
 import { ROUTES } from '../runtime/http';
 import { readLogBacklog } from '../runtime/log-table';
 import type { DaemonState } from '../runtime/supervisor';
@@ -59,17 +60,11 @@ export const status: Command = async (args, io) => {
 
 async function fromDatabase(config: EpipeConfig): Promise<StatusReport['database']> {
   const { mysql } = config;
-  const pool = createPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    connectionLimit: 1,
-    connectTimeout: mysql.connectTimeoutMs,
-  });
   const lockName = config.leader.lockName || `epipe:${mysql.database}`;
+  let pool: Pool | undefined;
   try {
+    // Inside the try: a TLS file that cannot be read is the database's trouble, reported as such.
+    pool = createPool(mysqlPoolOptions(mysql, { connectionLimit: 1 }));
     const backlog = await readLogBacklog(pool, mysql.logTable);
     const [lock] = await pool.query({ sql: 'SELECT IS_USED_LOCK(?) AS holder', timeout: 10_000 }, [lockName]);
     const holder = (lock as { holder: number | null }[])[0]?.holder ?? null;
@@ -98,7 +93,7 @@ async function fromDatabase(config: EpipeConfig): Promise<StatusReport['database
       serverBinlog: null,
     };
   } finally {
-    await pool.end().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
   }
 }
 

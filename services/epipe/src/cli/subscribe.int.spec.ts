@@ -7,6 +7,7 @@ import {
 import { createKafkaSink, type KafkaSink } from '@epipe/sink-kafka';
 import { deleteTopicsWithPrefix } from '../../../../test/support/cleanup';
 import { testEnv, uniqueName } from '../../../../test/support/env';
+import { testSinkConfig } from '../../../../libs/sink-kafka/src/testing/kafka';
 import type { CliIo } from './common';
 import { subscribeCommand } from './subscribe';
 
@@ -57,20 +58,11 @@ const ids = (lines: string[]) => lines.map((l) => (JSON.parse(l) as ProvenanceEv
 
 beforeAll(async () => {
   sink = createKafkaSink(
-    {
-      brokers: env.kafkaBrokers,
+    testSinkConfig(base, {
       clientId: 'cli-subscribe-test',
-      topic: `${base}_events`,
-      deadLetterTopic: `${base}_dlq`,
       provenanceTopic: topic,
-      source: 'testdb',
-      createTopics: true,
-      partitions: 3,
-      replicationFactor: 1,
-      requestTimeoutMs: 10_000,
-      connectionTimeoutMs: 3_000,
       maxBatchBytes: 4 * 1024, // many small batches
-    },
+    }),
     { logger: silentLogger() },
   );
   await sink.start();

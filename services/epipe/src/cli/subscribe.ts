@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { connectionSecurity, createTopicReader, type TopicReader } from '@epipe/client';
-import { saslOption } from '@epipe/sink-kafka';
 import { loadConfig } from '../config/load';
-import { kafkaTls } from '../runtime/tls';
-import { parse, parseCount, runCommand, UsageError, type CliIo, println } from './common';
+import { kafkaSecurity } from '../runtime/connections';
+import { parseCount, UsageError, type CliIo, println } from './common';
+import { readCommand } from './read-command';
 
 export const SUBSCRIBE_USAGE = `usage: epipe subscribe --topic T [--project P] [--from beginning|committed] [--group G] [--max N]
 
@@ -36,89 +35,79 @@ function projectOf(value: unknown): string | null {
 }
 
 export async function subscribeCommand(args: string[], io: CliIo, deps: SubscribeDeps = {}): Promise<number> {
-  return runCommand('subscribe', SUBSCRIBE_USAGE, io, async () => {
-    const { values } = parse(
-      () =>
-        parseArgs({
-          args,
-          options: {
-            topic: { type: 'string' },
-            project: { type: 'string' },
-            from: { type: 'string', default: 'committed' },
-            group: { type: 'string' },
-            max: { type: 'string' },
-            config: { type: 'string' },
-            help: { type: 'boolean', short: 'h', default: false },
+  return readCommand(
+    {
+      name: 'subscribe',
+      usage: SUBSCRIBE_USAGE,
+      options: {
+        topic: { type: 'string' },
+        project: { type: 'string' },
+        from: { type: 'string', default: 'committed' },
+        group: { type: 'string' },
+        max: { type: 'string' },
+        config: { type: 'string' },
+      },
+      positionals: { min: 0, max: 0 },
+    },
+    async ({ values }) => {
+      if (!values.topic) throw new UsageError('--topic is required');
+      if (values.from !== 'beginning' && values.from !== 'committed')
+        throw new UsageError(`--from is beginning or committed, got "${values.from}"`);
+      if (values.from === 'beginning' && values.group)
+        throw new UsageError('--group goes with --from committed');
+      const max = values.max === undefined ? Number.POSITIVE_INFINITY : parseCount(values.max, 0, '--max');
+      const options = {
+        topics: [values.topic],
+        groupId:
+          values.from === 'beginning'
+            ? `epipe-subscribe.${values.topic}.${randomUUID()}`
+            : (values.group ?? `epipe-subscribe.${values.topic}`),
+        fromBeginning: true,
+      };
+      let reader: TopicReader;
+      if (deps.reader) reader = deps.reader(options);
+      else {
+        const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env });
+        const k = config.kafka;
+        reader = createTopicReader({
+          ...options,
+          brokers: k.brokers,
+          clientId: 'epipe-subscribe',
+          security: connectionSecurity(kafkaSecurity(k)),
+        });
+      }
+      let printed = 0;
+      let finish!: () => void;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      // Run from a terminal, SIGINT or SIGTERM ends it after the batch being printed.
+      const stopOnSignal = () => finish();
+      if (io.signal) io.signal.addEventListener('abort', stopOnSignal, { once: true });
+      else for (const s of STOP_SIGNALS) process.once(s, stopOnSignal);
+      if (max === 0) finish();
+      try {
+        await reader.run(
+          (records) => {
+            let handled = 0;
+            for (const r of records) {
+              if (printed >= max) break;
+              handled++;
+              if (values.project && projectOf(r.value) !== values.project) continue;
+              println(io, JSON.stringify(r.value));
+              printed++;
+            }
+            return Promise.resolve(handled);
           },
-          allowPositionals: true,
-          strict: true,
-        }),
-      { min: 0, max: 0 },
-    );
-    if (values.help) {
-      println(io, SUBSCRIBE_USAGE);
+          () => {
+            // Only once what was printed is committed: a restart then prints nothing twice.
+            if (printed >= max) finish();
+          },
+        );
+        await done;
+      } finally {
+        if (!io.signal) for (const s of STOP_SIGNALS) process.off(s, stopOnSignal);
+        await reader.stop();
+      }
       return 0;
-    }
-    if (!values.topic) throw new UsageError('--topic is required');
-    if (values.from !== 'beginning' && values.from !== 'committed')
-      throw new UsageError(`--from is beginning or committed, got "${values.from}"`);
-    if (values.from === 'beginning' && values.group)
-      throw new UsageError('--group goes with --from committed');
-    const max = values.max === undefined ? Number.POSITIVE_INFINITY : parseCount(values.max, 0, '--max');
-    const options = {
-      topics: [values.topic],
-      groupId:
-        values.from === 'beginning'
-          ? `epipe-subscribe.${values.topic}.${randomUUID()}`
-          : (values.group ?? `epipe-subscribe.${values.topic}`),
-      fromBeginning: true,
-    };
-    let reader: TopicReader;
-    if (deps.reader) reader = deps.reader(options);
-    else {
-      const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env });
-      const k = config.kafka;
-      reader = createTopicReader({
-        ...options,
-        brokers: k.brokers,
-        clientId: 'epipe-subscribe',
-        security: connectionSecurity({
-          ssl: kafkaTls(k),
-          ...saslOption(k),
-        }),
-      });
-    }
-    let printed = 0;
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
-    // Run from a terminal, SIGINT or SIGTERM ends it after the batch being printed.
-    const stopOnSignal = () => finish();
-    if (io.signal) io.signal.addEventListener('abort', stopOnSignal, { once: true });
-    else for (const s of STOP_SIGNALS) process.once(s, stopOnSignal);
-    if (max === 0) finish();
-    try {
-      await reader.run(
-        (records) => {
-          let handled = 0;
-          for (const r of records) {
-            if (printed >= max) break;
-            handled++;
-            if (values.project && projectOf(r.value) !== values.project) continue;
-            println(io, JSON.stringify(r.value));
-            printed++;
-          }
-          return Promise.resolve(handled);
-        },
-        () => {
-          // Only once what was printed is committed: a restart then prints nothing twice.
-          if (printed >= max) finish();
-        },
-      );
-      await done;
-    } finally {
-      if (!io.signal) for (const s of STOP_SIGNALS) process.off(s, stopOnSignal);
-      await reader.stop();
-    }
-    return 0;
-  });
+    },
+  )(args, io);
 }

@@ -2,10 +2,10 @@ import { silentLogger } from '@epipe/core';
 import { createSqlMetadataReader } from '@epipe/enrich';
 import { createFilter, filterConfig } from '@epipe/filter';
 import { createIndexRebuilder, type ElasticSinkConfig } from '@epipe/sink-elastic';
-import { mysqlSslOptions } from '@epipe/source';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import type { EpipeConfig } from '../config/load';
-import { elasticAccess, mysqlTls } from '../runtime/tls';
+import { mysqlPoolOptions } from '../runtime/connections';
+import { elasticAccess } from '../runtime/tls';
 import { copyDatabase, type CopyProgress } from './copy';
 
 export interface ReindexSummary extends CopyProgress {
@@ -58,18 +58,7 @@ export async function runReindex(config: EpipeConfig, options: ReindexOptions = 
     replicas: e.replicas,
   };
   const { mysql } = config;
-  const tls = mysqlTls(mysql);
-  const pool = createPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    connectionLimit: 2,
-    connectTimeout: mysql.connectTimeoutMs,
-    supportBigNumbers: true,
-    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
-  });
+  const pool = createPool(mysqlPoolOptions(mysql, { connectionLimit: 2 }));
   const rebuilder = createIndexRebuilder(sinkConfig, { logger: silentLogger() });
   try {
     const began = await rebuilder.begin();

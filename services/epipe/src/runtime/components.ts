@@ -10,12 +10,13 @@ import {
   createElasticSink,
   createProvenanceIndex,
 } from '@epipe/sink-elastic';
-import { KAFKA_SINK_FIELDS, type KafkaSink, createKafkaSink, saslOption } from '@epipe/sink-kafka';
-import { type LogSource, MYSQL_CONNECTION_FIELDS, createLogSource, mysqlSslOptions } from '@epipe/source';
+import { KAFKA_SINK_FIELDS, type KafkaSink, createKafkaSink } from '@epipe/sink-kafka';
+import { type LogSource, MYSQL_CONNECTION_FIELDS, createLogSource } from '@epipe/source';
 import { type Pool, createPool } from 'mysql2/promise';
 import { type EpipeConfig, provenanceIndexPrefix } from '../config/load';
 import { endPool, withQueryTimeout } from './db';
-import { elasticAccess, kafkaTls, mysqlTls } from './tls';
+import { kafkaSecurity, mysqlPoolOptions } from './connections';
+import { elasticAccess, mysqlTls } from './tls';
 
 /** Everything one pipeline lifetime uses. A restart builds a fresh set: fresh connections. */
 export interface Components {
@@ -44,18 +45,9 @@ export function createComponents(
 ): Components {
   const { mysql } = config;
   const tls = mysqlTls(mysql);
-  const rawPool = createPool({
-    host: mysql.host,
-    port: mysql.port,
-    user: mysql.user,
-    password: mysql.password,
-    database: mysql.database,
-    connectionLimit: mysql.poolSize,
-    connectTimeout: mysql.connectTimeoutMs,
-    supportBigNumbers: true,
-    enableKeepAlive: true,
-    ...(tls ? { ssl: mysqlSslOptions(tls) } : {}),
-  });
+  const rawPool = createPool(
+    mysqlPoolOptions(mysql, { connectionLimit: mysql.poolSize, enableKeepAlive: true }),
+  );
   const pool = withQueryTimeout(rawPool, mysql.queryTimeoutMs);
   const source = createLogSource(
     {
@@ -86,8 +78,7 @@ export function createComponents(
           ...(config.provenance.enabled
             ? { provenanceTopic: config.provenance.topic, topicPerProject: config.provenance.topicPerProject }
             : {}),
-          ssl: kafkaTls(k),
-          ...saslOption(k),
+          ...kafkaSecurity(k),
         },
         { logger: deps.logger.child({ stage: 'kafka' }) },
       )
