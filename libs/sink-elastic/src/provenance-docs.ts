@@ -53,7 +53,18 @@ export interface ArtifactSource {
   deleted_user: string | null;
 }
 
-export interface OperationSource {
+/** An execution context's job and pipeline, as operation and edge documents hold it. */
+export interface JobSource {
+  job_name: string | null;
+  job_id: number | null;
+  job_project: string | null;
+  job_execution_id: number | null;
+  pipeline_name: string | null;
+  pipeline_run: string | null;
+  pipeline_run_id: number | null;
+}
+
+export interface OperationSource extends JobSource {
   event_id: string;
   artifact_id: number;
   kind: ArtifactKind;
@@ -67,20 +78,13 @@ export interface OperationSource {
   first_commit_ts: number;
   last_commit_ts: number;
   app_id: string | null;
-  job_name: string | null;
-  job_id: number | null;
-  job_project: string | null;
-  job_execution_id: number | null;
-  pipeline_name: string | null;
-  pipeline_run: string | null;
-  pipeline_run_id: number | null;
   user_id: number;
   user: string | null;
   first_log_id: number;
   last_log_id: number;
 }
 
-export interface EdgeSource {
+export interface EdgeSource extends JobSource {
   from_id: number;
   from_kind: ArtifactKind;
   from_project: string;
@@ -88,15 +92,18 @@ export interface EdgeSource {
   to_kind: ArtifactKind;
   to_project: string;
   app_id: string;
-  job_name: string | null;
-  job_id: number | null;
-  job_project: string | null;
-  job_execution_id: number | null;
-  pipeline_name: string | null;
-  pipeline_run: string | null;
-  pipeline_run_id: number | null;
   since: number;
 }
+
+const JOB_MAPPINGS = {
+  job_name: keyword,
+  job_id: long,
+  job_project: keyword,
+  job_execution_id: long,
+  pipeline_name: keyword,
+  pipeline_run: keyword,
+  pipeline_run_id: long,
+} satisfies Record<keyof JobSource, object>;
 
 export const ARTIFACT_MAPPINGS = {
   dynamic: 'strict',
@@ -142,13 +149,7 @@ export const OPERATION_MAPPINGS = {
     first_commit_ts: date,
     last_commit_ts: date,
     app_id: keyword,
-    job_name: keyword,
-    job_id: long,
-    job_project: keyword,
-    job_execution_id: long,
-    pipeline_name: keyword,
-    pipeline_run: keyword,
-    pipeline_run_id: long,
+    ...JOB_MAPPINGS,
     user_id: long,
     user: keyword,
     first_log_id: long,
@@ -166,13 +167,7 @@ export const EDGE_MAPPINGS = {
     to_kind: keyword,
     to_project: keyword,
     app_id: keyword,
-    job_name: keyword,
-    job_id: long,
-    job_project: keyword,
-    job_execution_id: long,
-    pipeline_name: keyword,
-    pipeline_run: keyword,
-    pipeline_run_id: long,
+    ...JOB_MAPPINGS,
     since: date,
   } satisfies Record<keyof EdgeSource, object>,
 } as const;
@@ -284,17 +279,37 @@ export function operationSource(e: ProvenanceEvent): OperationSource {
     first_commit_ts: e.firstCommitTsMs,
     last_commit_ts: e.lastCommitTsMs,
     app_id: e.app?.appId ?? null,
-    job_name: e.app?.jobName ?? null,
-    job_id: e.app?.jobId ?? null,
-    job_project: e.app?.jobProject ?? null,
-    job_execution_id: e.app?.jobExecutionId ?? null,
-    pipeline_name: e.app?.pipelineName ?? null,
-    pipeline_run: e.app?.pipelineRun ?? null,
-    pipeline_run_id: e.app?.pipelineRunId ?? null,
+    ...jobSource(e.app),
     user_id: e.user.id,
     user: e.user.name,
     first_log_id: e.logIds[0]!,
     last_log_id: e.logIds[e.logIds.length - 1]!,
+  };
+}
+
+export function jobSource(app: ExecutionContext | null): JobSource {
+  return {
+    job_name: app?.jobName ?? null,
+    job_id: app?.jobId ?? null,
+    job_project: app?.jobProject ?? null,
+    job_execution_id: app?.jobExecutionId ?? null,
+    pipeline_name: app?.pipelineName ?? null,
+    pipeline_run: app?.pipelineRun ?? null,
+    pipeline_run_id: app?.pipelineRunId ?? null,
+  };
+}
+
+/** Documents written before the job ids were indexed lack them: null, not undefined. */
+export function appFromSource(appId: string, s: JobSource): ExecutionContext {
+  return {
+    appId,
+    jobName: s.job_name,
+    jobId: s.job_id ?? null,
+    jobProject: s.job_project ?? null,
+    jobExecutionId: s.job_execution_id,
+    pipelineRunId: s.pipeline_run_id ?? null,
+    pipelineName: s.pipeline_name,
+    pipelineRun: s.pipeline_run,
   };
 }
 
@@ -307,32 +322,16 @@ export function edgeSource(e: LineageEdge): EdgeSource {
     to_kind: e.to.kind,
     to_project: e.to.project,
     app_id: e.app.appId,
-    job_name: e.app.jobName,
-    job_id: e.app.jobId,
-    job_project: e.app.jobProject,
-    job_execution_id: e.app.jobExecutionId,
-    pipeline_name: e.app.pipelineName,
-    pipeline_run: e.app.pipelineRun,
-    pipeline_run_id: e.app.pipelineRunId,
+    ...jobSource(e.app),
     since: e.sinceMs,
   };
 }
 
 export function edgeFromSource(s: EdgeSource): LineageEdge {
-  const app: ExecutionContext = {
-    appId: s.app_id,
-    jobName: s.job_name,
-    jobId: s.job_id ?? null,
-    jobProject: s.job_project ?? null,
-    jobExecutionId: s.job_execution_id,
-    pipelineRunId: s.pipeline_run_id ?? null,
-    pipelineName: s.pipeline_name,
-    pipelineRun: s.pipeline_run,
-  };
   return {
     from: { id: s.from_id, kind: s.from_kind, project: s.from_project },
     to: { id: s.to_id, kind: s.to_kind, project: s.to_project },
-    app,
+    app: appFromSource(s.app_id, s),
     sinceMs: s.since,
   };
 }

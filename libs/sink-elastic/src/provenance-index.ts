@@ -3,7 +3,6 @@ import {
   backoffDelay,
   EpipeError,
   lineageEdgeId,
-  retry,
   sleep,
   type ArtifactKind,
   type ArtifactState,
@@ -15,9 +14,10 @@ import {
 import { classifyItem, responseItems } from './bulk';
 import { clientOptions } from './elastic-sink';
 import type { ElasticSinkConfig } from './config';
-import { isRetriableElasticError, responseErrorType, toSinkError } from './errors';
+import { requestWithRetry, responseErrorType } from './errors';
 import type { InodeSource } from './fields';
 import {
+  appFromSource,
   artifactFromSource,
   artifactSource,
   edgeFromSource,
@@ -306,24 +306,20 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     let after: estypes.SortResults | undefined;
     // Paged with search_after: a renamed project folder can hold any number of artifacts.
     for (;;) {
-      const res = await this.request(
+      const res = await this.search<ArtifactSource>(
         'reading artifacts below a directory',
-        (s) =>
-          this.client.search<ArtifactSource>(
-            {
-              index: this.names.artifacts,
-              query: {
-                bool: {
-                  filter: [{ terms: { ancestor_ids: [...dirIds] } }],
-                  must_not: [{ term: { deleted: true } }],
-                },
-              },
-              size: PAGE,
-              sort: [{ artifact_id: 'asc' }],
-              ...(after ? { search_after: after } : {}),
+        {
+          index: this.names.artifacts,
+          query: {
+            bool: {
+              filter: [{ terms: { ancestor_ids: [...dirIds] } }],
+              must_not: [{ term: { deleted: true } }],
             },
-            { signal: s },
-          ),
+          },
+          size: PAGE,
+          sort: [{ artifact_id: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        },
         signal,
       );
       const hits = res.hits.hits;
@@ -369,18 +365,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
       { terms: { [direction === 'up' ? 'to_id' : 'from_id']: ids.slice(0, MAX_TERMS) } },
     ];
     if (options.asOfMs !== undefined) filter.push({ range: { since: { lte: options.asOfMs } } });
-    const res = await this.request(
+    const res = await this.search<EdgeSource>(
       'reading lineage edges',
-      (s) =>
-        this.client.search<EdgeSource>(
-          {
-            index: this.names.edges,
-            query: { bool: { filter } },
-            size: options.size,
-            sort: [{ since: 'asc' }, { from_id: 'asc' }, { to_id: 'asc' }, { app_id: 'asc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.edges,
+        query: { bool: { filter } },
+        size: options.size,
+        sort: [{ since: 'asc' }, { from_id: 'asc' }, { to_id: 'asc' }, { app_id: 'asc' }],
+      },
       signal,
     );
     return res.hits.hits.map((h) => edgeFromSource(h._source!));
@@ -400,18 +392,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
           },
         },
       });
-    const res = await this.request(
+    const res = await this.search<OperationSource>(
       'reading operations',
-      (s) =>
-        this.client.search<OperationSource>(
-          {
-            index: this.names.operations,
-            query: { bool: { filter } },
-            size: query.size ?? 1000,
-            sort: [{ first_commit_ts: 'asc' }, { event_id: 'asc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.operations,
+        query: { bool: { filter } },
+        size: query.size ?? 1000,
+        sort: [{ first_commit_ts: 'asc' }, { event_id: 'asc' }],
+      },
       signal,
     );
     return res.hits.hits.map((h) => operationRecord(h._source!));
@@ -423,36 +411,32 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     let after: Record<string, string | number | null> | undefined;
     // A composite aggregation pages through (artifact, op) pairs however many the app touched.
     for (;;) {
-      const res = await this.request(
+      const res = await this.search(
         'reading an app history',
-        (s) =>
-          this.client.search(
-            {
-              index: this.names.operations,
-              size: 0,
-              query: {
-                bool: {
-                  filter: [{ term: { app_id: appId } }, { terms: { op: ['ACCESS', 'CREATE', 'MUTATION'] } }],
-                },
-              },
-              aggs: {
-                touched: {
-                  composite: {
-                    size: 1000,
-                    sources: [
-                      { artifact_id: { terms: { field: 'artifact_id' } } },
-                      { input: { terms: { field: 'op' } } },
-                      { kind: { terms: { field: 'kind' } } },
-                      { project: { terms: { field: 'project' } } },
-                    ],
-                    ...(after ? { after } : {}),
-                  },
-                  aggs: { first: { min: { field: 'first_commit_ts' } } },
-                },
-              },
+        {
+          index: this.names.operations,
+          size: 0,
+          query: {
+            bool: {
+              filter: [{ term: { app_id: appId } }, { terms: { op: ['ACCESS', 'CREATE', 'MUTATION'] } }],
             },
-            { signal: s },
-          ),
+          },
+          aggs: {
+            touched: {
+              composite: {
+                size: 1000,
+                sources: [
+                  { artifact_id: { terms: { field: 'artifact_id' } } },
+                  { input: { terms: { field: 'op' } } },
+                  { kind: { terms: { field: 'kind' } } },
+                  { project: { terms: { field: 'project' } } },
+                ],
+                ...(after ? { after } : {}),
+              },
+              aggs: { first: { min: { field: 'first_commit_ts' } } },
+            },
+          },
+        },
         signal,
       );
       const agg = res.aggregations?.touched as
@@ -494,18 +478,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
               : { term: { version: by.version } },
           ];
     if (asOfMs !== undefined) filter.push({ range: { first_commit_ts: { lte: asOfMs } } });
-    const res = await this.request(
+    const res = await this.search<OperationSource>(
       'resolving an artifact',
-      (s) =>
-        this.client.search<OperationSource>(
-          {
-            index: this.names.operations,
-            query: { bool: { filter } },
-            size: 1,
-            sort: [{ last_commit_ts: 'desc' }, { event_id: 'desc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.operations,
+        query: { bool: { filter } },
+        size: 1,
+        sort: [{ last_commit_ts: 'desc' }, { event_id: 'desc' }],
+      },
       signal,
     );
     const hit = res.hits.hits[0]?._source;
@@ -531,18 +511,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
       });
     const sort: estypes.SortCombinations[] =
       must.length > 0 ? [{ _score: { order: 'desc' } }, { inode_id: 'asc' }] : [{ inode_id: 'asc' }];
-    const res = await this.request(
+    const res = await this.search<InodeSource>(
       'searching files',
-      (s) =>
-        this.client.search<InodeSource>(
-          {
-            index,
-            query: { bool: { filter, must } },
-            size: query.size ?? 50,
-            sort,
-          },
-          { signal: s },
-        ),
+      {
+        index,
+        query: { bool: { filter, must } },
+        size: query.size ?? 50,
+        sort,
+      },
       signal,
     );
     return res.hits.hits.map((h) => h._source!);
@@ -605,23 +581,20 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     return { rejected };
   }
 
-  private async request<T>(
+  private search<T = unknown>(
+    what: string,
+    body: estypes.SearchRequest,
+    signal?: AbortSignal,
+  ): Promise<estypes.SearchResponse<T>> {
+    return this.request(what, (s) => this.client.search<T>(body, { signal: s }), signal);
+  }
+
+  private request<T>(
     what: string,
     send: (signal?: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    try {
-      return await retry(() => send(signal), {
-        attempts: this.config.maxRetries + 1,
-        minDelayMs: 100,
-        maxDelayMs: 5_000,
-        retriable: isRetriableElasticError,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      throw toSinkError(err, what);
-    }
+    return requestWithRetry(what, send, { maxRetries: this.config.maxRetries }, signal);
   }
 }
 
@@ -641,19 +614,7 @@ function operationRecord(s: OperationSource): ProvenanceOperationRecord {
     count: s.count,
     firstCommitTsMs: s.first_commit_ts,
     lastCommitTsMs: s.last_commit_ts,
-    app:
-      s.app_id === null
-        ? null
-        : {
-            appId: s.app_id,
-            jobName: s.job_name,
-            jobId: s.job_id ?? null,
-            jobProject: s.job_project ?? null,
-            jobExecutionId: s.job_execution_id,
-            pipelineRunId: s.pipeline_run_id ?? null,
-            pipelineName: s.pipeline_name,
-            pipelineRun: s.pipeline_run,
-          },
+    app: s.app_id === null ? null : appFromSource(s.app_id, s),
     user: { id: s.user_id, name: s.user },
   };
 }
