@@ -30,6 +30,20 @@ export interface ExecutionContext {
   pipelineRun: string | null;
 }
 
+/** The context of an app that runs no job known to the metadata database: only its id. */
+export function appOnlyContext(appId: string): ExecutionContext {
+  return {
+    appId,
+    jobId: null,
+    jobName: null,
+    jobProject: null,
+    jobExecutionId: null,
+    pipelineName: null,
+    pipelineRunId: null,
+    pipelineRun: null,
+  };
+}
+
 export interface NamedRef {
   id: number;
   name: string | null;

@@ -5,6 +5,10 @@ import {
   lineageEdgeId,
   sleep,
   type ArtifactKind,
+  type ArtifactName,
+  type InodeQuery,
+  type OperationQuery,
+  type ProvenanceReader,
   type ArtifactState,
   type LineageEdge,
   type Logger,
@@ -59,31 +63,13 @@ export interface ArtifactTouchRow {
   atMs: number;
 }
 
-export interface OperationQuery {
-  artifactIds?: number[];
-  appId?: string;
-  ops?: string[];
-  sinceMs?: number;
-  untilMs?: number;
-  size?: number;
-}
-
-export interface InodeQuery {
-  /** Words of the name, path or xattr values. */
-  text?: string;
-  project?: string;
-  under?: string;
-  xattrs?: Record<string, string>;
-  size?: number;
-}
-
 /**
  * Writes and reads the provenance indices; the only other user of the Elasticsearch client
  * besides the inode sink. Writes are whole documents and idempotent: artifacts carry the root's
  * logical_time as external version, operations and edges are created once under an id derived
  * from what they describe; a 409 means the document is already there, which is success.
  */
-export interface ProvenanceIndex {
+export interface ProvenanceIndex extends ProvenanceReader<InodeSource> {
   readonly names: ProvenanceIndexNames;
   /** Checks the cluster, puts the three templates, creates missing indices (idempotent). */
   start(signal?: AbortSignal): Promise<void>;
@@ -93,8 +79,6 @@ export interface ProvenanceIndex {
   /** Makes everything written so far searchable (tests, the demo). */
   refresh(signal?: AbortSignal): Promise<void>;
 
-  /** Artifacts by id in one mget; missing ones are left out. */
-  artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
   /**
    * Live (not deleted) artifacts below any of these directories, by ancestor id: what a rename
    * of a container directory (`Models/fraud`) must re-derive names for. Near-real-time: an
@@ -107,31 +91,11 @@ export interface ProvenanceIndex {
    * Needs `inodeIndex`; without it, or for a directory it lacks, nothing is returned.
    */
   rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>>;
-  /** Edges into (`up`) or out of (`down`) the given artifacts, since ≤ asOf, in one terms query. */
-  edges(
-    ids: readonly number[],
-    direction: 'up' | 'down',
-    options: { asOfMs?: number; size: number },
-    signal?: AbortSignal,
-  ): Promise<LineageEdge[]>;
-  /** Operations, oldest first. */
-  operations(query: OperationQuery, signal?: AbortSignal): Promise<ProvenanceOperationRecord[]>;
   /** Per artifact, what one app first read and first wrote (the edge builder's store port). */
   appHistory(
     appId: string,
     signal?: AbortSignal,
   ): Promise<{ app: null; inputs: ArtifactTouchRow[]; outputs: ArtifactTouchRow[] }>;
-  /**
-   * The artifact that had this path, or this project/name/version, at asOf (latest operation
-   * at or before it), from the operations index: renames and recreations keep their history.
-   */
-  resolve(
-    by: { path: string } | { project: string; name: string; version: number | null },
-    asOfMs: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<number | null>;
-  /** Live files by name, path or xattr value, scoped to a project and a folder. */
-  searchInodes(query: InodeQuery, signal?: AbortSignal): Promise<InodeSource[]>;
   close(): Promise<void>;
 }
 
@@ -462,11 +426,7 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     return { app: null, inputs, outputs };
   }
 
-  async resolve(
-    by: { path: string } | { project: string; name: string; version: number | null },
-    asOfMs: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<number | null> {
+  async resolve(by: ArtifactName, asOfMs: number | undefined, signal?: AbortSignal): Promise<number | null> {
     const filter: estypes.QueryDslQueryContainer[] =
       'path' in by
         ? [{ term: { path: by.path } }]
