@@ -151,3 +151,12 @@ export function ratioRows(r: BenchResults): string[][] {
     add(`searchable / Kafka lag p50 at ${l.label}`, one(l.search.p50), one(l.kafka.p50), 'ms');
   return rows;
 }
+
+/** A report section: its heading and lines, or nothing when what it reports was not measured. */
+export function section<T>(
+  title: string,
+  value: T | null | undefined,
+  lines: (value: T) => string[],
+): string[] {
+  return value === null || value === undefined ? [] : [`## ${title}`, '', ...lines(value)];
+}
