@@ -16,7 +16,11 @@ import {
 import { percentile, round } from '@epipe/harness';
 import { createCoalescer } from '@epipe/provenance';
 import { lineage } from '@epipe/query';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import {
+  createProvenanceIndex,
+  DEFAULT_ELASTIC_SINK_CONFIG,
+  type ProvenanceIndex,
+} from '@epipe/sink-elastic';
 import type { BenchContext } from '../context';
 import { log as progress } from '../progress';
 import { drainBacklog, type DrainRun } from './saturation';
@@ -265,12 +269,13 @@ export async function measureLineageQueries(o: LineageBenchOptions): Promise<Lin
   const rand = rng(42);
   const index = createProvenanceIndex(
     {
+      ...DEFAULT_ELASTIC_SINK_CONFIG,
       url: o.esUrl,
       indexPrefix: o.prefix,
+      // The load writes some 300k documents in large bulks: a long timeout, few retries, rare refreshes.
       requestTimeoutMs: 120_000,
       maxRetries: 3,
       refreshInterval: '30s',
-      replicas: 0,
     },
     { logger: silentLogger() },
   );
