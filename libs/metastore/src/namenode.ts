@@ -188,25 +188,35 @@ export class NameNode implements catalog.CatalogDeps {
   async append(path: string, bytes: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'append');
     validateSize(bytes, 'appended byte count');
-    return this.run('append', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const { inode, scope } = await lockForWrite(tx, names, `append ${path}`);
-      if (inode.isDir) throw invalid(`append ${path}: is a directory`);
-      return mutate(tx, inode, scope, Operation.APPEND, actor, { size: inode.size + bytes });
-    });
+    return this.resize(path, names, Operation.APPEND, ctx, (inode) => inode.size + bytes);
   }
 
   /** Shrinks a file (HDFS truncate never grows one). */
   async truncate(path: string, size: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'truncate');
     validateSize(size, 'size');
-    return this.run('truncate', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const { inode, scope } = await lockForWrite(tx, names, `truncate ${path}`);
-      if (inode.isDir) throw invalid(`truncate ${path}: is a directory`);
+    return this.resize(path, names, Operation.TRUNCATE, ctx, (inode) => {
       if (size > inode.size)
         throw invalid(`truncate ${path}: ${size} is larger than the file (${inode.size})`);
-      return mutate(tx, inode, scope, Operation.TRUNCATE, actor, { size });
+      return size;
+    });
+  }
+
+  /** Sets a file's size under the write lock of its path, logged as `operation`. */
+  private resize(
+    path: string,
+    names: string[],
+    operation: typeof Operation.APPEND | typeof Operation.TRUNCATE,
+    ctx: OpContext,
+    newSize: (file: Inode) => number,
+  ): Promise<OpResult> {
+    const call = operation === Operation.APPEND ? 'append' : 'truncate';
+    const what = `${call} ${path}`;
+    return this.run(call, async (tx) => {
+      const actor = await this.actor(tx, ctx);
+      const { inode, scope } = await lockForWrite(tx, names, what);
+      if (inode.isDir) throw invalid(`${what}: is a directory`);
+      return mutate(tx, inode, scope, operation, actor, { size: newSize(inode) });
     });
   }
 

@@ -16,6 +16,7 @@ import {
   type ProvenanceOperationRecord,
 } from '@epipe/core';
 import { classifyItem, responseItems } from './bulk';
+import { searchPages } from './paging';
 import { clientOptions } from './elastic-sink';
 import type { ElasticSinkConfig } from './config';
 import { requestWithRetry, responseErrorType } from './errors';
@@ -267,30 +268,24 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
   async artifactsUnder(dirIds: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]> {
     if (dirIds.length === 0) return [];
     const out: ArtifactState[] = [];
-    let after: estypes.SortResults | undefined;
-    // Paged with search_after: a renamed project folder can hold any number of artifacts.
-    for (;;) {
-      const res = await this.search<ArtifactSource>(
-        'reading artifacts below a directory',
-        {
-          index: this.names.artifacts,
-          query: {
-            bool: {
-              filter: [{ terms: { ancestor_ids: [...dirIds] } }],
-              must_not: [{ term: { deleted: true } }],
-            },
+    // Paged: a renamed project folder can hold any number of artifacts.
+    const pages = searchPages<ArtifactSource>(
+      {
+        index: this.names.artifacts,
+        query: {
+          bool: {
+            filter: [{ terms: { ancestor_ids: [...dirIds] } }],
+            must_not: [{ term: { deleted: true } }],
           },
-          size: PAGE,
-          sort: [{ artifact_id: 'asc' }],
-          ...(after ? { search_after: after } : {}),
         },
-        signal,
-      );
-      const hits = res.hits.hits;
+        size: PAGE,
+        sort: [{ artifact_id: 'asc' }],
+      },
+      (body) => this.search<ArtifactSource>('reading artifacts below a directory', body, signal),
+    );
+    for await (const hits of pages)
       for (const h of hits) if (h._source) out.push(artifactFromSource(h._source));
-      if (hits.length < PAGE) return out;
-      after = hits[hits.length - 1]!.sort;
-    }
+    return out;
   }
 
   async rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>> {
