@@ -1,7 +1,21 @@
 import type { DebeziumResult } from '../phases/debezium';
 import { spread } from '../repeats';
 import type { BenchResults } from '../results';
-import { ms, num, pct, ratioRows, sat, section, snapshots, table, withSpread } from './facts';
+import {
+  lagCells,
+  lagHeader,
+  LOAD_HEADER,
+  loadCells,
+  ms,
+  num,
+  pct,
+  ratioRows,
+  sat,
+  section,
+  snapshots,
+  table,
+  withSpread,
+} from './facts';
 import { lagBreakdown } from './breakdown';
 import { conditions } from './conditions';
 import { catchup, ceilings, saturation } from './throughput';
@@ -85,33 +99,17 @@ function lag(r: BenchResults): string[] {
     '',
     table(
       [
-        'load',
-        'achieved ops/s',
-        'events/s',
-        'Kafka p50',
-        'p95',
-        'p99',
-        'max',
-        'searchable p50',
-        'p95',
-        'p99',
-        'max',
+        ...LOAD_HEADER,
+        ...lagHeader('Kafka'),
+        ...lagHeader('searchable'),
         'samples',
         'daemon CPU',
         'disturbed',
       ],
       lag.loads.map((l) => [
-        l.label,
-        num(l.achievedOpsPerSec),
-        num(l.eventsPerSec),
-        ms(l.kafka.p50),
-        ms(l.kafka.p95),
-        ms(l.kafka.p99),
-        ms(l.kafka.max),
-        ms(l.search.p50),
-        ms(l.search.p95),
-        ms(l.search.p99),
-        ms(l.search.max),
+        ...loadCells(l),
+        ...lagCells(l.kafka),
+        ...lagCells(l.search),
         `${num(l.search.count)}${l.search.unresolved ? ` (+${l.search.unresolved} deleted first)` : ''}`,
         `${num(l.daemonCpuPercent)}%`,
         l.disturbed?.join('; ') || (l.disturbed ? 'no' : '–'),
@@ -240,30 +238,10 @@ function debezium(r: BenchResults): string[] {
       if (d.loads.length) {
         out.push(
           table(
-            [
-              'load',
-              'achieved ops/s',
-              'events/s',
-              'Debezium Kafka p50',
-              'p95',
-              'p99',
-              'max',
-              'epipe Kafka p50',
-              'p99',
-            ],
+            [...LOAD_HEADER, ...lagHeader('Debezium Kafka'), 'epipe Kafka p50', 'p99'],
             d.loads.map((l) => {
               const e = r.lag?.loads.find((x) => x.label === l.label);
-              return [
-                l.label,
-                num(l.achievedOpsPerSec),
-                num(l.eventsPerSec),
-                ms(l.kafka.p50),
-                ms(l.kafka.p95),
-                ms(l.kafka.p99),
-                ms(l.kafka.max),
-                ms(e?.kafka.p50),
-                ms(e?.kafka.p99),
-              ];
+              return [...loadCells(l), ...lagCells(l.kafka), ms(e?.kafka.p50), ms(e?.kafka.p99)];
             }),
           ),
           '',

@@ -1,6 +1,7 @@
 import type {
   ArtifactKind,
   ArtifactOp,
+  ArtifactRef,
   ArtifactState,
   ExecutionContext,
   LineageEdge,
@@ -28,13 +29,17 @@ const keyword = { type: 'keyword' } as const;
 const long = { type: 'long' } as const;
 const date = { type: 'date', format: 'epoch_millis' } as const;
 
-export interface ArtifactSource {
+/** Which artifact a document is about, as artifact and operation documents hold it. */
+export interface ArtifactRefSource {
   artifact_id: number;
   kind: ArtifactKind;
   project: string;
   name: string;
   version: number | null;
   path: string;
+}
+
+export interface ArtifactSource extends ArtifactRefSource {
   ancestor_ids: number[];
   xattr_pairs: string[];
   xattrs: Record<string, string>;
@@ -64,14 +69,8 @@ export interface JobSource {
   pipeline_run_id: number | null;
 }
 
-export interface OperationSource extends JobSource {
+export interface OperationSource extends ArtifactRefSource, JobSource {
   event_id: string;
-  artifact_id: number;
-  kind: ArtifactKind;
-  project: string;
-  name: string;
-  version: number | null;
-  path: string;
   op: ArtifactOp;
   detail: string | null;
   count: number;
@@ -95,6 +94,15 @@ export interface EdgeSource extends JobSource {
   since: number;
 }
 
+const ARTIFACT_REF_MAPPINGS = {
+  artifact_id: long,
+  kind: keyword,
+  project: keyword,
+  name: keyword,
+  version: long,
+  path: keyword,
+} satisfies Record<keyof ArtifactRefSource, object>;
+
 const JOB_MAPPINGS = {
   job_name: keyword,
   job_id: long,
@@ -108,12 +116,7 @@ const JOB_MAPPINGS = {
 export const ARTIFACT_MAPPINGS = {
   dynamic: 'strict',
   properties: {
-    artifact_id: long,
-    kind: keyword,
-    project: keyword,
-    name: keyword,
-    version: long,
-    path: keyword,
+    ...ARTIFACT_REF_MAPPINGS,
     ancestor_ids: long,
     xattr_pairs: keyword,
     xattrs: { type: 'object', enabled: false },
@@ -137,12 +140,7 @@ export const OPERATION_MAPPINGS = {
   dynamic: 'strict',
   properties: {
     event_id: keyword,
-    artifact_id: long,
-    kind: keyword,
-    project: keyword,
-    name: keyword,
-    version: long,
-    path: keyword,
+    ...ARTIFACT_REF_MAPPINGS,
     op: keyword,
     detail: keyword,
     count: long,
@@ -204,7 +202,7 @@ export function provenanceTemplates(
   ];
 }
 
-export function artifactSource(a: ArtifactState): ArtifactSource {
+export function artifactRefSource(a: ArtifactRef): ArtifactRefSource {
   return {
     artifact_id: a.id,
     kind: a.kind,
@@ -212,6 +210,23 @@ export function artifactSource(a: ArtifactState): ArtifactSource {
     name: a.name,
     version: a.version,
     path: a.path,
+  };
+}
+
+export function artifactRefFromSource(s: ArtifactRefSource): ArtifactRef {
+  return {
+    id: s.artifact_id,
+    kind: s.kind,
+    project: s.project,
+    name: s.name,
+    version: s.version,
+    path: s.path,
+  };
+}
+
+export function artifactSource(a: ArtifactState): ArtifactSource {
+  return {
+    ...artifactRefSource(a),
     ancestor_ids: a.ancestorIds,
     xattr_pairs: Object.entries(a.xattrs).map(([k, v]) => `${k}=${v.slice(0, 256)}`),
     xattrs: a.xattrs,
@@ -248,12 +263,7 @@ export function artifactFromSource(s: ArtifactSource): ArtifactState {
           user: s.created_user,
         };
   return {
-    id: s.artifact_id,
-    kind: s.kind,
-    project: s.project,
-    name: s.name,
-    version: s.version,
-    path: s.path,
+    ...artifactRefFromSource(s),
     ancestorIds: s.ancestor_ids,
     xattrs: s.xattrs,
     logicalTime: s.logical_time,
@@ -267,12 +277,7 @@ export function artifactFromSource(s: ArtifactSource): ArtifactState {
 export function operationSource(e: ProvenanceEvent): OperationSource {
   return {
     event_id: e.eventId,
-    artifact_id: e.artifact.id,
-    kind: e.artifact.kind,
-    project: e.artifact.project,
-    name: e.artifact.name,
-    version: e.artifact.version,
-    path: e.artifact.path,
+    ...artifactRefSource(e.artifact),
     op: e.op,
     detail: e.detail,
     count: e.count,

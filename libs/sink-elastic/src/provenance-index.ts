@@ -24,6 +24,7 @@ import type { InodeSource } from './fields';
 import {
   appFromSource,
   artifactFromSource,
+  artifactRefFromSource,
   artifactSource,
   edgeFromSource,
   edgeSource,
@@ -556,14 +557,7 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
 function operationRecord(s: OperationSource): ProvenanceOperationRecord {
   return {
     eventId: s.event_id,
-    artifact: {
-      id: s.artifact_id,
-      kind: s.kind,
-      project: s.project,
-      name: s.name,
-      version: s.version,
-      path: s.path,
-    },
+    artifact: artifactRefFromSource(s),
     op: s.op,
     detail: s.detail,
     count: s.count,
