@@ -5,6 +5,7 @@
 import {
   PROVENANCE_EVENT_SCHEMA,
   PROVENANCE_EVENT_SCHEMA_VERSION,
+  provenanceActor,
   silentLogger,
   type ArtifactKind,
   type ArtifactState,
@@ -125,16 +126,7 @@ function graph(artifactCount: number, edgeCount: number, rand: () => number): Gr
         ancestorIds: [1, 2],
         xattrs: {},
         logicalTime: 1,
-        created: {
-          atMs: 1_700_000_000_000,
-          appId: null,
-          jobName: null,
-          jobId: null,
-          jobProject: null,
-          pipelineRun: null,
-          pipelineRunId: null,
-          user: 'u',
-        },
+        created: provenanceActor(1_700_000_000_000, null, 'u'),
         deleted: null,
       });
     }

@@ -42,6 +42,7 @@ export {
   type ArtifactState,
   type LineageEdge,
   type LineageEnd,
+  provenanceActor,
   type ProvenanceActor,
   type ProvenanceEvent,
   type ProvenanceOperationRecord,

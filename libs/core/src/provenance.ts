@@ -93,6 +93,24 @@ export interface ProvenanceActor {
   user: string | null;
 }
 
+/** Who did it, from the app (null: none known) and user of an operation at `atMs`. */
+export function provenanceActor(
+  atMs: number,
+  app: ExecutionContext | null,
+  user: string | null,
+): ProvenanceActor {
+  return {
+    atMs,
+    appId: app?.appId ?? null,
+    jobName: app?.jobName ?? null,
+    jobId: app?.jobId ?? null,
+    jobProject: app?.jobProject ?? null,
+    pipelineRun: app?.pipelineRun ?? null,
+    pipelineRunId: app?.pipelineRunId ?? null,
+    user,
+  };
+}
+
 /**
  * The state of one artifact, as the artifacts index holds it (never removed: deleted is set); its
  * path is the root's as of logicalTime.
