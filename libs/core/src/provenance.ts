@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExecutionContext, NamedRef } from './event';
+import { NO_CONTEXT, type ExecutionContext, type NamedRef } from './event';
 
 /**
  * Provenance: file operations turned into operations on ML artifacts (DESIGN.md, "Coalesce").
@@ -99,16 +99,8 @@ export function provenanceActor(
   app: ExecutionContext | null,
   user: string | null,
 ): ProvenanceActor {
-  return {
-    atMs,
-    appId: app?.appId ?? null,
-    jobName: app?.jobName ?? null,
-    jobId: app?.jobId ?? null,
-    jobProject: app?.jobProject ?? null,
-    pipelineRun: app?.pipelineRun ?? null,
-    pipelineRunId: app?.pipelineRunId ?? null,
-    user,
-  };
+  const { appId, jobName, jobId, jobProject, pipelineRun, pipelineRunId } = app ?? NO_CONTEXT;
+  return { atMs, appId, jobName, jobId, jobProject, pipelineRun, pipelineRunId, user };
 }
 
 /**
