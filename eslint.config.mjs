@@ -13,7 +13,7 @@ const LIBRARY_DEPS = {
   epoch: ['core'],
   enrich: ['core'],
   filter: ['core'],
-  'sink-kafka': ['core'],
+  'sink-kafka': ['core', 'client'],
   'sink-elastic': ['core'],
   pipeline: ['core', 'enrich', 'epoch', 'provenance', 'sink-elastic'],
   harness: [],

@@ -31,6 +31,9 @@ export interface Plan {
 
 /** Issue 9's sizes: indices as 10M file operations would leave them, 1,000 queries each way. */
 const LINEAGE = { artifacts: 50_000, edges: 200_000, queries: 1_000, depth: 3, limit: 200 };
+/** The offered loads and writers are the same in both modes, so their results compare; only durations grow. */
+const LOADS = [200, 500];
+const LAG = { fixedLoads: LOADS, fractions: [0.5, 0.8], processes: 2, writersPerProcess: 8 };
 
 export const PLANS: Record<Mode, Plan> = {
   quick: {
@@ -40,15 +43,12 @@ export const PLANS: Record<Mode, Plan> = {
     saturationRows: 60_000,
     catchupRows: null,
     lag: {
-      fixedLoads: [200, 500],
-      fractions: [0.5, 0.8],
+      ...LAG,
       seconds: 20,
       warmupSeconds: 3,
-      processes: 2,
-      writersPerProcess: 8,
       restart: { rate: 200, beforeS: 8, outageS: 3, afterS: 15 },
     },
-    debezium: { rows: 60_000, loads: [200, 500], seconds: 20, tunedPoll: false },
+    debezium: { rows: 60_000, loads: LOADS, seconds: 20, tunedPoll: false },
     profileRows: 30_000,
     lineage: { ...LINEAGE, throughputRows: 30_000 },
   },
@@ -60,15 +60,12 @@ export const PLANS: Record<Mode, Plan> = {
     saturationRows: 100_000,
     catchupRows: 1_000_000,
     lag: {
-      fixedLoads: [200, 500],
-      fractions: [0.5, 0.8],
+      ...LAG,
       seconds: 60,
       warmupSeconds: 5,
-      processes: 2,
-      writersPerProcess: 8,
       restart: { rate: 200, beforeS: 15, outageS: 5, afterS: 30 },
     },
-    debezium: { rows: 200_000, loads: [200, 500], seconds: 60, tunedPoll: true },
+    debezium: { rows: 200_000, loads: LOADS, seconds: 60, tunedPoll: true },
     profileRows: 100_000,
     lineage: { ...LINEAGE, throughputRows: 100_000 },
   },

@@ -1,8 +1,7 @@
+import { readTopicToEnd } from '@epipe/client';
 import { type FileEvent, Operation } from '@epipe/core';
 import { createFilter, type FilterConfig } from '@epipe/filter';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { uniqueName } from './env';
 import { schemaValidators } from './schemas';
 
 /**
@@ -418,71 +417,14 @@ export interface TopicRecord {
   value: Buffer | null;
 }
 
-/**
- * Reads every record of `topic` from the beginning up to its end as of the call (the high
- * watermarks), through a fresh consumer group. Reading to a known end, rather than waiting for
- * an expected count, makes "nothing more arrived" a fact instead of a timeout.
- */
-export async function readTopic(
+/** Every record of `topic` up to its end as of the call (see readTopicToEnd). */
+export function readTopic(
   brokers: string[],
   topic: string,
   onRecord: (record: TopicRecord) => void,
   timeoutMs = 300_000,
 ): Promise<number> {
-  const kafka = new Kafka({ brokers, clientId: 'epipe-checker', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<number, bigint>();
-  try {
-    for (const o of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(o.high) > BigInt(o.low)) ends.set(o.partition, BigInt(o.high));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  if (ends.size === 0) return 0;
-  const consumer = kafka.consumer({
-    groupId: uniqueName('checker'),
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 200,
-  });
-  let count = 0;
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`reading ${topic}: partitions ${[...ends.keys()].join(',')} not read to the end`)),
-        timeoutMs,
-      );
-      consumer
-        .run({
-          eachBatchAutoResolve: true,
-          eachBatch: async ({ batch }) => {
-            const end = ends.get(batch.partition);
-            if (end === undefined) return;
-            for (const m of batch.messages) {
-              const offset = BigInt(m.offset);
-              if (offset >= end) continue;
-              onRecord({ partition: batch.partition, offset: m.offset, value: m.value });
-              count++;
-              if (offset === end - 1n) ends.delete(batch.partition);
-            }
-            if (ends.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-            await Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return count;
+  return readTopicToEnd({ brokers, topic, clientId: 'epipe-checker', timeoutMs }, onRecord);
 }
 
 /** The events topic as the order and completeness checks need it, light enough for a million. */

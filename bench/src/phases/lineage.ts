@@ -5,6 +5,7 @@
 import {
   PROVENANCE_EVENT_SCHEMA,
   PROVENANCE_EVENT_SCHEMA_VERSION,
+  provenanceActor,
   silentLogger,
   type ArtifactKind,
   type ArtifactState,
@@ -16,7 +17,11 @@ import {
 import { percentile, round } from '@epipe/harness';
 import { createCoalescer } from '@epipe/provenance';
 import { lineage } from '@epipe/query';
-import { createProvenanceIndex, type ProvenanceIndex } from '@epipe/sink-elastic';
+import {
+  createProvenanceIndex,
+  DEFAULT_ELASTIC_SINK_CONFIG,
+  type ProvenanceIndex,
+} from '@epipe/sink-elastic';
 import type { BenchContext } from '../context';
 import { log as progress } from '../progress';
 import { drainBacklog, type DrainRun } from './saturation';
@@ -121,16 +126,7 @@ function graph(artifactCount: number, edgeCount: number, rand: () => number): Gr
         ancestorIds: [1, 2],
         xattrs: {},
         logicalTime: 1,
-        created: {
-          atMs: 1_700_000_000_000,
-          appId: null,
-          jobName: null,
-          jobId: null,
-          jobProject: null,
-          pipelineRun: null,
-          pipelineRunId: null,
-          user: 'u',
-        },
+        created: provenanceActor(1_700_000_000_000, null, 'u'),
         deleted: null,
       });
     }
@@ -265,12 +261,13 @@ export async function measureLineageQueries(o: LineageBenchOptions): Promise<Lin
   const rand = rng(42);
   const index = createProvenanceIndex(
     {
+      ...DEFAULT_ELASTIC_SINK_CONFIG,
       url: o.esUrl,
       indexPrefix: o.prefix,
+      // The load writes some 300k documents in large bulks: a long timeout, few retries, rare refreshes.
       requestTimeoutMs: 120_000,
       maxRetries: 3,
       refreshInterval: '30s',
-      replicas: 0,
     },
     { logger: silentLogger() },
   );

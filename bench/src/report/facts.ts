@@ -1,3 +1,4 @@
+import type { LagSummary } from '@epipe/harness';
 import type { BenchResults } from '../results';
 import type { LagAtLoad } from '../phases/lag';
 import type { Ceiling, CeilingsResult } from '../phases/ceilings';
@@ -150,4 +151,29 @@ export function ratioRows(r: BenchResults): string[][] {
   for (const l of r.lag?.loads ?? [])
     add(`searchable / Kafka lag p50 at ${l.label}`, one(l.search.p50), one(l.kafka.p50), 'ms');
   return rows;
+}
+
+/** A report section: its heading and lines, or nothing when what it reports was not measured. */
+export function section<T>(
+  title: string,
+  value: T | null | undefined,
+  lines: (value: T) => string[],
+): string[] {
+  return value === null || value === undefined ? [] : [`## ${title}`, '', ...lines(value)];
+}
+
+/** The first columns of a row per offered load. */
+export const LOAD_HEADER = ['load', 'achieved ops/s', 'events/s'];
+
+export function loadCells(l: { label: string; achievedOpsPerSec: number; eventsPerSec: number }): string[] {
+  return [l.label, num(l.achievedOpsPerSec), num(l.eventsPerSec)];
+}
+
+/** The columns of one lag distribution: `<what> p50`, then p95, p99 and max. */
+export function lagHeader(what: string): string[] {
+  return [`${what} p50`, 'p95', 'p99', 'max'];
+}
+
+export function lagCells(s: LagSummary): string[] {
+  return [ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max)];
 }

@@ -1,7 +1,21 @@
 import type { DebeziumResult } from '../phases/debezium';
 import { spread } from '../repeats';
 import type { BenchResults } from '../results';
-import { ms, num, pct, ratioRows, sat, snapshots, table, withSpread } from './facts';
+import {
+  lagCells,
+  lagHeader,
+  LOAD_HEADER,
+  loadCells,
+  ms,
+  num,
+  pct,
+  ratioRows,
+  sat,
+  section,
+  snapshots,
+  table,
+  withSpread,
+} from './facts';
 import { lagBreakdown } from './breakdown';
 import { conditions } from './conditions';
 import { catchup, ceilings, saturation } from './throughput';
@@ -52,11 +66,7 @@ function header(r: BenchResults): string[] {
 
 /** The cost of logging: the same operations with and without fs_log rows. */
 function overhead(r: BenchResults): string[] {
-  const o = r.overhead;
-  if (!o) return [];
-  return [
-    '## Logging overhead',
-    '',
+  return section('Logging overhead', r.overhead, (o) => [
     `${o.writers} writers in one process, ${o.secondsPerRun} s per run, as fast as they go, the HopsFS-like mix; the same ` +
       'operations with `NameNodeOptions.logging: false` (no fs_log insert) as the baseline; rounds alternate the order.',
     '',
@@ -75,16 +85,12 @@ function overhead(r: BenchResults): string[] {
       `(median of rounds ${pct(o.medianRoundOverheadPct)}, rounds from ${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])}); ` +
       `${num(o.logRowsPerOp, 2)} log rows per operation.`,
     '',
-  ];
+  ]);
 }
 
 /** Lag at fixed offered loads. */
 function lag(r: BenchResults): string[] {
-  const lag = r.lag;
-  if (!lag) return [];
-  return [
-    '## Lag at fixed offered loads',
-    '',
+  return section('Lag at fixed offered loads', r.lag, (lag) => [
     `One daemon with both sinks and default settings (epoch 50 ms, index refresh ${lag.refreshInterval}); ` +
       `${lag.writerProcesses} writer processes × ${lag.writersPerProcess} writers offer each load in turn. Kafka lag: every ` +
       'event, writer commit_ts_ms (stamped right before COMMIT) to the moment the consumer is handed it. Searchable lag: ' +
@@ -93,33 +99,17 @@ function lag(r: BenchResults): string[] {
     '',
     table(
       [
-        'load',
-        'achieved ops/s',
-        'events/s',
-        'Kafka p50',
-        'p95',
-        'p99',
-        'max',
-        'searchable p50',
-        'p95',
-        'p99',
-        'max',
+        ...LOAD_HEADER,
+        ...lagHeader('Kafka'),
+        ...lagHeader('searchable'),
         'samples',
         'daemon CPU',
         'disturbed',
       ],
       lag.loads.map((l) => [
-        l.label,
-        num(l.achievedOpsPerSec),
-        num(l.eventsPerSec),
-        ms(l.kafka.p50),
-        ms(l.kafka.p95),
-        ms(l.kafka.p99),
-        ms(l.kafka.max),
-        ms(l.search.p50),
-        ms(l.search.p95),
-        ms(l.search.p99),
-        ms(l.search.max),
+        ...loadCells(l),
+        ...lagCells(l.kafka),
+        ...lagCells(l.search),
         `${num(l.search.count)}${l.search.unresolved ? ` (+${l.search.unresolved} deleted first)` : ''}`,
         `${num(l.daemonCpuPercent)}%`,
         l.disturbed?.join('; ') || (l.disturbed ? 'no' : '–'),
@@ -149,17 +139,13 @@ function lag(r: BenchResults): string[] {
       : []),
     '![lag CDF](lag-cdf.svg)',
     '',
-  ];
+  ]);
 }
 
 /** SIGKILL and restart under load, and completeness over the lag phase. */
 function restart(r: BenchResults): string[] {
-  const lag = r.lag;
-  const rs = lag?.restart;
-  if (!lag || !rs) return [];
-  return [
-    '## SIGKILL and restart under load',
-    '',
+  const delivery = r.lag?.delivery;
+  return section('SIGKILL and restart under load', r.lag?.restart, (rs) => [
     `Writers offer ${num(rs.offeredOpsPerSec)} ops/s; the daemon is killed with SIGKILL and started again ` +
       `${num(rs.outageMs / 1000, 1)} s later. Steady lag before the kill: p95 ${ms(rs.steadyP95Ms)}; "back to steady" is the ` +
       `first second (by receive time) that, with the next, has a p95 at or below ${ms(rs.thresholdMs)}.`,
@@ -185,19 +171,19 @@ function restart(r: BenchResults): string[] {
       ],
     ),
     '',
-    ...(lag.delivery
+    ...(delivery
       ? [
-          `Completeness over the whole lag phase (every load, the kill and the restart): ${num(lag.delivery.uniqueEvents)} ` +
-            `distinct events, ${num(lag.delivery.duplicates)} duplicates, ${num(lag.delivery.missingLogIds)} of the log ids ` +
-            `1..${num(lag.delivery.highestLogId)} never delivered` +
-            (lag.delivery.firstMissing.length ? ` (first: ${lag.delivery.firstMissing.join(', ')})` : '') +
-            `, ${num(lag.delivery.logRowsLeft)} rows left in fs_log.`,
+          `Completeness over the whole lag phase (every load, the kill and the restart): ${num(delivery.uniqueEvents)} ` +
+            `distinct events, ${num(delivery.duplicates)} duplicates, ${num(delivery.missingLogIds)} of the log ids ` +
+            `1..${num(delivery.highestLogId)} never delivered` +
+            (delivery.firstMissing.length ? ` (first: ${delivery.firstMissing.join(', ')})` : '') +
+            `, ${num(delivery.logRowsLeft)} rows left in fs_log.`,
           '',
         ]
       : []),
     '![lag around a restart](restart.svg)',
     '',
-  ];
+  ]);
 }
 
 /** One drained backlog as a row of the Debezium table: rows, startup, time, rate, memory, CPU. */
@@ -215,110 +201,84 @@ function drainRow(label: string, x: NonNullable<DebeziumResult['snapshot']>): st
 
 /** Debezium beside epipe. */
 function debezium(r: BenchResults): string[] {
-  const d = r.debezium;
-  if (!d) return [];
-  const out: string[] = [];
-  out.push(
-    '## Debezium, side by side',
-    '',
-    `Debezium ${d.debezium} MariaDB connector in Kafka Connect ${d.connect} standalone; ${d.settings}.`,
-    '',
-  );
-  const snaps = snapshots(r);
-  if (!snaps.length) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
-  else {
-    const k = sat(r, 'kafka');
-    const b = sat(r, 'both');
-    out.push(
-      `Snapshot rate, median (min–max) of ${snaps.length}: **${withSpread(spread(snaps.map((x) => x.rowsPerSec)))} rows/s**; ` +
-        'epipe rows below are the median-rate drain of each mode.',
+  return section('Debezium, side by side', r.debezium, (d) => {
+    const out: string[] = [
+      `Debezium ${d.debezium} MariaDB connector in Kafka Connect ${d.connect} standalone; ${d.settings}.`,
       '',
-      table(
-        ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
-        [
-          ...snaps.map((x) =>
-            drainRow(
-              `Debezium snapshot → Kafka, round ${num(x.round)}${x.disturbed?.length ? ' (disturbed)' : ''}`,
-              x,
-            ),
-          ),
-          ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
-          ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
-        ],
-      ),
-      '',
-      'Debezium publishes each row as it is (no paths, no execution context, no search index) and deletes nothing; ' +
-        'epipe enriches every event, writes the search index, and deletes each acknowledged row. Debezium reads a backlog with ' +
-        'its snapshot (a SELECT of the table), epipe with its recovery scan: both read rows already in the table. Startup: ' +
-        'Debezium from JVM spawn to the first record; epipe from spawn to /readyz.',
-      '',
-    );
-    if (d.loads.length) {
+    ];
+    const snaps = snapshots(r);
+    if (!snaps.length) out.push(`**It did not run here:** ${d.error ?? 'unknown error'}`, '');
+    else {
+      const k = sat(r, 'kafka');
+      const b = sat(r, 'both');
       out.push(
+        `Snapshot rate, median (min–max) of ${snaps.length}: **${withSpread(spread(snaps.map((x) => x.rowsPerSec)))} rows/s**; ` +
+          'epipe rows below are the median-rate drain of each mode.',
+        '',
         table(
+          ['', 'rows', 'startup', 'publishing time', 'rows/s', 'peak RSS', 'CPU'],
           [
-            'load',
-            'achieved ops/s',
-            'events/s',
-            'Debezium Kafka p50',
-            'p95',
-            'p99',
-            'max',
-            'epipe Kafka p50',
-            'p99',
+            ...snaps.map((x) =>
+              drainRow(
+                `Debezium snapshot → Kafka, round ${num(x.round)}${x.disturbed?.length ? ' (disturbed)' : ''}`,
+                x,
+              ),
+            ),
+            ...(k ? [drainRow('epipe, Kafka only (+ deletes)', k)] : []),
+            ...(b ? [drainRow('epipe, Kafka + Elasticsearch (+ deletes)', b)] : []),
           ],
-          d.loads.map((l) => {
-            const e = r.lag?.loads.find((x) => x.label === l.label);
-            return [
-              l.label,
-              num(l.achievedOpsPerSec),
-              num(l.eventsPerSec),
-              ms(l.kafka.p50),
-              ms(l.kafka.p95),
-              ms(l.kafka.p99),
-              ms(l.kafka.max),
-              ms(e?.kafka.p50),
-              ms(e?.kafka.p99),
-            ];
-          }),
         ),
         '',
+        'Debezium publishes each row as it is (no paths, no execution context, no search index) and deletes nothing; ' +
+          'epipe enriches every event, writes the search index, and deletes each acknowledged row. Debezium reads a backlog with ' +
+          'its snapshot (a SELECT of the table), epipe with its recovery scan: both read rows already in the table. Startup: ' +
+          'Debezium from JVM spawn to the first record; epipe from spawn to /readyz.',
+        '',
       );
+      if (d.loads.length) {
+        out.push(
+          table(
+            [...LOAD_HEADER, ...lagHeader('Debezium Kafka'), 'epipe Kafka p50', 'p99'],
+            d.loads.map((l) => {
+              const e = r.lag?.loads.find((x) => x.label === l.label);
+              return [...loadCells(l), ...lagCells(l.kafka), ms(e?.kafka.p50), ms(e?.kafka.p99)];
+            }),
+          ),
+          '',
+        );
+      }
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 /** Where the daemon's time goes. */
 function profile(r: BenchResults): string[] {
-  const p = r.profile;
-  if (!p) return [];
-  const out: string[] = [];
-  out.push(
-    "## Where the daemon's time goes",
-    '',
-    `\`node --cpu-prof\` on the daemon while it drains a ${num(p.run.rows)}-row backlog into ${p.sinks === 'both' ? 'both sinks' : p.sinks} ` +
-      `(${num(p.run.rowsPerSec)} rows/s under the profiler). Main thread only.` +
-      (p.profile
-        ? ` Busy ${ms(p.profile.busyMs)}, idle ${ms(p.profile.idleMs)}: the daemon waits on its sinks and the database for ${pct((100 * p.profile.idleMs) / (p.profile.busyMs + p.profile.idleMs))} of the run.`
-        : ''),
-    '',
-  );
-  if (p.profile) {
-    out.push(
-      table(
-        ['component', 'self time', 'share of busy time'],
-        p.profile.byComponent.map((e) => [e.name, ms(e.selfMs), pct(e.pct)]),
-      ),
+  return section("Where the daemon's time goes", r.profile, (p) => {
+    const out: string[] = [
+      `\`node --cpu-prof\` on the daemon while it drains a ${num(p.run.rows)}-row backlog into ${p.sinks === 'both' ? 'both sinks' : p.sinks} ` +
+        `(${num(p.run.rowsPerSec)} rows/s under the profiler). Main thread only.` +
+        (p.profile
+          ? ` Busy ${ms(p.profile.busyMs)}, idle ${ms(p.profile.idleMs)}: the daemon waits on its sinks and the database for ${pct((100 * p.profile.idleMs) / (p.profile.busyMs + p.profile.idleMs))} of the run.`
+          : ''),
       '',
-      table(
-        ['function', 'where', 'self time', 'share'],
-        p.profile.topFunctions.map((e) => [`\`${e.name}\``, `\`${e.where}\``, ms(e.selfMs), pct(e.pct)]),
-      ),
-      '',
-    );
-  }
-  return out;
+    ];
+    if (p.profile) {
+      out.push(
+        table(
+          ['component', 'self time', 'share of busy time'],
+          p.profile.byComponent.map((e) => [e.name, ms(e.selfMs), pct(e.pct)]),
+        ),
+        '',
+        table(
+          ['function', 'where', 'self time', 'share'],
+          p.profile.topFunctions.map((e) => [`\`${e.name}\``, `\`${e.where}\``, ms(e.selfMs), pct(e.pct)]),
+        ),
+        '',
+      );
+    }
+    return out;
+  });
 }
 
 /** Notes, and which load stood in for half of saturation. */

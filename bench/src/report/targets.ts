@@ -37,6 +37,15 @@ function row(
   return { target, measured: measured ?? '–', verdict: verdict(ok, disturbed), disturbed };
 }
 
+/** A target measured from `value`, or "not measured" (no verdict) when there is none. */
+function rowOf<T>(
+  target: string,
+  value: T | undefined,
+  judge: (value: T) => [measured: string, ok: boolean, inputs: (Marked | undefined)[]],
+): Target {
+  return value === undefined ? row(target, null, null, []) : row(target, ...judge(value));
+}
+
 const rate = (d: DrainRun): number => d.rowsPerSec;
 
 function runsText(a: Spread, b: Spread): string {
@@ -93,17 +102,18 @@ function throughputTargets(r: BenchResults): Target[] {
   const without = drainInput(r, 'elastic', 'without', true);
   const v = ratioOfMedians(withMoves.s, without.s);
   out.push(
-    Number.isFinite(v)
-      ? withRatio(
-          v,
-          row(
-            'Elasticsearch only, directory moves cost < 20% of throughput',
-            `moves cost ${pct((1 - v) * 100)}: ${withSpread(withMoves.s)} rows/s with moves vs ${withSpread(without.s)} without`,
-            1 - v < 0.2,
-            [...withMoves.runs, ...without.runs],
-          ),
-        )
-      : row('Elasticsearch only, directory moves cost < 20% of throughput', null, null, []),
+    withRatio(
+      v,
+      rowOf(
+        'Elasticsearch only, directory moves cost < 20% of throughput',
+        Number.isFinite(v) ? v : undefined,
+        (v) => [
+          `moves cost ${pct((1 - v) * 100)}: ${withSpread(withMoves.s)} rows/s with moves vs ${withSpread(without.s)} without`,
+          1 - v < 0.2,
+          [...withMoves.runs, ...without.runs],
+        ],
+      ),
+    ),
   );
   out.push(
     ratioTarget(
@@ -149,22 +159,19 @@ function catchupTargets(r: BenchResults): Target[] {
   // Flatness: of the catch-up in the full run; of the "both sinks" drains (median) in the quick one.
   const runs = cu && r.mode === 'full' ? [cu] : drains(r, 'both');
   const f = spread(runs.map((d) => d.flatness?.ratio ?? Number.NaN));
-  out.push(
-    f.n > 0
-      ? withRatio(
-          f.median,
-          row(
-            'last 10% of the catch-up within 10% of the first 10% (rows/s)',
-            `late / early tenth ${withSpread(f, 2)} (rows 80–90% vs 10–20%: the pipeline filling and emptying left out; ` +
-              (cu && r.mode === 'full'
-                ? `${num(cu.flatness!.lastTenthPerSec)} vs ${num(cu.flatness!.firstTenthPerSec)} rows/s)`
-                : `the ${num(runs[0]!.rows)}-row "both sinks" drains, coarse: a tenth is one or two acknowledged batches)`),
-            Math.abs(f.median - 1) <= 0.1,
-            runs,
-          ),
-        )
-      : row('last 10% of the catch-up within 10% of the first 10% (rows/s)', null, null, []),
+  const flat = rowOf(
+    'last 10% of the catch-up within 10% of the first 10% (rows/s)',
+    f.n > 0 ? f : undefined,
+    (f) => [
+      `late / early tenth ${withSpread(f, 2)} (rows 80–90% vs 10–20%: the pipeline filling and emptying left out; ` +
+        (cu && r.mode === 'full'
+          ? `${num(cu.flatness!.lastTenthPerSec)} vs ${num(cu.flatness!.firstTenthPerSec)} rows/s)`
+          : `the ${num(runs[0]!.rows)}-row "both sinks" drains, coarse: a tenth is one or two acknowledged batches)`),
+      Math.abs(f.median - 1) <= 0.1,
+      runs,
+    ],
   );
+  out.push(f.n > 0 ? withRatio(f.median, flat) : flat);
   // Peak RSS at any backlog: every drain, the catch-up and the lag phase.
   const all = [...(r.saturation ?? []), ...(cu && !r.saturation?.includes(cu) ? [cu] : [])];
   const peaks: { mib: number; where: string; run: Marked | undefined }[] = all.map((d) => ({
@@ -183,11 +190,11 @@ function catchupTargets(r: BenchResults): Target[] {
     undefined,
   );
   out.push(
-    peak
-      ? row('peak RSS ≤ 256 MiB at any backlog', `${num(peak.mib)} MiB (${peak.where})`, peak.mib <= 256, [
-          peak.run,
-        ])
-      : row('peak RSS ≤ 256 MiB at any backlog', null, null, []),
+    rowOf('peak RSS ≤ 256 MiB at any backlog', peak, (peak) => [
+      `${num(peak.mib)} MiB (${peak.where})`,
+      peak.mib <= 256,
+      [peak.run],
+    ]),
   );
   return out;
 }
@@ -196,36 +203,26 @@ function lagTargets(r: BenchResults): Target[] {
   const at200 = loadAt(r, 200);
   const max = maxLoad(r);
   return [
-    at200
-      ? row(
-          'searchable lag at 200/s: p50 < 330 ms, p99 < 1,000 ms',
-          `p50 ${ms(at200.search.p50)}, p99 ${ms(at200.search.p99)} (${num(at200.achievedOpsPerSec)} ops/s achieved)`,
-          at200.search.p50 < 330 && at200.search.p99 < 1_000,
-          [at200],
-        )
-      : row('searchable lag at 200/s: p50 < 330 ms, p99 < 1,000 ms', null, null, []),
-    max
-      ? row(
-          "at the writers' max: Kafka p99 < 250 ms, searchable p99 < 1,500 ms",
-          `Kafka p99 ${ms(max.kafka.p99)}, searchable p99 ${ms(max.search.p99)} (${num(max.achievedOpsPerSec)} ops/s achieved)`,
-          max.kafka.p99 < 250 && max.search.p99 < 1_500,
-          [max],
-        )
-      : row("at the writers' max: Kafka p99 < 250 ms, searchable p99 < 1,500 ms", null, null, []),
+    rowOf('searchable lag at 200/s: p50 < 330 ms, p99 < 1,000 ms', at200, (at200) => [
+      `p50 ${ms(at200.search.p50)}, p99 ${ms(at200.search.p99)} (${num(at200.achievedOpsPerSec)} ops/s achieved)`,
+      at200.search.p50 < 330 && at200.search.p99 < 1_000,
+      [at200],
+    ]),
+    rowOf("at the writers' max: Kafka p99 < 250 ms, searchable p99 < 1,500 ms", max, (max) => [
+      `Kafka p99 ${ms(max.kafka.p99)}, searchable p99 ${ms(max.search.p99)} (${num(max.achievedOpsPerSec)} ops/s achieved)`,
+      max.kafka.p99 < 250 && max.search.p99 < 1_500,
+      [max],
+    ]),
   ];
 }
 
 function overheadTarget(r: BenchResults): Target {
-  const o = r.overhead;
   const phase = r.phases?.find((p) => p.phase === 'overhead');
-  return o
-    ? row(
-        'logging overhead on the writers ≤ 5%',
-        `${pct(o.medianRoundOverheadPct)} median of ${o.rounds.length} rounds (${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])}); totals ${pct(o.overheadPct)} (${num(o.withLogOpsPerSec)} vs ${num(o.withoutLogOpsPerSec)} ops/s)`,
-        o.medianRoundOverheadPct <= 5,
-        [phase],
-      )
-    : row('logging overhead on the writers ≤ 5%', null, null, []);
+  return rowOf('logging overhead on the writers ≤ 5%', r.overhead, (o) => [
+    `${pct(o.medianRoundOverheadPct)} median of ${o.rounds.length} rounds (${pct(o.roundRangePct[0])} to ${pct(o.roundRangePct[1])}); totals ${pct(o.overheadPct)} (${num(o.withLogOpsPerSec)} vs ${num(o.withoutLogOpsPerSec)} ops/s)`,
+    o.medianRoundOverheadPct <= 5,
+    [phase],
+  ]);
 }
 
 /** CPU per row has no bound yet (the issue asks to halve it): reported, with the runs' conditions. */
@@ -262,16 +259,12 @@ export function targets(r: BenchResults): Target[] {
 
 /** Issue 9's lineage target, from the lineage phase (≈50k artifacts, 200k edges). */
 function lineageTarget(r: BenchResults): Target {
-  const lin = r.lineage;
   const phase = r.phases?.find((p) => p.phase === 'lineage');
-  return lin
-    ? row(
-        'lineage depth-3 p95 < 100 ms (≈50k artifacts, 200k edges)',
-        lin.latency.map((l) => `${l.direction} p95 ${ms(l.p95)}`).join(', '),
-        lin.latency.every((l) => l.p95 < 100),
-        [phase],
-      )
-    : row('lineage depth-3 p95 < 100 ms (≈50k artifacts, 200k edges)', null, null, []);
+  return rowOf('lineage depth-3 p95 < 100 ms (≈50k artifacts, 200k edges)', r.lineage, (lin) => [
+    lin.latency.map((l) => `${l.direction} p95 ${ms(l.p95)}`).join(', '),
+    lin.latency.every((l) => l.p95 < 100),
+    [phase],
+  ]);
 }
 
 export function targetRows(r: BenchResults): string[][] {

@@ -11,6 +11,7 @@ import {
   num,
   pct,
   sat,
+  section,
   sinksLabel,
   table,
   withSpread,
@@ -172,22 +173,20 @@ export function saturation(r: BenchResults): string[] {
 
 /** The big backlog (full run), or the "both sinks" drain with the median rate (quick run). */
 export function catchup(r: BenchResults): string[] {
-  const cu = r.mode === 'full' && r.catchup ? r.catchup : sat(r, 'both');
-  if (!cu) return [];
-  const f = cu.flatness;
-  return [
-    '## Catch-up',
-    '',
-    `A ${num(cu.rows)}-row backlog with both sinks: ${num(cu.drainMs / 1000, 1)} s from daemon start to an empty log ` +
-      `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core` +
-      (f
-        ? `; first 10% of the rows at ${num(f.firstTenthPerSec)} rows/s, last 10% at ${num(f.lastTenthPerSec)} (last / first ${num(f.ratio, 2)}).`
-        : '.') +
-      (r.mode === 'quick'
-        ? ' (Quick mode: the "both sinks" drain with the median rate; `make bench-full` drains 1,000,000 rows.)'
-        : ''),
-    '',
-    '![catch-up: rows/s and resident memory over time](catchup.svg)',
-    '',
-  ];
+  return section('Catch-up', r.mode === 'full' && r.catchup ? r.catchup : sat(r, 'both'), (cu) => {
+    const f = cu.flatness;
+    return [
+      `A ${num(cu.rows)}-row backlog with both sinks: ${num(cu.drainMs / 1000, 1)} s from daemon start to an empty log ` +
+        `(${num(cu.rowsPerSec)} rows/s from /readyz), peak RSS ${num(cu.peakRssMiB)} MiB, CPU ${num(cu.cpuPercent)}% of one core` +
+        (f
+          ? `; first 10% of the rows at ${num(f.firstTenthPerSec)} rows/s, last 10% at ${num(f.lastTenthPerSec)} (last / first ${num(f.ratio, 2)}).`
+          : '.') +
+        (r.mode === 'quick'
+          ? ' (Quick mode: the "both sinks" drain with the median rate; `make bench-full` drains 1,000,000 rows.)'
+          : ''),
+      '',
+      '![catch-up: rows/s and resident memory over time](catchup.svg)',
+      '',
+    ];
+  });
 }

@@ -9,7 +9,7 @@ export {
 } from './subscriber';
 export { decodeFileEvent, SUPPORTED_MAJOR, type Decoded } from './decode';
 export { MemoryDedupeStore, type DedupeStore } from './dedupe';
-export { kafkaLogCreator } from './log-creator';
+export { kafkaLogCreator, kafkaLogLevel, type KafkaLogPolicy } from './log-creator';
 export { consumeTopic, type RawBatch, type TopicConsumer, type TopicConsumerOptions } from './topic-consumer';
 export {
   createTopicReader,
@@ -17,3 +17,4 @@ export {
   type TopicReaderOptions,
   type TopicRecord,
 } from './topic-reader';
+export { readTopicToEnd, type EndRecord, type TopicEndReaderOptions } from './topic-end';

@@ -30,6 +30,23 @@ export interface ExecutionContext {
   pipelineRun: string | null;
 }
 
+/** An execution context of which nothing is known: no app, no job, no pipeline. */
+export const NO_CONTEXT: { readonly [K in keyof ExecutionContext]: null } = Object.freeze({
+  appId: null,
+  jobId: null,
+  jobName: null,
+  jobProject: null,
+  jobExecutionId: null,
+  pipelineName: null,
+  pipelineRunId: null,
+  pipelineRun: null,
+});
+
+/** The context of an app that runs no job known to the metadata database: only its id. */
+export function appOnlyContext(appId: string): ExecutionContext {
+  return { ...NO_CONTEXT, appId };
+}
+
 export interface NamedRef {
   id: number;
   name: string | null;

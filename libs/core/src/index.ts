@@ -13,6 +13,7 @@ export { BinlogPosition } from './position';
 export { LOG_COLUMNS, estimateRowBytes, parseLogRow, rawLogId, type LogRow, type RawLogRow } from './logrow';
 export type { Batch, PoisonRow } from './batch';
 export {
+  appOnlyContext,
   EventId,
   FILE_EVENT_SCHEMA,
   FILE_EVENT_SCHEMA_VERSION,
@@ -41,9 +42,14 @@ export {
   type ArtifactState,
   type LineageEdge,
   type LineageEnd,
+  provenanceActor,
   type ProvenanceActor,
   type ProvenanceEvent,
   type ProvenanceOperationRecord,
+  type ArtifactName,
+  type InodeQuery,
+  type OperationQuery,
+  type ProvenanceReader,
 } from './provenance';
 export { prng } from './prng';
 export {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ExecutionContext, NamedRef } from './event';
+import { NO_CONTEXT, type ExecutionContext, type NamedRef } from './event';
 
 /**
  * Provenance: file operations turned into operations on ML artifacts (DESIGN.md, "Coalesce").
@@ -93,14 +93,21 @@ export interface ProvenanceActor {
   user: string | null;
 }
 
-/** The state of one artifact, as the artifacts index holds it (never removed: deleted is set). */
-export interface ArtifactState {
-  id: number;
-  kind: ArtifactKind;
-  project: string;
-  name: string;
-  version: number | null;
-  path: string;
+/** Who did it, from the app (null: none known) and user of an operation at `atMs`. */
+export function provenanceActor(
+  atMs: number,
+  app: ExecutionContext | null,
+  user: string | null,
+): ProvenanceActor {
+  const { appId, jobName, jobId, jobProject, pipelineRun, pipelineRunId } = app ?? NO_CONTEXT;
+  return { atMs, appId, jobName, jobId, jobProject, pipelineRun, pipelineRunId, user };
+}
+
+/**
+ * The state of one artifact, as the artifacts index holds it (never removed: deleted is set); its
+ * path is the root's as of logicalTime.
+ */
+export interface ArtifactState extends ArtifactRef {
   /** Ancestor inode ids, root first (as in the inode index). */
   ancestorIds: number[];
   /** Xattrs of the root directory. */
@@ -136,3 +143,50 @@ export function lineageEdgeId(edge: Pick<LineageEdge, 'from' | 'to' | 'app'>): s
 
 /** A provenance event as the operations index returns it (without its row ids). */
 export type ProvenanceOperationRecord = Omit<ProvenanceEvent, 'schema' | 'schemaVersion' | 'logIds'>;
+
+/** Which operations to read, oldest first. */
+export interface OperationQuery {
+  artifactIds?: number[];
+  appId?: string;
+  ops?: string[];
+  sinceMs?: number;
+  untilMs?: number;
+  size?: number;
+}
+
+/** Live files by name, path or xattr value, scoped to a project and a folder. */
+export interface InodeQuery {
+  /** Words of the name, path or xattr values. */
+  text?: string;
+  project?: string;
+  under?: string;
+  xattrs?: Record<string, string>;
+  size?: number;
+}
+
+/** An artifact by its root path, or by project, name and version. */
+export type ArtifactName = { path: string } | { project: string; name: string; version: number | null };
+
+/**
+ * The read side of the provenance indices: what libs/query reads and libs/sink-elastic's
+ * ProvenanceIndex implements (tests may pass a fake). Every method is one request; `File` is the
+ * inode-index document searchInodes returns.
+ */
+export interface ProvenanceReader<File> {
+  /** Artifacts by id in one mget; missing ones are left out. */
+  artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
+  /** Edges into (`up`) or out of (`down`) the given artifacts, since ≤ asOf, in one terms query. */
+  edges(
+    ids: readonly number[],
+    direction: 'up' | 'down',
+    options: { asOfMs?: number; size: number },
+    signal?: AbortSignal,
+  ): Promise<LineageEdge[]>;
+  operations(query: OperationQuery, signal?: AbortSignal): Promise<ProvenanceOperationRecord[]>;
+  /**
+   * The artifact that had this path, or this project/name/version, at asOf (latest operation
+   * at or before it), from the operations index: renames and recreations keep their history.
+   */
+  resolve(by: ArtifactName, asOfMs: number | undefined, signal?: AbortSignal): Promise<number | null>;
+  searchInodes(query: InodeQuery, signal?: AbortSignal): Promise<File[]>;
+}

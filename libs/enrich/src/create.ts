@@ -15,8 +15,33 @@ export interface BatchEnricher {
   subtree?(view: ResyncView): AsyncIterable<SubtreePage>;
 }
 
+/**
+ * The enrich stage from its parts: the enricher proper, which reports through its result and
+ * metrics, and a debug line per batch, which is what an operator following one epoch needs.
+ */
 export function createEnricher(config: EnrichConfig, deps: EnrichDeps): BatchEnricher {
-  return new Enricher(config, deps.reader, deps.filter, deps.metrics);
+  const { logger } = deps;
+  const enricher = new Enricher(config, deps.reader, deps.filter, deps.metrics);
+  return {
+    async enrich(batch) {
+      const result = await enricher.enrich(batch);
+      logger.debug(
+        {
+          epoch: batch.epoch,
+          part: batch.part,
+          rows: batch.rows.length,
+          events: result.events.length,
+          filtered: result.filtered,
+          docs: result.docs.length,
+          dead: result.dead.length,
+          resyncs: result.resyncs?.length ?? 0,
+        },
+        'batch enriched',
+      );
+      return result;
+    },
+    subtree: (view) => enricher.subtree(view),
+  };
 }
 
 /** Reads the metadata database through `pool`; `logTable` holds rows not yet acknowledged. */

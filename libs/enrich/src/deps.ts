@@ -20,7 +20,7 @@ export interface EnrichDeps {
   reader: MetadataReader;
   /** Decides what is published; everything when absent. */
   filter?: EventFilter;
-  /** For the stage's own warnings; the enricher reports through `dead` and metrics so far. */
+  /** A debug line per batch; what cannot be delivered is reported through `dead` and metrics. */
   logger: Logger;
   metrics: EnrichMetrics;
 }

@@ -1,6 +1,6 @@
 import {
+  appOnlyContext,
   EventId,
-  type ExecutionContext,
   FILE_EVENT_SCHEMA,
   FILE_EVENT_SCHEMA_VERSION,
   type FileEvent,
@@ -58,7 +58,7 @@ export function toFileEvent(
     dataset: row.datasetId === null ? null : { id: row.datasetId, name: dataset },
     user: { id: row.userId, name: user },
     xattrName: row.xattrName,
-    app: row.appId === null ? null : (context ?? emptyContext(row.appId)),
+    app: row.appId === null ? null : (context ?? appOnlyContext(row.appId)),
     commitTsMs: row.commitTsMs,
   };
 }
@@ -71,17 +71,4 @@ export function namesFromPath(path: string | null): { project: string | null; da
   const segments = path?.split('/') ?? [];
   if (segments[1] !== 'Projects') return { project: null, dataset: null };
   return { project: segments[2] || null, dataset: segments[3] || null };
-}
-
-function emptyContext(appId: string): ExecutionContext {
-  return {
-    appId,
-    jobId: null,
-    jobName: null,
-    jobProject: null,
-    jobExecutionId: null,
-    pipelineName: null,
-    pipelineRunId: null,
-    pipelineRun: null,
-  };
 }

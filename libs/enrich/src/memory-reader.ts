@@ -30,21 +30,19 @@ export class MemoryMetadataReader implements MetadataReader {
   }
 
   edges(ids: number[]): Promise<Edge[]> {
-    this.calls++;
-    return Promise.resolve(
-      unique(ids).flatMap((id) => {
-        const s = this.inodes.get(id);
-        return s ? [{ inodeId: id, parentId: s.parentId, name: s.name, isDir: s.isDir }] : [];
-      }),
-    );
+    return this.edgesOf(this.inodes, ids);
   }
 
   loggedEdges(ids: number[]): Promise<Edge[]> {
+    return this.edgesOf(this.logged, ids);
+  }
+
+  private edgesOf(from: ReadonlyMap<number, Omit<Edge, 'inodeId'>>, ids: number[]): Promise<Edge[]> {
     this.calls++;
     return Promise.resolve(
       unique(ids).flatMap((id) => {
-        const row = this.logged.get(id);
-        return row ? [{ inodeId: id, parentId: row.parentId, name: row.name, isDir: row.isDir }] : [];
+        const e = from.get(id);
+        return e ? [{ inodeId: id, parentId: e.parentId, name: e.name, isDir: e.isDir }] : [];
       }),
     );
   }

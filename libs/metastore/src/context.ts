@@ -126,25 +126,31 @@ async function insertUnder(
 }
 
 export function createJob(deps: CatalogDeps, project: string, name: string): Promise<number> {
-  validateLabel(name, 'job name');
-  return deps.run('createJob', (tx) =>
-    insertUnder(
-      tx,
-      `createJob ${project}/${name}`,
-      'INSERT INTO jobs (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
-      [name, project],
-      `project ${project} does not exist`,
-    ),
-  );
+  return createInProject(deps, { table: 'jobs', call: 'createJob', label: 'job name' }, project, name);
 }
 
 export function createPipeline(deps: CatalogDeps, project: string, name: string): Promise<number> {
-  validateLabel(name, 'pipeline name');
-  return deps.run('createPipeline', (tx) =>
+  return createInProject(
+    deps,
+    { table: 'pipelines', call: 'createPipeline', label: 'pipeline name' },
+    project,
+    name,
+  );
+}
+
+/** A row named within a project (a job, a pipeline): its name is unique per project. */
+function createInProject(
+  deps: CatalogDeps,
+  kind: { table: 'jobs' | 'pipelines'; call: string; label: string },
+  project: string,
+  name: string,
+): Promise<number> {
+  validateLabel(name, kind.label);
+  return deps.run(kind.call, (tx) =>
     insertUnder(
       tx,
-      `createPipeline ${project}/${name}`,
-      'INSERT INTO pipelines (project_id, name) SELECT id, ? FROM projects WHERE name = ?',
+      `${kind.call} ${project}/${name}`,
+      `INSERT INTO ${kind.table} (project_id, name) SELECT id, ? FROM projects WHERE name = ?`,
       [name, project],
       `project ${project} does not exist`,
     ),

@@ -18,13 +18,4 @@ export type { PathKind } from './paths';
 export { XATTR_NAMESPACES, MAX_XATTR_VALUE_BYTES } from './xattr';
 export type { XattrNamespace } from './xattr';
 export { splitStatements, quoteDatabase } from './sql';
-export type {
-  DatasetRef,
-  DeleteResult,
-  Inode,
-  InodeStat,
-  OpContext,
-  OpResult,
-  ProjectRef,
-  XattrEntry,
-} from './types';
+export type * from './types';

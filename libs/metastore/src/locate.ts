@@ -3,8 +3,8 @@ import { ROOT_INODE_ID } from './migrate';
 import { formatPath, invalid, pathKind } from './paths';
 import { lockChild, resolveChain, type Chain } from './resolve';
 import { Conflict, type Tx } from './tx';
-import type { Inode, Scope } from './types';
-import { insertInode, isDuplicate, logRow, mergeScope, type Actor } from './writes';
+import type { Inode } from './types';
+import { insertInode, isDuplicate, logRow, mergeScope, type Actor, type Scope } from './writes';
 
 /** Throws unless every inode found on the way is a directory. */
 export function assertDirectories(chain: readonly Inode[], names: readonly string[], what: string): void {

@@ -1,7 +1,7 @@
 import { Operation } from '@epipe/core';
 import type { Pool } from 'mysql2/promise';
 import * as catalog from './context';
-import { assertDirectories, createMissing, lockForWrite } from './locate';
+import { assertDirectories, createMissing, lockForWrite, type Located } from './locate';
 import { getXattrs, listDir, stat } from './lookups';
 import { ROOT_INODE_ID, SUPERGROUP } from './migrate';
 import { formatPath, invalid, parseNonRootPath, pathKind, validatePermission, validateSize } from './paths';
@@ -190,9 +190,7 @@ export class NameNode implements catalog.CatalogDeps {
   async append(path: string, bytes: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'append');
     validateSize(bytes, 'appended byte count');
-    return this.run('append', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const { inode, scope } = await lockForWrite(tx, names, `append ${path}`);
+    return this.locked({ call: 'append', path, names }, ctx, (tx, { inode, scope }, actor) => {
       if (inode.isDir) throw invalid(`append ${path}: is a directory`);
       return mutate(tx, inode, scope, Operation.APPEND, actor, { size: inode.size + bytes });
     });
@@ -202,13 +200,26 @@ export class NameNode implements catalog.CatalogDeps {
   async truncate(path: string, size: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'truncate');
     validateSize(size, 'size');
-    return this.run('truncate', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const { inode, scope } = await lockForWrite(tx, names, `truncate ${path}`);
+    return this.locked({ call: 'truncate', path, names }, ctx, (tx, { inode, scope }, actor) => {
       if (inode.isDir) throw invalid(`truncate ${path}: is a directory`);
       if (size > inode.size)
         throw invalid(`truncate ${path}: ${size} is larger than the file (${inode.size})`);
       return mutate(tx, inode, scope, Operation.TRUNCATE, actor, { size });
+    });
+  }
+
+  /**
+   * One transaction of `call` on the inode at `names`, write-locked (its ancestors read-locked,
+   * see lockForWrite; with `xattr`, whether the inode has it), as the context's actor.
+   */
+  private locked<T>(
+    op: { call: string; path: string; names: readonly string[]; xattr?: { namespace: number; name: string } },
+    ctx: OpContext,
+    body: (tx: Tx, located: Located, actor: Actor) => Promise<T>,
+  ): Promise<T> {
+    return this.run(op.call, async (tx) => {
+      const actor = await this.actor(tx, ctx);
+      return body(tx, await lockForWrite(tx, op.names, `${op.call} ${op.path}`, op.xattr), actor);
     });
   }
 
@@ -230,11 +241,9 @@ export class NameNode implements catalog.CatalogDeps {
   async chmod(path: string, permission: number, ctx: OpContext): Promise<OpResult> {
     const names = parseNonRootPath(path, 'chmod');
     validatePermission(permission);
-    return this.run('chmod', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const { inode, scope } = await lockForWrite(tx, names, `chmod ${path}`);
-      return mutate(tx, inode, scope, Operation.PERMISSION, actor, { permission });
-    });
+    return this.locked({ call: 'chmod', path, names }, ctx, (tx, { inode, scope }, actor) =>
+      mutate(tx, inode, scope, Operation.PERMISSION, actor, { permission }),
+    );
   }
 
   /** XATTR_ADD when the name is new on the inode, XATTR_UPDATE otherwise. */
@@ -249,17 +258,19 @@ export class NameNode implements catalog.CatalogDeps {
     validateXattrName(name);
     const namespace = namespaceCode(options.namespace);
     const buffer = xattrValueBuffer(value);
-    return this.run('setXattr', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const located = await lockForWrite(tx, names, `setXattr ${path}`, { namespace, name });
-      await tx.exec(
-        `INSERT INTO xattrs (inode_id, namespace, name, value) VALUES (?, ?, ?, ?)
+    return this.locked(
+      { call: 'setXattr', path, names, xattr: { namespace, name } },
+      ctx,
+      async (tx, located, actor) => {
+        await tx.exec(
+          `INSERT INTO xattrs (inode_id, namespace, name, value) VALUES (?, ?, ?, ?)
          ON DUPLICATE KEY UPDATE value = VALUES(value)`,
-        [located.inode.id, namespace, name, buffer],
-      );
-      const operation = located.hasXattr ? Operation.XATTR_UPDATE : Operation.XATTR_ADD;
-      return mutate(tx, located.inode, located.scope, operation, actor, { xattrName: name });
-    });
+          [located.inode.id, namespace, name, buffer],
+        );
+        const operation = located.hasXattr ? Operation.XATTR_UPDATE : Operation.XATTR_ADD;
+        return mutate(tx, located.inode, located.scope, operation, actor, { xattrName: name });
+      },
+    );
   }
 
   async removeXattr(
@@ -271,17 +282,19 @@ export class NameNode implements catalog.CatalogDeps {
     const names = parseNonRootPath(path, 'removeXattr');
     validateXattrName(name);
     const namespace = namespaceCode(options.namespace);
-    return this.run('removeXattr', async (tx) => {
-      const actor = await this.actor(tx, ctx);
-      const located = await lockForWrite(tx, names, `removeXattr ${path}`, { namespace, name });
-      if (!located.hasXattr) throw invalid(`removeXattr ${path}: no xattr ${JSON.stringify(name)}`);
-      await tx.exec('DELETE FROM xattrs WHERE inode_id = ? AND namespace = ? AND name = ?', [
-        located.inode.id,
-        namespace,
-        name,
-      ]);
-      return mutate(tx, located.inode, located.scope, Operation.XATTR_DELETE, actor, { xattrName: name });
-    });
+    return this.locked(
+      { call: 'removeXattr', path, names, xattr: { namespace, name } },
+      ctx,
+      async (tx, located, actor) => {
+        if (!located.hasXattr) throw invalid(`removeXattr ${path}: no xattr ${JSON.stringify(name)}`);
+        await tx.exec('DELETE FROM xattrs WHERE inode_id = ? AND namespace = ? AND name = ?', [
+          located.inode.id,
+          namespace,
+          name,
+        ]);
+        return mutate(tx, located.inode, located.scope, Operation.XATTR_DELETE, actor, { xattrName: name });
+      },
+    );
   }
 
   /**

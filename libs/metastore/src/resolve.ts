@@ -2,7 +2,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { ROOT_INODE_ID } from './migrate';
 import { PROJECTS_DIR } from './paths';
 import type { Tx } from './tx';
-import type { Inode, Scope } from './types';
+import type { Inode } from './types';
+import type { Scope } from './writes';
 
 /** Levels per lookup query; MariaDB joins at most 61 tables, and two go to projects/datasets. */
 const LEVELS_PER_QUERY = 40;

@@ -1,7 +1,8 @@
 import { Operation } from '@epipe/core';
 import { toInode } from './resolve';
 import type { Tx } from './tx';
-import type { Inode, Scope } from './types';
+import type { Inode } from './types';
+import type { Scope } from './writes';
 import { logRow, type Actor } from './writes';
 
 /** Ids per IN (...) list, to keep statements small whatever the subtree size. */

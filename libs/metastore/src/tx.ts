@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { EpipeError, retry } from '@epipe/core';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { PendingLog } from './types';
+import type { PendingLog } from './writes';
 
 /** Rows per INSERT when a recursive delete logs a large subtree. */
 const LOG_INSERT_CHUNK = 500;

@@ -1,5 +1,3 @@
-import type { OperationCode } from '@epipe/core';
-
 /**
  * Who performs an operation. The user is created on first use (like a Kerberos principal the
  * name node has not seen yet); an app id must have been registered with registerApp.
@@ -58,25 +56,4 @@ export interface XattrEntry {
   namespace: string;
   name: string;
   value: Buffer;
-}
-
-/** A log row before its commit timestamp is known. */
-export interface PendingLog {
-  inodeId: number;
-  parentId: number;
-  name: string;
-  isDir: boolean;
-  projectId: number | null;
-  datasetId: number | null;
-  operation: OperationCode;
-  logicalTime: number;
-  appId: string | null;
-  userId: number;
-  xattrName: string | null;
-}
-
-/** Project and dataset ids a path lies in; null outside /Projects/<project>[/<dataset>]. */
-export interface Scope {
-  projectId: number | null;
-  datasetId: number | null;
 }

@@ -1,6 +1,15 @@
-import type { OperationCode } from '@epipe/core';
+import type { LogRow, OperationCode } from '@epipe/core';
 import type { Tx } from './tx';
-import type { Inode, OpResult, Scope } from './types';
+import type { Inode, OpResult } from './types';
+
+/** A log row before its commit timestamp is known. */
+export type PendingLog = Omit<LogRow, 'logId' | 'operation' | 'commitTsMs'> & { operation: OperationCode };
+
+/** Project and dataset ids a path lies in; null outside /Projects/<project>[/<dataset>]. */
+export interface Scope {
+  projectId: number | null;
+  datasetId: number | null;
+}
 
 /** The user and app an operation is logged under, already resolved to ids. */
 export interface Actor {

@@ -1,4 +1,4 @@
-import type { ArtifactState, ProvenanceActor, ProvenanceEvent } from '@epipe/core';
+import { provenanceActor, type ArtifactState, type ProvenanceActor, type ProvenanceEvent } from '@epipe/core';
 
 /** What the stage knows of the artifact's root directory when it writes the artifact document. */
 export interface RootSnapshot {
@@ -10,16 +10,7 @@ export interface RootSnapshot {
 }
 
 function actorOf(event: ProvenanceEvent): ProvenanceActor {
-  return {
-    atMs: event.firstCommitTsMs,
-    appId: event.app?.appId ?? null,
-    jobName: event.app?.jobName ?? null,
-    jobId: event.app?.jobId ?? null,
-    jobProject: event.app?.jobProject ?? null,
-    pipelineRun: event.app?.pipelineRun ?? null,
-    pipelineRunId: event.app?.pipelineRunId ?? null,
-    user: event.user.name,
-  };
+  return provenanceActor(event.firstCommitTsMs, event.app, event.user.name);
 }
 
 /**

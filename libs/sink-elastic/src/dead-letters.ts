@@ -1,8 +1,9 @@
-import { Client, type estypes } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 import type { DeadLetter } from '@epipe/core';
 import type { ElasticSinkConfig } from './config';
 import { clientOptions } from './elastic-sink';
 import { responseErrorType } from './errors';
+import { searchPages } from './paging';
 
 /** Where dead letters go when there is no Kafka to take them (or the topic refuses one). */
 export function deadLetterIndexName(index: string): string {
@@ -125,37 +126,34 @@ export async function readDeadLetterIndex(config: DeadLetterIndexReaderConfig): 
   const index = deadLetterIndexName(config.index);
   const out: IndexedDeadLetter[] = [];
   try {
-    let after: estypes.SortResults | undefined;
-    for (;;) {
-      let page;
-      try {
-        page = await client.search<StoredLetter>({
-          index,
-          size: PAGE,
-          // _id is not sortable (no fielddata); these fields make the document id, so the order is total.
-          sort: [{ at: 'asc' }, { log_id: 'asc' }, { epoch: 'asc' }, { stage: 'asc' }],
-          ...(after ? { search_after: after } : {}),
-        });
-      } catch (err) {
-        if (responseErrorType(err) === 'index_not_found_exception') return out;
-        throw err;
-      }
-      for (const hit of page.hits.hits) {
-        const s = hit._source!;
-        out.push({
-          id: hit._id!,
-          logId: s.log_id,
-          inodeId: s.inode_id,
-          stage: s.stage,
-          reason: s.reason,
-          epoch: s.epoch,
-          atMs: s.at,
-          row: parseRow(s.row),
-        });
-      }
-      if (page.hits.hits.length < PAGE) return out;
-      after = page.hits.hits.at(-1)!.sort;
+    const pages = searchPages<StoredLetter>(
+      {
+        index,
+        size: PAGE,
+        // _id is not sortable (no fielddata); these fields make the document id, so the order is total.
+        sort: [{ at: 'asc' }, { log_id: 'asc' }, { epoch: 'asc' }, { stage: 'asc' }],
+      },
+      (body) => client.search<StoredLetter>(body),
+    );
+    try {
+      for await (const hits of pages)
+        for (const hit of hits) {
+          const s = hit._source!;
+          out.push({
+            id: hit._id!,
+            logId: s.log_id,
+            inodeId: s.inode_id,
+            stage: s.stage,
+            reason: s.reason,
+            epoch: s.epoch,
+            atMs: s.at,
+            row: parseRow(s.row),
+          });
+        }
+    } catch (err) {
+      if (responseErrorType(err) !== 'index_not_found_exception') throw err;
     }
+    return out;
   } finally {
     await client.close();
   }

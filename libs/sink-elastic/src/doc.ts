@@ -1,23 +1,15 @@
+import type { InodeState } from '@epipe/core';
 import { XATTR_PAIR_VALUE_MAX_CHARS, XATTR_TEXT_VALUE_MAX_CHARS, type InodeSource } from './fields';
 
-/** What an upsert writes: the inode's current state, as the enricher resolved it. */
-export interface InodeDoc {
-  inodeId: number;
-  parentId: number;
-  name: string;
+/**
+ * What an upsert writes: the inode's current state, as the enricher resolved it, with its path.
+ * Its logicalTime is the document's external version.
+ */
+export interface InodeDoc extends Omit<InodeState, 'oversizedXattrs'> {
   /** Absolute path, '/'-separated; the root is '/'. */
   path: string;
   /** Ids of the inode's ancestors, root first, the parent last (empty for the root). */
   ancestorIds: number[];
-  isDir: boolean;
-  size: number;
-  owner: string | null;
-  group: string | null;
-  permission: number;
-  mtimeMs: number;
-  /** The document's external version. */
-  logicalTime: number;
-  xattrs: Record<string, string>;
   lastOperation: string;
   lastAppId: string | null;
   lastCommitTsMs: number;

@@ -1,5 +1,5 @@
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { type DeadLetter, EpipeError, retry, type Logger } from '@epipe/core';
+import { type DeadLetter, EpipeError, type Logger } from '@epipe/core';
 import PQueue from 'p-queue';
 import { splitBulks, writeOp, type BulkOp } from './bulk';
 import {
@@ -11,7 +11,7 @@ import {
 } from './changes';
 import type { ElasticSinkConfig } from './config';
 import { sendBulk, type SinkContext } from './context';
-import { isRetriableElasticError, toSinkError } from './errors';
+import { requestWithRetry, toSinkError } from './errors';
 import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
 import { applyMoves, type WrittenDocs } from './move';
@@ -47,9 +47,6 @@ export interface ElasticSink {
 export interface ElasticSinkDeps {
   logger: Logger;
 }
-
-const REQUEST_RETRY_MIN_MS = 100;
-const REQUEST_RETRY_MAX_MS = 5_000;
 
 export function createElasticSink(config: ElasticSinkConfig, deps: ElasticSinkDeps): ElasticSink {
   return new ElasticSinkImpl(config, deps.logger.child({ component: 'sink-elastic' }));
@@ -246,29 +243,12 @@ class ElasticSinkImpl implements ElasticSink {
       this.logger.info({ index: this.config.index }, 'index created behind its alias');
   }
 
-  private async request<T>(
+  private request<T>(
     what: string,
     send: (signal?: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    try {
-      const value = await retry(() => send(signal), {
-        attempts: this.config.maxRetries + 1,
-        minDelayMs: REQUEST_RETRY_MIN_MS,
-        maxDelayMs: REQUEST_RETRY_MAX_MS,
-        retriable: isRetriableElasticError,
-        ...(signal ? { signal } : {}),
-        onRetry: (err, attempt, delayMs) =>
-          this.logger.warn(
-            { err: toSinkError(err, what).message, attempt, delayMs },
-            `${what} failed; retrying`,
-          ),
-      });
-      return value;
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      throw toSinkError(err, what);
-    }
+    return requestWithRetry(what, send, { maxRetries: this.config.maxRetries, logger: this.logger }, signal);
   }
 
   private assertOpen(): void {

@@ -1,5 +1,5 @@
 import { errors } from '@elastic/elasticsearch';
-import { EpipeError, errorMessage, tlsFailureReason } from '@epipe/core';
+import { EpipeError, errorMessage, retry, tlsFailureReason, type Logger } from '@epipe/core';
 
 /**
  * Whether a failed request may succeed when sent again: connection trouble, timeouts, an
@@ -56,6 +56,44 @@ export function accessError(err: unknown, what: string): EpipeError | undefined 
       { cause: err },
     );
   return undefined;
+}
+
+const REQUEST_RETRY_MIN_MS = 100;
+const REQUEST_RETRY_MAX_MS = 5_000;
+
+/**
+ * Sends a request, retrying whole-request failures with backoff (`maxRetries` more attempts,
+ * each retry logged when a logger is given). An aborted call throws the abort's reason; any
+ * other failure an EpipeError that says what was being done.
+ */
+export async function requestWithRetry<T>(
+  what: string,
+  send: (signal?: AbortSignal) => Promise<T>,
+  options: { maxRetries: number; logger?: Logger },
+  signal?: AbortSignal,
+): Promise<T> {
+  const { logger } = options;
+  try {
+    return await retry(() => send(signal), {
+      attempts: options.maxRetries + 1,
+      minDelayMs: REQUEST_RETRY_MIN_MS,
+      maxDelayMs: REQUEST_RETRY_MAX_MS,
+      retriable: isRetriableElasticError,
+      ...(signal ? { signal } : {}),
+      ...(logger
+        ? {
+            onRetry: (err: unknown, attempt: number, delayMs: number) =>
+              logger.warn(
+                { err: toSinkError(err, what).message, attempt, delayMs },
+                `${what} failed; retrying`,
+              ),
+          }
+        : {}),
+    });
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    throw toSinkError(err, what);
+  }
 }
 
 export function toSinkError(err: unknown, what: string): EpipeError {

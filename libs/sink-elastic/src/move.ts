@@ -5,6 +5,7 @@ import type { MoveChange } from './changes';
 import { sendBulk, type SinkContext } from './context';
 import { moveSourceThrough } from './doc';
 import { INODE_FIELDS, type InodeSource } from './fields';
+import { searchPages } from './paging';
 
 export interface Rejection {
   change: MoveChange;
@@ -107,35 +108,29 @@ async function* descendantPages(
   const seen = dirs.length > MAX_TERMS ? new Set<string>() : undefined;
   for (let from = 0; from < dirs.length; from += MAX_TERMS) {
     const terms = dirs.slice(from, from + MAX_TERMS);
-    let searchAfter: estypes.SortResults | undefined;
-    for (;;) {
-      const page = await ctx.request(
-        'search for descendants of moved directories',
-        (s) =>
-          ctx.client.search<InodeSource>(
-            {
-              index,
-              size: pageSize,
-              query: { bool: { filter: [{ terms: { [INODE_FIELDS.ancestorIds]: terms } }] } },
-              sort: [{ [INODE_FIELDS.inodeId]: 'asc' }],
-              ...(searchAfter ? { search_after: searchAfter } : {}),
-              version: true,
-              track_total_hits: false,
-            },
-            { signal: s },
-          ),
-        signal,
-      );
-      const hits = page.hits.hits;
+    const pages = searchPages<InodeSource>(
+      {
+        index,
+        size: pageSize,
+        query: { bool: { filter: [{ terms: { [INODE_FIELDS.ancestorIds]: terms } }] } },
+        sort: [{ [INODE_FIELDS.inodeId]: 'asc' }],
+        version: true,
+        track_total_hits: false,
+      },
+      (body) =>
+        ctx.request(
+          'search for descendants of moved directories',
+          (s) => ctx.client.search<InodeSource>(body, { signal: s }),
+          signal,
+        ),
+    );
+    for await (const hits of pages)
       yield hits.filter((hit) => {
         const id = hit._id;
         if (id === undefined || written.has(id) || seen?.has(id)) return false;
         seen?.add(id);
         return true;
       });
-      if (hits.length < pageSize) break;
-      searchAfter = hits[hits.length - 1]!.sort;
-    }
   }
 }
 

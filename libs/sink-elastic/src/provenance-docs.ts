@@ -1,6 +1,7 @@
 import type {
   ArtifactKind,
   ArtifactOp,
+  ArtifactRef,
   ArtifactState,
   ExecutionContext,
   LineageEdge,
@@ -28,13 +29,17 @@ const keyword = { type: 'keyword' } as const;
 const long = { type: 'long' } as const;
 const date = { type: 'date', format: 'epoch_millis' } as const;
 
-export interface ArtifactSource {
+/** Which artifact a document is about, as artifact and operation documents hold it. */
+export interface ArtifactRefSource {
   artifact_id: number;
   kind: ArtifactKind;
   project: string;
   name: string;
   version: number | null;
   path: string;
+}
+
+export interface ArtifactSource extends ArtifactRefSource {
   ancestor_ids: number[];
   xattr_pairs: string[];
   xattrs: Record<string, string>;
@@ -53,20 +58,8 @@ export interface ArtifactSource {
   deleted_user: string | null;
 }
 
-export interface OperationSource {
-  event_id: string;
-  artifact_id: number;
-  kind: ArtifactKind;
-  project: string;
-  name: string;
-  version: number | null;
-  path: string;
-  op: ArtifactOp;
-  detail: string | null;
-  count: number;
-  first_commit_ts: number;
-  last_commit_ts: number;
-  app_id: string | null;
+/** An execution context's job and pipeline, as operation and edge documents hold it. */
+export interface JobSource {
   job_name: string | null;
   job_id: number | null;
   job_project: string | null;
@@ -74,13 +67,23 @@ export interface OperationSource {
   pipeline_name: string | null;
   pipeline_run: string | null;
   pipeline_run_id: number | null;
+}
+
+export interface OperationSource extends ArtifactRefSource, JobSource {
+  event_id: string;
+  op: ArtifactOp;
+  detail: string | null;
+  count: number;
+  first_commit_ts: number;
+  last_commit_ts: number;
+  app_id: string | null;
   user_id: number;
   user: string | null;
   first_log_id: number;
   last_log_id: number;
 }
 
-export interface EdgeSource {
+export interface EdgeSource extends JobSource {
   from_id: number;
   from_kind: ArtifactKind;
   from_project: string;
@@ -88,25 +91,32 @@ export interface EdgeSource {
   to_kind: ArtifactKind;
   to_project: string;
   app_id: string;
-  job_name: string | null;
-  job_id: number | null;
-  job_project: string | null;
-  job_execution_id: number | null;
-  pipeline_name: string | null;
-  pipeline_run: string | null;
-  pipeline_run_id: number | null;
   since: number;
 }
+
+const ARTIFACT_REF_MAPPINGS = {
+  artifact_id: long,
+  kind: keyword,
+  project: keyword,
+  name: keyword,
+  version: long,
+  path: keyword,
+} satisfies Record<keyof ArtifactRefSource, object>;
+
+const JOB_MAPPINGS = {
+  job_name: keyword,
+  job_id: long,
+  job_project: keyword,
+  job_execution_id: long,
+  pipeline_name: keyword,
+  pipeline_run: keyword,
+  pipeline_run_id: long,
+} satisfies Record<keyof JobSource, object>;
 
 export const ARTIFACT_MAPPINGS = {
   dynamic: 'strict',
   properties: {
-    artifact_id: long,
-    kind: keyword,
-    project: keyword,
-    name: keyword,
-    version: long,
-    path: keyword,
+    ...ARTIFACT_REF_MAPPINGS,
     ancestor_ids: long,
     xattr_pairs: keyword,
     xattrs: { type: 'object', enabled: false },
@@ -130,25 +140,14 @@ export const OPERATION_MAPPINGS = {
   dynamic: 'strict',
   properties: {
     event_id: keyword,
-    artifact_id: long,
-    kind: keyword,
-    project: keyword,
-    name: keyword,
-    version: long,
-    path: keyword,
+    ...ARTIFACT_REF_MAPPINGS,
     op: keyword,
     detail: keyword,
     count: long,
     first_commit_ts: date,
     last_commit_ts: date,
     app_id: keyword,
-    job_name: keyword,
-    job_id: long,
-    job_project: keyword,
-    job_execution_id: long,
-    pipeline_name: keyword,
-    pipeline_run: keyword,
-    pipeline_run_id: long,
+    ...JOB_MAPPINGS,
     user_id: long,
     user: keyword,
     first_log_id: long,
@@ -166,13 +165,7 @@ export const EDGE_MAPPINGS = {
     to_kind: keyword,
     to_project: keyword,
     app_id: keyword,
-    job_name: keyword,
-    job_id: long,
-    job_project: keyword,
-    job_execution_id: long,
-    pipeline_name: keyword,
-    pipeline_run: keyword,
-    pipeline_run_id: long,
+    ...JOB_MAPPINGS,
     since: date,
   } satisfies Record<keyof EdgeSource, object>,
 } as const;
@@ -209,7 +202,7 @@ export function provenanceTemplates(
   ];
 }
 
-export function artifactSource(a: ArtifactState): ArtifactSource {
+export function artifactRefSource(a: ArtifactRef): ArtifactRefSource {
   return {
     artifact_id: a.id,
     kind: a.kind,
@@ -217,6 +210,23 @@ export function artifactSource(a: ArtifactState): ArtifactSource {
     name: a.name,
     version: a.version,
     path: a.path,
+  };
+}
+
+export function artifactRefFromSource(s: ArtifactRefSource): ArtifactRef {
+  return {
+    id: s.artifact_id,
+    kind: s.kind,
+    project: s.project,
+    name: s.name,
+    version: s.version,
+    path: s.path,
+  };
+}
+
+export function artifactSource(a: ArtifactState): ArtifactSource {
+  return {
+    ...artifactRefSource(a),
     ancestor_ids: a.ancestorIds,
     xattr_pairs: Object.entries(a.xattrs).map(([k, v]) => `${k}=${v.slice(0, 256)}`),
     xattrs: a.xattrs,
@@ -253,12 +263,7 @@ export function artifactFromSource(s: ArtifactSource): ArtifactState {
           user: s.created_user,
         };
   return {
-    id: s.artifact_id,
-    kind: s.kind,
-    project: s.project,
-    name: s.name,
-    version: s.version,
-    path: s.path,
+    ...artifactRefFromSource(s),
     ancestorIds: s.ancestor_ids,
     xattrs: s.xattrs,
     logicalTime: s.logical_time,
@@ -272,29 +277,44 @@ export function artifactFromSource(s: ArtifactSource): ArtifactState {
 export function operationSource(e: ProvenanceEvent): OperationSource {
   return {
     event_id: e.eventId,
-    artifact_id: e.artifact.id,
-    kind: e.artifact.kind,
-    project: e.artifact.project,
-    name: e.artifact.name,
-    version: e.artifact.version,
-    path: e.artifact.path,
+    ...artifactRefSource(e.artifact),
     op: e.op,
     detail: e.detail,
     count: e.count,
     first_commit_ts: e.firstCommitTsMs,
     last_commit_ts: e.lastCommitTsMs,
     app_id: e.app?.appId ?? null,
-    job_name: e.app?.jobName ?? null,
-    job_id: e.app?.jobId ?? null,
-    job_project: e.app?.jobProject ?? null,
-    job_execution_id: e.app?.jobExecutionId ?? null,
-    pipeline_name: e.app?.pipelineName ?? null,
-    pipeline_run: e.app?.pipelineRun ?? null,
-    pipeline_run_id: e.app?.pipelineRunId ?? null,
+    ...jobSource(e.app),
     user_id: e.user.id,
     user: e.user.name,
     first_log_id: e.logIds[0]!,
     last_log_id: e.logIds[e.logIds.length - 1]!,
+  };
+}
+
+export function jobSource(app: ExecutionContext | null): JobSource {
+  return {
+    job_name: app?.jobName ?? null,
+    job_id: app?.jobId ?? null,
+    job_project: app?.jobProject ?? null,
+    job_execution_id: app?.jobExecutionId ?? null,
+    pipeline_name: app?.pipelineName ?? null,
+    pipeline_run: app?.pipelineRun ?? null,
+    pipeline_run_id: app?.pipelineRunId ?? null,
+  };
+}
+
+/** Documents written before the job ids were indexed lack them: null, not undefined. */
+export function appFromSource(appId: string, s: JobSource): ExecutionContext {
+  return {
+    appId,
+    jobName: s.job_name,
+    jobId: s.job_id ?? null,
+    jobProject: s.job_project ?? null,
+    jobExecutionId: s.job_execution_id,
+    pipelineRunId: s.pipeline_run_id ?? null,
+    pipelineName: s.pipeline_name,
+    pipelineRun: s.pipeline_run,
   };
 }
 
@@ -307,32 +327,16 @@ export function edgeSource(e: LineageEdge): EdgeSource {
     to_kind: e.to.kind,
     to_project: e.to.project,
     app_id: e.app.appId,
-    job_name: e.app.jobName,
-    job_id: e.app.jobId,
-    job_project: e.app.jobProject,
-    job_execution_id: e.app.jobExecutionId,
-    pipeline_name: e.app.pipelineName,
-    pipeline_run: e.app.pipelineRun,
-    pipeline_run_id: e.app.pipelineRunId,
+    ...jobSource(e.app),
     since: e.sinceMs,
   };
 }
 
 export function edgeFromSource(s: EdgeSource): LineageEdge {
-  const app: ExecutionContext = {
-    appId: s.app_id,
-    jobName: s.job_name,
-    jobId: s.job_id ?? null,
-    jobProject: s.job_project ?? null,
-    jobExecutionId: s.job_execution_id,
-    pipelineRunId: s.pipeline_run_id ?? null,
-    pipelineName: s.pipeline_name,
-    pipelineRun: s.pipeline_run,
-  };
   return {
     from: { id: s.from_id, kind: s.from_kind, project: s.from_project },
     to: { id: s.to_id, kind: s.to_kind, project: s.to_project },
-    app,
+    app: appFromSource(s.app_id, s),
     sinceMs: s.since,
   };
 }

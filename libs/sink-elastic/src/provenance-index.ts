@@ -3,9 +3,12 @@ import {
   backoffDelay,
   EpipeError,
   lineageEdgeId,
-  retry,
   sleep,
   type ArtifactKind,
+  type ArtifactName,
+  type InodeQuery,
+  type OperationQuery,
+  type ProvenanceReader,
   type ArtifactState,
   type LineageEdge,
   type Logger,
@@ -13,12 +16,15 @@ import {
   type ProvenanceOperationRecord,
 } from '@epipe/core';
 import { classifyItem, responseItems } from './bulk';
+import { searchPages } from './paging';
 import { clientOptions } from './elastic-sink';
 import type { ElasticSinkConfig } from './config';
-import { isRetriableElasticError, responseErrorType, toSinkError } from './errors';
+import { requestWithRetry, responseErrorType } from './errors';
 import type { InodeSource } from './fields';
 import {
+  appFromSource,
   artifactFromSource,
+  artifactRefFromSource,
   artifactSource,
   edgeFromSource,
   edgeSource,
@@ -59,31 +65,13 @@ export interface ArtifactTouchRow {
   atMs: number;
 }
 
-export interface OperationQuery {
-  artifactIds?: number[];
-  appId?: string;
-  ops?: string[];
-  sinceMs?: number;
-  untilMs?: number;
-  size?: number;
-}
-
-export interface InodeQuery {
-  /** Words of the name, path or xattr values. */
-  text?: string;
-  project?: string;
-  under?: string;
-  xattrs?: Record<string, string>;
-  size?: number;
-}
-
 /**
  * Writes and reads the provenance indices; the only other user of the Elasticsearch client
  * besides the inode sink. Writes are whole documents and idempotent: artifacts carry the root's
  * logical_time as external version, operations and edges are created once under an id derived
  * from what they describe; a 409 means the document is already there, which is success.
  */
-export interface ProvenanceIndex {
+export interface ProvenanceIndex extends ProvenanceReader<InodeSource> {
   readonly names: ProvenanceIndexNames;
   /** Checks the cluster, puts the three templates, creates missing indices (idempotent). */
   start(signal?: AbortSignal): Promise<void>;
@@ -93,8 +81,6 @@ export interface ProvenanceIndex {
   /** Makes everything written so far searchable (tests, the demo). */
   refresh(signal?: AbortSignal): Promise<void>;
 
-  /** Artifacts by id in one mget; missing ones are left out. */
-  artifacts(ids: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]>;
   /**
    * Live (not deleted) artifacts below any of these directories, by ancestor id: what a rename
    * of a container directory (`Models/fraud`) must re-derive names for. Near-real-time: an
@@ -107,31 +93,11 @@ export interface ProvenanceIndex {
    * Needs `inodeIndex`; without it, or for a directory it lacks, nothing is returned.
    */
   rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>>;
-  /** Edges into (`up`) or out of (`down`) the given artifacts, since ≤ asOf, in one terms query. */
-  edges(
-    ids: readonly number[],
-    direction: 'up' | 'down',
-    options: { asOfMs?: number; size: number },
-    signal?: AbortSignal,
-  ): Promise<LineageEdge[]>;
-  /** Operations, oldest first. */
-  operations(query: OperationQuery, signal?: AbortSignal): Promise<ProvenanceOperationRecord[]>;
   /** Per artifact, what one app first read and first wrote (the edge builder's store port). */
   appHistory(
     appId: string,
     signal?: AbortSignal,
   ): Promise<{ app: null; inputs: ArtifactTouchRow[]; outputs: ArtifactTouchRow[] }>;
-  /**
-   * The artifact that had this path, or this project/name/version, at asOf (latest operation
-   * at or before it), from the operations index: renames and recreations keep their history.
-   */
-  resolve(
-    by: { path: string } | { project: string; name: string; version: number | null },
-    asOfMs: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<number | null>;
-  /** Live files by name, path or xattr value, scoped to a project and a folder. */
-  searchInodes(query: InodeQuery, signal?: AbortSignal): Promise<InodeSource[]>;
   close(): Promise<void>;
 }
 
@@ -303,34 +269,24 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
   async artifactsUnder(dirIds: readonly number[], signal?: AbortSignal): Promise<ArtifactState[]> {
     if (dirIds.length === 0) return [];
     const out: ArtifactState[] = [];
-    let after: estypes.SortResults | undefined;
-    // Paged with search_after: a renamed project folder can hold any number of artifacts.
-    for (;;) {
-      const res = await this.request(
-        'reading artifacts below a directory',
-        (s) =>
-          this.client.search<ArtifactSource>(
-            {
-              index: this.names.artifacts,
-              query: {
-                bool: {
-                  filter: [{ terms: { ancestor_ids: [...dirIds] } }],
-                  must_not: [{ term: { deleted: true } }],
-                },
-              },
-              size: PAGE,
-              sort: [{ artifact_id: 'asc' }],
-              ...(after ? { search_after: after } : {}),
-            },
-            { signal: s },
-          ),
-        signal,
-      );
-      const hits = res.hits.hits;
+    // Paged: a renamed project folder can hold any number of artifacts.
+    const pages = searchPages<ArtifactSource>(
+      {
+        index: this.names.artifacts,
+        query: {
+          bool: {
+            filter: [{ terms: { ancestor_ids: [...dirIds] } }],
+            must_not: [{ term: { deleted: true } }],
+          },
+        },
+        size: PAGE,
+        sort: [{ artifact_id: 'asc' }],
+      },
+      (body) => this.search<ArtifactSource>('reading artifacts below a directory', body, signal),
+    );
+    for await (const hits of pages)
       for (const h of hits) if (h._source) out.push(artifactFromSource(h._source));
-      if (hits.length < PAGE) return out;
-      after = hits[hits.length - 1]!.sort;
-    }
+    return out;
   }
 
   async rootSnapshots(ids: readonly number[], signal?: AbortSignal): Promise<Map<number, InodeSnapshot>> {
@@ -369,18 +325,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
       { terms: { [direction === 'up' ? 'to_id' : 'from_id']: ids.slice(0, MAX_TERMS) } },
     ];
     if (options.asOfMs !== undefined) filter.push({ range: { since: { lte: options.asOfMs } } });
-    const res = await this.request(
+    const res = await this.search<EdgeSource>(
       'reading lineage edges',
-      (s) =>
-        this.client.search<EdgeSource>(
-          {
-            index: this.names.edges,
-            query: { bool: { filter } },
-            size: options.size,
-            sort: [{ since: 'asc' }, { from_id: 'asc' }, { to_id: 'asc' }, { app_id: 'asc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.edges,
+        query: { bool: { filter } },
+        size: options.size,
+        sort: [{ since: 'asc' }, { from_id: 'asc' }, { to_id: 'asc' }, { app_id: 'asc' }],
+      },
       signal,
     );
     return res.hits.hits.map((h) => edgeFromSource(h._source!));
@@ -400,18 +352,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
           },
         },
       });
-    const res = await this.request(
+    const res = await this.search<OperationSource>(
       'reading operations',
-      (s) =>
-        this.client.search<OperationSource>(
-          {
-            index: this.names.operations,
-            query: { bool: { filter } },
-            size: query.size ?? 1000,
-            sort: [{ first_commit_ts: 'asc' }, { event_id: 'asc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.operations,
+        query: { bool: { filter } },
+        size: query.size ?? 1000,
+        sort: [{ first_commit_ts: 'asc' }, { event_id: 'asc' }],
+      },
       signal,
     );
     return res.hits.hits.map((h) => operationRecord(h._source!));
@@ -423,36 +371,32 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     let after: Record<string, string | number | null> | undefined;
     // A composite aggregation pages through (artifact, op) pairs however many the app touched.
     for (;;) {
-      const res = await this.request(
+      const res = await this.search(
         'reading an app history',
-        (s) =>
-          this.client.search(
-            {
-              index: this.names.operations,
-              size: 0,
-              query: {
-                bool: {
-                  filter: [{ term: { app_id: appId } }, { terms: { op: ['ACCESS', 'CREATE', 'MUTATION'] } }],
-                },
-              },
-              aggs: {
-                touched: {
-                  composite: {
-                    size: 1000,
-                    sources: [
-                      { artifact_id: { terms: { field: 'artifact_id' } } },
-                      { input: { terms: { field: 'op' } } },
-                      { kind: { terms: { field: 'kind' } } },
-                      { project: { terms: { field: 'project' } } },
-                    ],
-                    ...(after ? { after } : {}),
-                  },
-                  aggs: { first: { min: { field: 'first_commit_ts' } } },
-                },
-              },
+        {
+          index: this.names.operations,
+          size: 0,
+          query: {
+            bool: {
+              filter: [{ term: { app_id: appId } }, { terms: { op: ['ACCESS', 'CREATE', 'MUTATION'] } }],
             },
-            { signal: s },
-          ),
+          },
+          aggs: {
+            touched: {
+              composite: {
+                size: 1000,
+                sources: [
+                  { artifact_id: { terms: { field: 'artifact_id' } } },
+                  { input: { terms: { field: 'op' } } },
+                  { kind: { terms: { field: 'kind' } } },
+                  { project: { terms: { field: 'project' } } },
+                ],
+                ...(after ? { after } : {}),
+              },
+              aggs: { first: { min: { field: 'first_commit_ts' } } },
+            },
+          },
+        },
         signal,
       );
       const agg = res.aggregations?.touched as
@@ -478,11 +422,7 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     return { app: null, inputs, outputs };
   }
 
-  async resolve(
-    by: { path: string } | { project: string; name: string; version: number | null },
-    asOfMs: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<number | null> {
+  async resolve(by: ArtifactName, asOfMs: number | undefined, signal?: AbortSignal): Promise<number | null> {
     const filter: estypes.QueryDslQueryContainer[] =
       'path' in by
         ? [{ term: { path: by.path } }]
@@ -494,18 +434,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
               : { term: { version: by.version } },
           ];
     if (asOfMs !== undefined) filter.push({ range: { first_commit_ts: { lte: asOfMs } } });
-    const res = await this.request(
+    const res = await this.search<OperationSource>(
       'resolving an artifact',
-      (s) =>
-        this.client.search<OperationSource>(
-          {
-            index: this.names.operations,
-            query: { bool: { filter } },
-            size: 1,
-            sort: [{ last_commit_ts: 'desc' }, { event_id: 'desc' }],
-          },
-          { signal: s },
-        ),
+      {
+        index: this.names.operations,
+        query: { bool: { filter } },
+        size: 1,
+        sort: [{ last_commit_ts: 'desc' }, { event_id: 'desc' }],
+      },
       signal,
     );
     const hit = res.hits.hits[0]?._source;
@@ -531,18 +467,14 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
       });
     const sort: estypes.SortCombinations[] =
       must.length > 0 ? [{ _score: { order: 'desc' } }, { inode_id: 'asc' }] : [{ inode_id: 'asc' }];
-    const res = await this.request(
+    const res = await this.search<InodeSource>(
       'searching files',
-      (s) =>
-        this.client.search<InodeSource>(
-          {
-            index,
-            query: { bool: { filter, must } },
-            size: query.size ?? 50,
-            sort,
-          },
-          { signal: s },
-        ),
+      {
+        index,
+        query: { bool: { filter, must } },
+        size: query.size ?? 50,
+        sort,
+      },
       signal,
     );
     return res.hits.hits.map((h) => h._source!);
@@ -605,55 +537,33 @@ class ElasticProvenanceIndex implements ProvenanceIndex {
     return { rejected };
   }
 
-  private async request<T>(
+  private search<T = unknown>(
+    what: string,
+    body: estypes.SearchRequest,
+    signal?: AbortSignal,
+  ): Promise<estypes.SearchResponse<T>> {
+    return this.request(what, (s) => this.client.search<T>(body, { signal: s }), signal);
+  }
+
+  private request<T>(
     what: string,
     send: (signal?: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    try {
-      return await retry(() => send(signal), {
-        attempts: this.config.maxRetries + 1,
-        minDelayMs: 100,
-        maxDelayMs: 5_000,
-        retriable: isRetriableElasticError,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason ?? err;
-      throw toSinkError(err, what);
-    }
+    return requestWithRetry(what, send, { maxRetries: this.config.maxRetries }, signal);
   }
 }
 
 function operationRecord(s: OperationSource): ProvenanceOperationRecord {
   return {
     eventId: s.event_id,
-    artifact: {
-      id: s.artifact_id,
-      kind: s.kind,
-      project: s.project,
-      name: s.name,
-      version: s.version,
-      path: s.path,
-    },
+    artifact: artifactRefFromSource(s),
     op: s.op,
     detail: s.detail,
     count: s.count,
     firstCommitTsMs: s.first_commit_ts,
     lastCommitTsMs: s.last_commit_ts,
-    app:
-      s.app_id === null
-        ? null
-        : {
-            appId: s.app_id,
-            jobName: s.job_name,
-            jobId: s.job_id ?? null,
-            jobProject: s.job_project ?? null,
-            jobExecutionId: s.job_execution_id,
-            pipelineRunId: s.pipeline_run_id ?? null,
-            pipelineName: s.pipeline_name,
-            pipelineRun: s.pipeline_run,
-          },
+    app: s.app_id === null ? null : appFromSource(s.app_id, s),
     user: { id: s.user_id, name: s.user },
   };
 }

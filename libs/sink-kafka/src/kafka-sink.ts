@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import { connectionSecurity } from '@epipe/client';
 import { EpipeError, type DeadLetter, type FileEvent, type Logger, type ProvenanceEvent } from '@epipe/core';
 import {
   ConfigResourceTypes,
@@ -7,7 +7,6 @@ import {
   type Admin,
   type PartitionMetadata,
   type Producer,
-  type SASLOptions,
 } from 'kafkajs';
 import type { KafkaSinkConfig } from './config';
 import { classifyKafkaError, protocolErrorType, toSinkError } from './errors';
@@ -125,8 +124,7 @@ class KafkaSinkImpl implements KafkaSink {
     this.kafka = new Kafka({
       brokers: config.brokers,
       clientId: config.clientId,
-      ssl: kafkaSslOption(config.ssl),
-      ...(config.sasl ? { sasl: saslOptionsOf(config.sasl) } : {}),
+      ...connectionSecurity(config),
       requestTimeout: config.requestTimeoutMs,
       connectionTimeout: config.connectionTimeoutMs,
       retry: { retries: config.retries ?? 5, initialRetryTime: 100, maxRetryTime: 10_000 },
@@ -446,29 +444,6 @@ export function missingTopicReason(topic: string): string {
   );
 }
 
-export function saslOptionsOf(sasl: NonNullable<KafkaSinkConfig['sasl']>): SASLOptions {
-  const { username, password } = sasl;
-  switch (sasl.mechanism) {
-    case 'plain':
-      return { mechanism: 'plain', username, password };
-    case 'scram-sha-256':
-      return { mechanism: 'scram-sha-256', username, password };
-    case 'scram-sha-512':
-      return { mechanism: 'scram-sha-512', username, password };
-  }
-}
-
 function pendingOf<T>(item: T, index: number, record: OutgoingRecord): Pending<T> {
   return { item, index, record, bytes: estimateRecordBytes(record) };
-}
-
-/** kafkajs' `ssl`: certificates are always verified; only the CA set and client identity vary. */
-export function kafkaSslOption(ssl: KafkaSinkConfig['ssl']): boolean | ConnectionOptions {
-  if (ssl === undefined || typeof ssl === 'boolean') return ssl ?? false;
-  return {
-    rejectUnauthorized: true,
-    ...(ssl.ca !== undefined ? { ca: [ssl.ca] } : {}),
-    ...(ssl.cert !== undefined ? { cert: ssl.cert } : {}),
-    ...(ssl.key !== undefined ? { key: ssl.key } : {}),
-  };
 }

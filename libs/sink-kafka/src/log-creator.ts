@@ -1,5 +1,10 @@
+import {
+  kafkaLogCreator as forwardKafkaLogs,
+  kafkaLogLevel as kafkaLevelFor,
+  type KafkaLogPolicy,
+} from '@epipe/client';
 import { type Logger, tlsFailureReason } from '@epipe/core';
-import { logLevel, type logCreator } from 'kafkajs';
+import type { logCreator, logLevel } from 'kafkajs';
 
 /**
  * Messages kafkajs logs as warnings about choices this sink makes on purpose:
@@ -21,38 +26,18 @@ function accessAttempt(text: string, extra: Record<string, unknown>): boolean {
 }
 
 /**
- * Forwards kafkajs logs to pino, one level down: kafkajs logs every retried attempt as an ERROR,
- * while the sink reports the final outcome itself; INFO is connection chatter.
+ * One level down: kafkajs logs every retried attempt as an ERROR, while the sink reports the
+ * final outcome itself.
  */
+export const SINK_LOG_POLICY: KafkaLogPolicy = {
+  errors: 'warn',
+  expected: (text, extra) => EXPECTED_WARNINGS.some((w) => text.startsWith(w)) || accessAttempt(text, extra),
+};
+
 export function kafkaLogCreator(logger: Logger): logCreator {
-  return () =>
-    ({ namespace, level, log }) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...extra } = log;
-      const fields = { kafkajs: namespace, ...extra };
-      const text = String(message);
-      switch (level) {
-        case logLevel.ERROR:
-          if (accessAttempt(text, extra)) logger.debug(fields, text);
-          else logger.warn(fields, text);
-          break;
-        case logLevel.WARN:
-          if (EXPECTED_WARNINGS.some((w) => text.startsWith(w)) || accessAttempt(text, extra))
-            logger.debug(fields, text);
-          else logger.warn(fields, text);
-          break;
-        case logLevel.INFO:
-          logger.debug(fields, text);
-          break;
-        default:
-          logger.trace(fields, text);
-      }
-    };
+  return forwardKafkaLogs(logger, SINK_LOG_POLICY);
 }
 
-/** Lets kafkajs skip building entries that pino would drop anyway. */
 export function kafkaLogLevel(logger: Logger): logLevel {
-  if (logger.isLevelEnabled('trace')) return logLevel.DEBUG;
-  if (logger.isLevelEnabled('debug')) return logLevel.INFO;
-  if (logger.isLevelEnabled('warn')) return logLevel.WARN;
-  return logLevel.NOTHING;
+  return kafkaLevelFor(logger, SINK_LOG_POLICY);
 }

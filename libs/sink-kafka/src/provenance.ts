@@ -1,5 +1,5 @@
-import { PROVENANCE_EVENT_SCHEMA, PROVENANCE_EVENT_SCHEMA_VERSION, type ProvenanceEvent } from '@epipe/core';
-import { HEADER_EVENT_ID, HEADER_SCHEMA, HEADER_SCHEMA_VERSION, type OutgoingRecord } from './records';
+import type { ProvenanceEvent } from '@epipe/core';
+import { eventRecord, type OutgoingRecord } from './records';
 
 /** Where provenance events go: one topic, or one per project that owns the artifact. */
 export interface ProvenanceTopics {
@@ -19,15 +19,7 @@ export function provenanceTopicOf(topics: ProvenanceTopics, event: ProvenanceEve
 
 /** Key = artifact id, so one artifact's operations stay in order in one partition. */
 export function provenanceRecord(event: ProvenanceEvent): OutgoingRecord {
-  return {
-    key: String(event.artifact.id),
-    value: JSON.stringify(event),
-    headers: {
-      [HEADER_EVENT_ID]: event.eventId,
-      [HEADER_SCHEMA]: PROVENANCE_EVENT_SCHEMA,
-      [HEADER_SCHEMA_VERSION]: String(PROVENANCE_EVENT_SCHEMA_VERSION),
-    },
-  };
+  return eventRecord(String(event.artifact.id), event);
 }
 
 /** Events grouped by topic, each group in the caller's order. */

@@ -1,10 +1,4 @@
-import {
-  EventId,
-  FILE_EVENT_SCHEMA,
-  FILE_EVENT_SCHEMA_VERSION,
-  type DeadLetter,
-  type FileEvent,
-} from '@epipe/core';
+import { EventId, type DeadLetter, type FileEvent } from '@epipe/core';
 
 export const DEAD_LETTER_SCHEMA = 'epipe.dead-letter';
 export const DEAD_LETTER_SCHEMA_VERSION = 1;
@@ -34,16 +28,28 @@ export interface DeadLetterRecordValue {
   row: unknown;
 }
 
-export function fileEventRecord(event: FileEvent): OutgoingRecord {
+/**
+ * A published event's record: the event as JSON, its id and schema (the event's own fields, so
+ * they cannot disagree with its value) in the headers.
+ */
+export function eventRecord(
+  key: string,
+  event: { eventId: string; schema: string; schemaVersion: number },
+): OutgoingRecord {
   return {
-    key: String(event.inodeId),
+    key,
     value: JSON.stringify(event),
     headers: {
       [HEADER_EVENT_ID]: event.eventId,
-      [HEADER_SCHEMA]: FILE_EVENT_SCHEMA,
-      [HEADER_SCHEMA_VERSION]: String(FILE_EVENT_SCHEMA_VERSION),
+      [HEADER_SCHEMA]: event.schema,
+      [HEADER_SCHEMA_VERSION]: String(event.schemaVersion),
     },
   };
+}
+
+/** Key = inode id, so one inode's events stay in order in one partition. */
+export function fileEventRecord(event: FileEvent): OutgoingRecord {
+  return eventRecord(String(event.inodeId), event);
 }
 
 export function deadLetterValue(

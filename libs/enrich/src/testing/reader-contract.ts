@@ -1,4 +1,4 @@
-import type { InodeState } from '@epipe/core';
+import { appOnlyContext, type InodeState } from '@epipe/core';
 import type { Edge, MetadataReader } from '../reader';
 
 /**
@@ -223,19 +223,7 @@ export function describeMetadataReaderContract(name: string, open: () => Promise
               pipelineRun: null,
             },
           ],
-          [
-            'app_none',
-            {
-              appId: 'app_none',
-              jobId: null,
-              jobName: null,
-              jobProject: null,
-              jobExecutionId: null,
-              pipelineName: null,
-              pipelineRunId: null,
-              pipelineRun: null,
-            },
-          ],
+          ['app_none', appOnlyContext('app_none')],
         ]),
       );
       expect(await reader.contexts([])).toEqual(new Map());
