@@ -101,13 +101,14 @@ export async function* readSubtree(
       reader.states(ids, options.maxXattrBytes),
       reader.loggedChanges(ids),
     ]);
+    const bigTags = await oversizedTags(states, filter.tagNames, reader);
     const page: SubtreePage = { covered: [], uncovered: [] };
     const subdirs = new Map<number, Dir>();
     for (const state of states) {
       const parent = group.dirs.get(state.parentId);
       if (parent === undefined || parentOf.get(state.inodeId) !== state.parentId) continue;
       const path = joinPath(parent.path, state.name);
-      const tags = ownTags(state, filter.tagNames) ?? parent.tags;
+      const tags = ownTags(state, filter.tagNames, bigTags.get(state.inodeId)) ?? parent.tags;
       if (filter.covers(path, tags)) {
         const change = logged.get(state.inodeId);
         page.covered.push({
@@ -127,11 +128,35 @@ export async function* readSubtree(
   }
 }
 
+/**
+ * The values of the rules' xattrs that states() left out for their size. The events' tags are
+ * read whatever their size (InheritedTags), so the resync must not read such a tag as none: a
+ * `*` rule matches it. One query per tag name, only for a page's inodes that have one.
+ */
+async function oversizedTags(
+  states: readonly InodeState[],
+  tagNames: readonly string[],
+  reader: MetadataReader,
+): Promise<Map<number, Record<string, string>>> {
+  const out = new Map<number, Record<string, string>>();
+  for (const name of tagNames) {
+    const ids = states.filter((s) => s.oversizedXattrs?.[name] !== undefined).map((s) => s.inodeId);
+    if (ids.length === 0) continue;
+    for (const [id, value] of await reader.xattrValues(name, ids))
+      out.set(id, { ...out.get(id), [name]: value });
+  }
+  return out;
+}
+
 /** The rules' xattrs on the inode itself (states name them as the rules do), or null. */
-function ownTags(state: InodeState, tagNames: readonly string[]): Tags | null {
+function ownTags(
+  state: InodeState,
+  tagNames: readonly string[],
+  oversized: Readonly<Record<string, string>> = {},
+): Tags | null {
   let tags: Record<string, string> | null = null;
   for (const name of tagNames) {
-    const value = state.xattrs[name];
+    const value = state.xattrs[name] ?? oversized[name];
     if (value !== undefined) (tags ??= {})[name] = value;
   }
   return tags;

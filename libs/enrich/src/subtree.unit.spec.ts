@@ -116,6 +116,15 @@ describe('readSubtree', () => {
     expect(byPath.get('/Projects/p/data/in/f/d07/f2')!.ancestorIds).toEqual([1, 2, 3, 4, 10, 16, 1028]);
   });
 
+  it('reads a tag whose value is over maxXattrBytes as the events do, not as untagged', async () => {
+    // "off" (3 bytes) fits, "debug" (5) does not: y's own debug tag must still win over d's off.
+    const pages = await collect(
+      readSubtree(view('/Projects/p/data/in'), world(), filter, { maxXattrBytes: 3 }),
+    );
+    expect(pages.flatMap((p) => p.covered).map((d) => d.state.inodeId)).toContain(15);
+    expect(pages.flatMap((p) => p.uncovered)).not.toContain(15);
+  });
+
   it('takes the last change from a row still logged at the same logical time, else none', async () => {
     const db = world();
     const edge = { parentId: 10, name: 'a', isDir: false, deletePending: false };
