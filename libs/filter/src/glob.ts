@@ -5,25 +5,24 @@
  */
 export function compileGlob(glob: string): RegExp {
   if (!glob.startsWith('/')) throw new Error(`path glob must be absolute: ${JSON.stringify(glob)}`);
-  let re = '^';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      const atEnd = i + 2 === glob.length;
-      const slashAfter = glob[i + 2] === '/';
-      if (glob[i - 1] === '/' && (atEnd || slashAfter)) {
-        // "/**" or "/**/": zero or more segments.
-        re = re.slice(0, -1) + (atEnd ? '(?:/.*)?' : '(?:/[^/]+)*/');
-        i += atEnd ? 1 : 2;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp('^' + globSteps(glob).map(stepSource).join('') + '$');
+}
+
+function stepSource(step: Step): string {
+  switch (step.kind) {
+    case 'char':
+      return step.char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    case 'one':
+      return '[^/]';
+    case 'star':
+      return '[^/]*';
+    case 'any':
+      return '.*';
+    case 'segments':
+      return '(?:/[^/]+)*/';
+    case 'rest':
+      return '(?:/.*)?';
   }
-  return new RegExp(re + '$');
 }
 
 /** One piece of a glob, as compileGlob reads it. */
@@ -35,12 +34,8 @@ type Step =
   | { kind: 'segments' } // /**/: a slash, then any whole segments each followed by a slash
   | { kind: 'rest' }; // /** at the end: nothing, or a slash and anything
 
-/**
- * The glob as steps, read the way compileGlob reads it; null for the one shape whose regular
- * expression is not a sequence of steps (a `/**` that follows a `/**` and a slash): callers then
- * assume the worst.
- */
-function globSteps(glob: string): Step[] | null {
+/** The glob as steps: what its regular expression and its automaton are both made of. */
+function globSteps(glob: string): Step[] {
   const steps: Step[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -48,8 +43,9 @@ function globSteps(glob: string): Step[] | null {
       const atEnd = i + 2 === glob.length;
       const slashAfter = glob[i + 2] === '/';
       if (glob[i - 1] === '/' && (atEnd || slashAfter)) {
-        const last = steps.pop();
-        if (last?.kind !== 'char' || last.char !== '/') return null;
+        // "/**" or "/**/" takes the slash before it: a char step, or the end of "/**/" just
+        // before (zero or more segments twice over are still zero or more segments).
+        steps.pop();
         steps.push({ kind: atEnd ? 'rest' : 'segments' });
         i += atEnd ? 1 : 2;
       } else {
@@ -72,11 +68,10 @@ function globSteps(glob: string): Step[] | null {
 export class GlobAutomaton {
   private constructor(private readonly steps: Step[]) {}
 
-  /** Null when the glob has a shape the automaton does not model (see globSteps). */
-  static of(glob: string): GlobAutomaton | null {
-    compileGlob(glob); // the same errors as the rule's own compilation
-    const steps = globSteps(glob);
-    return steps === null ? null : new GlobAutomaton(steps);
+  /** Fails as compileGlob does on a glob that is not absolute. */
+  static of(glob: string): GlobAutomaton {
+    compileGlob(glob);
+    return new GlobAutomaton(globSteps(glob));
   }
 
   /** The states after reading `text` from the start: a key, equal for prefixes matched alike. */

@@ -32,8 +32,8 @@ export interface EventFilter {
    * Whether moving a directory can change what the path and tag rules say of some inode below
    * it: some glob could judge a path below one place and the same path below the other apart, or
    * the nearest tags differ as the rules read them. `tags`: those the directory has, or else its
-   * nearest tagged ancestor's, at each place. False only when the answer is sure (see
-   * GlobAutomaton): a move inside what one rule covers then needs no subtree read again.
+   * nearest tagged ancestor's, at each place. False only when that is sure (see GlobAutomaton):
+   * a move inside what the same rules cover then needs no subtree read again.
    */
   movesCoverage(from: DirectoryPlace, to: DirectoryPlace): boolean;
   /**
@@ -77,8 +77,8 @@ class RuleFilter implements EventFilter {
   readonly scoped: boolean;
   private readonly include: RegExp[];
   private readonly exclude: RegExp[];
-  /** The globs as automata, null where one cannot be modelled (moves then always count). */
-  private readonly automata: (GlobAutomaton | null)[];
+  /** The include and exclude globs as automata (see movesCoverage). */
+  private readonly automata: GlobAutomaton[];
   private readonly operations: Set<OperationName> | null;
   private readonly rules: TagValueRule[];
   private readonly untagged: 'on' | 'off';
@@ -125,7 +125,7 @@ class RuleFilter implements EventFilter {
     // Descendants are at `<place>/<rest>`: the same states after `<place>/` judge every rest alike.
     const below = (path: string): string => (path.endsWith('/') ? path : `${path}/`);
     return this.automata.some(
-      (glob) => glob === null || glob.statesAfter(below(from.path)) !== glob.statesAfter(below(to.path)),
+      (glob) => glob.statesAfter(below(from.path)) !== glob.statesAfter(below(to.path)),
     );
   }
 
