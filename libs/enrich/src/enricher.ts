@@ -15,6 +15,12 @@ import type { EnrichResult, EventAncestors } from './result';
 import { type ResyncView, type SubtreePage, readSubtree } from './subtree';
 import { InheritedTags } from './tags';
 
+/**
+ * Directories remembered as read again in this lifetime (see mayMoveDescendants): past this
+ * many, every rename of a scoped filter reads its subtree again, as it would without the set.
+ */
+export const MAX_RESYNCED_DIRS = 100_000;
+
 /** How the cache budget is split; the edges are asked for on every row, so they get most. */
 const CACHE_SHARES = { edges: 0.5, tags: 0.2, contexts: 0.15, users: 0.05, projects: 0.05, datasets: 0.05 };
 
@@ -35,6 +41,15 @@ export class Enricher {
   private readonly names: NameCaches;
   private readonly tags: InheritedTags;
   private seqBase = 0;
+  /**
+   * Directories whose subtree this lifetime asked to read again. Their reads see the database
+   * when they run, possibly after a later rename took a directory out from below them (the read
+   * misses it, as the index still judges it from before): a rename below one is never trusted
+   * to change nothing. A new lifetime starts with a cold path cache, so any rename committed
+   * before it has an unknown old place, which counts as a change anyway.
+   */
+  private readonly resynced = new Set<number>();
+  private resyncedOverflow = false;
 
   constructor(
     private readonly config: EnrichConfig,
@@ -104,8 +119,10 @@ export class Enricher {
       const crossing = this.mayCross(row);
       if (covered) views.cover(event);
       else views.uncover(event, crossing);
-      if (crossing && row.isDir && this.mayMoveDescendants(row, place, tagsChanged))
+      if (crossing && row.isDir && this.mayMoveDescendants(row, place, tagsChanged)) {
         crossed.set(row.inodeId, row.logId);
+        this.rememberResynced(row.inodeId);
+      }
       if (!verdict.keep) {
         filtered++;
         filteredBy[verdict.rule] = (filteredBy[verdict.rule] ?? 0) + 1;
@@ -182,13 +199,16 @@ export class Enricher {
    * Whether a directory's row (one that mayCross) can take descendants across the boundary, so
    * its subtree must be read again. A tag change can. A rename can unless the filter is sure the
    * old and the new place judge every descendant alike (a move inside a covered area); whatever
-   * is unknown (the old place, a tag not cached, the tags changing in this batch) counts as can.
+   * is unknown (the old place, a tag not cached, the tags changing in this batch, a subtree
+   * read again above either place in this lifetime) counts as can.
    * Moves in a row compose: each is judged from where the previous one left the directory.
    */
   private mayMoveDescendants(row: LogRow, place: RowPlace, tagsChanged: boolean): boolean {
     if (row.operation !== 'RENAME' || tagsChanged || !this.filter.movesCoverage) return true;
     const newChain = this.tree.chain(row.inodeId);
     if (place.path === null || place.oldPath === null || place.oldAncestorIds === null || newChain === null)
+      return true;
+    if (this.resyncedOverflow || [...place.oldAncestorIds, ...newChain].some((id) => this.resynced.has(id)))
       return true;
     // The directory's own tags move with it: the chains end with it at both places.
     const fromTags = this.tags.nearest([...place.oldAncestorIds, row.inodeId]);
@@ -218,6 +238,11 @@ export class Enricher {
       views.push({ dirInodeId, logId, epoch, path, ancestorIds: chain, tags });
     }
     return views;
+  }
+
+  private rememberResynced(dirInodeId: number): void {
+    if (this.resynced.size >= MAX_RESYNCED_DIRS) this.resyncedOverflow = true;
+    else this.resynced.add(dirInodeId);
   }
 
   private async prefetch(rows: readonly LogRow[]): Promise<void> {

@@ -415,6 +415,32 @@ describe('Enricher at the filters boundary', () => {
       ]);
     });
 
+    it('reads its subtree again when it moves from below a directory read again earlier in the lifetime', async () => {
+      // That read may run after this rename committed and miss the directory: the index may
+      // still judge what is below it from before, whatever the two places say now.
+      const db = withScratch();
+      db.addInode({ inodeId: 73, parentId: 4, name: 'quiet', isDir: true, logicalTime: 2 });
+      db.addInode({ inodeId: 71, parentId: 73, name: 'a', isDir: true, logicalTime: 1 });
+      const inside = async (tagFirst: boolean): Promise<number[] | undefined> => {
+        const enricher = new Enricher(config, db, scoped);
+        await enricher.enrich(batch([row('CREATE', 71, 73, 'a', { isDir: true })]));
+        if (tagFirst)
+          await enricher.enrich(
+            batch([
+              row('XATTR_ADD', 73, 4, 'quiet', { isDir: true, logicalTime: 2, xattrName: 'epipe.log' }),
+            ]),
+          );
+        Object.assign(db.inodes.get(71)!, { name: 'b', logicalTime: 2 });
+        const result = await enricher.enrich(
+          batch([row('RENAME', 71, 73, 'b', { isDir: true, logicalTime: 2 })]),
+        );
+        Object.assign(db.inodes.get(71)!, { name: 'a', logicalTime: 1 });
+        return result.resyncs?.map((v) => v.dirInodeId);
+      };
+      expect(await inside(false)).toEqual([]);
+      expect(await inside(true)).toEqual([71]);
+    });
+
     it('reads its subtree again when a tag rule changed in the same batch (the tags it inherited before are unknown)', async () => {
       const db = withScratch();
       db.addInode({ inodeId: 74, parentId: 4, name: 'loud', isDir: true, logicalTime: 2 });
