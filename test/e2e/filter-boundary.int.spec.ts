@@ -2,7 +2,7 @@ import type { Delivery } from '@epipe/client';
 import type { FilterConfig } from '@epipe/filter';
 import { filterConfig } from '@epipe/filter';
 import { checkSearchState, waitFor } from '../support/checker';
-import { daemonConfig } from '../support/daemon';
+import { daemonConfig, type InProcessDaemon } from '../support/daemon';
 import { createProjectDirs } from '../support/db';
 import { E2eRun } from '../support/run';
 import { FaultScenario } from '../faults/support/scenario';
@@ -17,6 +17,7 @@ import { FaultScenario } from '../faults/support/scenario';
  */
 describe('filters at the boundary end to end', () => {
   let run: E2eRun;
+  let daemon: InProcessDaemon;
   let filter: FilterConfig;
   const received: Delivery[] = [];
   const ctx = { user: 'alice' };
@@ -30,7 +31,7 @@ describe('filters at the boundary end to end', () => {
       EPIPE_FILTER_TAGS: 'epipe.log=off:off, epipe.log=debug:debug',
     };
     filter = filterConfig(run.daemonConfig(rules).filter);
-    await run.startReadyDaemon(rules);
+    daemon = await run.startReadyDaemon(rules);
     await run.subscribe(received, { dedupe: false });
   });
 
@@ -40,6 +41,7 @@ describe('filters at the boundary end to end', () => {
   const indexedPaths = async (): Promise<string[]> =>
     [...(await run.documents()).values()].map((d) => d.path).sort();
   const check = () => run.searchProblems({ filter });
+  const resyncs = async (): Promise<number> => (await daemon.metrics.resyncs.get()).values[0]?.value ?? 0;
   const docAt = async (path: string) => [...(await run.documents()).values()].find((d) => d.path === path);
 
   it('moves and tag switches across the boundary both ways leave the index equal to the filtered database', async () => {
@@ -57,7 +59,17 @@ describe('filters at the boundary end to end', () => {
     await nn.create('/Projects/fb/data/quiet/deep/h2', ctx, { parents: true });
     await nn.create('/Projects/fb/data/loud/k1', ctx, { parents: true });
     await nn.create('/Projects/fb/data/loud/deep/k2', ctx, { parents: true });
+    await nn.create('/Projects/fb/data/calm/deep/c1', ctx, { parents: true });
     await settle();
+    expect(await check()).toEqual([]);
+
+    // A move inside the covered area changes no descendant's coverage: its documents follow the
+    // move and nothing is read again from the database.
+    const before = await resyncs();
+    await nn.rename('/Projects/fb/data/calm', '/Projects/fb/data/quiet/calm', ctx);
+    await settle();
+    expect(await docAt('/Projects/fb/data/quiet/calm/deep/c1')).toBeDefined();
+    expect(await resyncs()).toBe(before);
     expect(await check()).toEqual([]);
 
     // Across the boundary: a move in, a move out, a tag off, a debug tag below the excluded glob.
@@ -69,6 +81,8 @@ describe('filters at the boundary end to end', () => {
     // Not published (APPEND is not among the operations), yet the document must follow.
     await nn.append('/Projects/fb/data/in/f1', 10, ctx);
     await settle();
+    // The two moves across and the three tag switches each read their subtree again.
+    expect(await resyncs()).toBeGreaterThanOrEqual(before + 5);
     const paths = await indexedPaths();
     expect(paths).toEqual(
       expect.arrayContaining([

@@ -5,6 +5,7 @@ export type PauseReason = 'inflight_budget' | 'source_queue';
 
 const DEAD_LETTER_STAGES = ['parse', 'enrich', 'kafka', 'elasticsearch'] as const;
 const SINKS = ['mysql', 'kafka', 'elasticsearch'] as const;
+const RESYNC_OUTCOMES = ['written', 'kept', 'deleted', 'rejected'] as const;
 
 /**
  * Every metric epipe exports, in one place. Stages receive this object (or a fake with the same
@@ -151,6 +152,17 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['op'] as const,
       registers: [registry],
     }),
+    resyncs: new Counter({
+      name: `${prefix}resync_total`,
+      help: "Subtrees read again from the database because a move or a tag change may have taken descendants across the filters' boundary",
+      registers: [registry],
+    }),
+    resyncDocuments: new Counter({
+      name: `${prefix}resync_documents_total`,
+      help: 'Documents of resynced subtrees, by outcome: written (missing or older), kept (as new already), deleted (no longer covered), rejected (dead-lettered)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     restarts: new Counter({
       name: `${prefix}restarts_total`,
       help: 'Pipeline restarts, by error code',
@@ -227,6 +239,7 @@ export function createMetrics(registry = new Registry()) {
     m.sinkErrors.inc({ sink }, 0);
   }
   for (const reason of ['inflight_budget', 'source_queue'] as const) m.sourcePausedSeconds.inc({ reason }, 0);
+  for (const outcome of RESYNC_OUTCOMES) m.resyncDocuments.inc({ outcome }, 0);
   m.cacheHits.inc({ cache: 'path' }, 0);
   m.cacheMisses.inc({ cache: 'path' }, 0);
   return m;

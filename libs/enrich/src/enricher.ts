@@ -6,7 +6,7 @@ import { SearchViews } from './doc-views';
 import { type EventFilter, KEEP_ALL } from './event-filter';
 import { noneUnresolved, toFileEvent } from './file-event';
 import { NameCaches } from './names';
-import { placeRow } from './old-path';
+import { placeRow, type RowPlace } from './old-path';
 import { PathTree } from './path-tree';
 import { poisonRows } from './poison';
 import type { MetadataReader } from './reader';
@@ -14,6 +14,12 @@ import { readCurrentStates } from './reread';
 import type { EnrichResult, EventAncestors } from './result';
 import { type ResyncView, type SubtreePage, readSubtree } from './subtree';
 import { InheritedTags } from './tags';
+
+/**
+ * Directories remembered as read again in this lifetime (see mayMoveDescendants): past this
+ * many, every rename of a scoped filter reads its subtree again, as it would without the set.
+ */
+export const MAX_RESYNCED_DIRS = 100_000;
 
 /** How the cache budget is split; the edges are asked for on every row, so they get most. */
 const CACHE_SHARES = { edges: 0.5, tags: 0.2, contexts: 0.15, users: 0.05, projects: 0.05, datasets: 0.05 };
@@ -35,6 +41,15 @@ export class Enricher {
   private readonly names: NameCaches;
   private readonly tags: InheritedTags;
   private seqBase = 0;
+  /**
+   * Directories whose subtree this lifetime asked to read again. Their reads see the database
+   * when they run, possibly after a later rename took a directory out from below them (the read
+   * misses it, as the index still judges it from before): a rename below one is never trusted
+   * to change nothing. A new lifetime starts with a cold path cache, so any rename committed
+   * before it has an unknown old place, which counts as a change anyway.
+   */
+  private readonly resynced = new Set<number>();
+  private resyncedOverflow = false;
 
   constructor(
     private readonly config: EnrichConfig,
@@ -87,6 +102,9 @@ export class Enricher {
     const ancestors = new Map<number, EventAncestors>();
     // Directories whose descendants may have crossed the boundary: id -> the row that says so.
     const crossed = new Map<number, number>();
+    // The tag cache shows the batch's newest values, not those at each row: with a tag rule's
+    // xattr changed in the batch, a rename cannot tell what its descendants inherited before.
+    const tagsChanged = rows.some((r) => this.isTagChange(r));
     let filtered = 0;
     const filteredBy: Record<string, number> = {};
     rows.forEach((row, index) => {
@@ -101,7 +119,10 @@ export class Enricher {
       const crossing = this.mayCross(row);
       if (covered) views.cover(event);
       else views.uncover(event, crossing);
-      if (crossing && row.isDir) crossed.set(row.inodeId, row.logId);
+      if (crossing && row.isDir && this.mayMoveDescendants(row, place, tagsChanged)) {
+        crossed.set(row.inodeId, row.logId);
+        this.rememberResynced(row.inodeId);
+      }
       if (!verdict.keep) {
         filtered++;
         filteredBy[verdict.rule] = (filteredBy[verdict.rule] ?? 0) + 1;
@@ -165,10 +186,38 @@ export class Enricher {
    */
   private mayCross(row: LogRow): boolean {
     if (!this.filter.scoped) return false;
-    if (row.operation === 'RENAME') return true;
+    return row.operation === 'RENAME' || this.isTagChange(row);
+  }
+
+  private isTagChange(row: LogRow): boolean {
     const xattrChange =
       row.operation === 'XATTR_ADD' || row.operation === 'XATTR_UPDATE' || row.operation === 'XATTR_DELETE';
     return xattrChange && row.xattrName !== null && this.filter.tagNames.includes(row.xattrName);
+  }
+
+  /**
+   * Whether a directory's row (one that mayCross) can take descendants across the boundary, so
+   * its subtree must be read again. A tag change can. A rename can unless the filter is sure the
+   * old and the new place judge every descendant alike (a move inside a covered area); whatever
+   * is unknown (the old place, a tag not cached, the tags changing in this batch, a subtree
+   * read again above either place in this lifetime) counts as can.
+   * Moves in a row compose: each is judged from where the previous one left the directory.
+   */
+  private mayMoveDescendants(row: LogRow, place: RowPlace, tagsChanged: boolean): boolean {
+    if (row.operation !== 'RENAME' || tagsChanged || !this.filter.movesCoverage) return true;
+    const newChain = this.tree.chain(row.inodeId);
+    if (place.path === null || place.oldPath === null || place.oldAncestorIds === null || newChain === null)
+      return true;
+    if (this.resyncedOverflow || [...place.oldAncestorIds, ...newChain].some((id) => this.resynced.has(id)))
+      return true;
+    // The directory's own tags move with it: the chains end with it at both places.
+    const fromTags = this.tags.nearest([...place.oldAncestorIds, row.inodeId]);
+    const toTags = this.tags.nearest(newChain);
+    if (fromTags === undefined || toTags === undefined) return true;
+    return this.filter.movesCoverage(
+      { path: place.oldPath, tags: fromTags },
+      { path: place.path, tags: toTags },
+    );
   }
 
   /**
@@ -189,6 +238,11 @@ export class Enricher {
       views.push({ dirInodeId, logId, epoch, path, ancestorIds: chain, tags });
     }
     return views;
+  }
+
+  private rememberResynced(dirInodeId: number): void {
+    if (this.resynced.size >= MAX_RESYNCED_DIRS) this.resyncedOverflow = true;
+    else this.resynced.add(dirInodeId);
   }
 
   private async prefetch(rows: readonly LogRow[]): Promise<void> {

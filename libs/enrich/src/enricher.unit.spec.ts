@@ -365,6 +365,89 @@ describe('Enricher at the filters boundary', () => {
     expect(result.moves).toHaveLength(1);
   });
 
+  describe('a directory moved where the old place is known', () => {
+    /** An enricher that saw directory 71 created at /Projects/p/data/a (a warm path cache). */
+    const seenAt = async (db: MemoryMetadataReader): Promise<Enricher> => {
+      db.addInode({ inodeId: 71, parentId: 4, name: 'a', isDir: true, logicalTime: 1 });
+      db.addInode({ inodeId: 72, parentId: 71, name: 'f', logicalTime: 1 });
+      const enricher = new Enricher(config, db, scoped);
+      await enricher.enrich(batch([row('CREATE', 71, 4, 'a', { isDir: true })]));
+      return enricher;
+    };
+    const moveTo = (db: MemoryMetadataReader, parentId: number, name: string) => {
+      Object.assign(db.inodes.get(71)!, { parentId, name, logicalTime: 2 });
+      return row('RENAME', 71, parentId, name, { isDir: true, logicalTime: 2 });
+    };
+
+    it('reads nothing again when it stays inside what the same rules cover', async () => {
+      const db = withScratch();
+      const enricher = await seenAt(db);
+      const result = await enricher.enrich(batch([moveTo(db, 4, 'b')]));
+      expect(result.resyncs).toEqual([]);
+      expect(result.moves).toEqual([
+        expect.objectContaining({ oldPath: '/Projects/p/data/a', newPath: '/Projects/p/data/b' }),
+      ]);
+    });
+
+    it('reads its subtree again when it moves below an excluded glob', async () => {
+      const db = withScratch();
+      const enricher = await seenAt(db);
+      const result = await enricher.enrich(batch([moveTo(db, 60, 'a')]));
+      expect(result.resyncs).toEqual([
+        expect.objectContaining({ dirInodeId: 71, path: '/Projects/p/scratch/a' }),
+      ]);
+    });
+
+    it('reads its subtree again when it moves below another tag', async () => {
+      const db = withScratch();
+      db.addInode({ inodeId: 73, parentId: 4, name: 'quiet', isDir: true, xattrs: { 'epipe.log': 'off' } });
+      const enricher = await seenAt(db);
+      const result = await enricher.enrich(batch([moveTo(db, 73, 'a')]));
+      expect(result.resyncs).toEqual([
+        expect.objectContaining({ dirInodeId: 71, tags: { 'epipe.log': 'off' } }),
+      ]);
+    });
+
+    it('reads its subtree again when it moves from below a directory read again earlier in the lifetime', async () => {
+      // That read may run after this rename committed and miss the directory: the index may
+      // still judge what is below it from before, whatever the two places say now.
+      const db = withScratch();
+      db.addInode({ inodeId: 73, parentId: 4, name: 'quiet', isDir: true, logicalTime: 2 });
+      db.addInode({ inodeId: 71, parentId: 73, name: 'a', isDir: true, logicalTime: 1 });
+      const inside = async (tagFirst: boolean): Promise<number[] | undefined> => {
+        const enricher = new Enricher(config, db, scoped);
+        await enricher.enrich(batch([row('CREATE', 71, 73, 'a', { isDir: true })]));
+        if (tagFirst)
+          await enricher.enrich(
+            batch([
+              row('XATTR_ADD', 73, 4, 'quiet', { isDir: true, logicalTime: 2, xattrName: 'epipe.log' }),
+            ]),
+          );
+        Object.assign(db.inodes.get(71)!, { name: 'b', logicalTime: 2 });
+        const result = await enricher.enrich(
+          batch([row('RENAME', 71, 73, 'b', { isDir: true, logicalTime: 2 })]),
+        );
+        Object.assign(db.inodes.get(71)!, { name: 'a', logicalTime: 1 });
+        return result.resyncs?.map((v) => v.dirInodeId);
+      };
+      expect(await inside(false)).toEqual([]);
+      expect(await inside(true)).toEqual([71]);
+    });
+
+    it('reads its subtree again when a tag rule changed in the same batch (the tags it inherited before are unknown)', async () => {
+      const db = withScratch();
+      db.addInode({ inodeId: 74, parentId: 4, name: 'loud', isDir: true, logicalTime: 2 });
+      const enricher = await seenAt(db);
+      const result = await enricher.enrich(
+        batch([
+          row('XATTR_ADD', 74, 4, 'loud', { isDir: true, logicalTime: 2, xattrName: 'epipe.log' }),
+          moveTo(db, 4, 'b'),
+        ]),
+      );
+      expect(result.resyncs?.map((v) => v.dirInodeId).sort()).toEqual([71, 74]);
+    });
+  });
+
   it('reads a subtree with the filter it enriches with', async () => {
     const db = withScratch();
     db.addInode({ inodeId: 68, parentId: 4, name: 'in', isDir: true });

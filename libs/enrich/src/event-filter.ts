@@ -14,6 +14,15 @@ export interface EventFilter {
   covers?(path: string | null, tags: Readonly<Record<string, string>> | null): boolean;
   /** Whether any path or tag rule can leave an inode out (see readSubtree): false when absent. */
   readonly scoped?: boolean;
+  /**
+   * Whether moving a directory from one place to the other (its path, and the tags it has or
+   * inherits there) can change what the path and tag rules say of an inode below it; when
+   * absent, every move of a scoped filter may.
+   */
+  movesCoverage?(
+    from: { path: string; tags: Readonly<Record<string, string>> | null },
+    to: { path: string; tags: Readonly<Record<string, string>> | null },
+  ): boolean;
 }
 
 /** No filter stage: every event is published. */

@@ -1,5 +1,5 @@
 import type { ExecutionContext, InodeState } from '@epipe/core';
-import type { Edge, LoggedChange, MetadataReader } from './reader';
+import type { ChildCursor, Edge, LoggedChange, MetadataReader } from './reader';
 
 /**
  * An in-memory metadata database for tests of the enricher: the same answers the SQL reader
@@ -65,11 +65,17 @@ export class MemoryMetadataReader implements MetadataReader {
     );
   }
 
-  children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]> {
+  children(parentIds: readonly number[], after: ChildCursor | null, limit: number): Promise<Edge[]> {
     this.calls++;
+    const parents = new Set(parentIds);
+    // Names compare as the database's binary collation does: by UTF-8 bytes.
+    const key = (parentId: number, name: string): [number, Buffer] => [parentId, Buffer.from(name)];
+    const compare = ([p1, n1]: [number, Buffer], [p2, n2]: [number, Buffer]): number =>
+      p1 !== p2 ? p1 - p2 : Buffer.compare(n1, n2);
+    const from = after === null ? null : key(after.parentId, after.name);
     const edges = [...this.inodes.values()]
-      .filter((s) => s.parentId === parentId && (afterName === null || s.name > afterName))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .filter((s) => parents.has(s.parentId) && (from === null || compare(key(s.parentId, s.name), from) > 0))
+      .sort((a, b) => compare(key(a.parentId, a.name), key(b.parentId, b.name)))
       .slice(0, limit);
     return Promise.resolve(
       edges.map((s) => ({ inodeId: s.inodeId, parentId: s.parentId, name: s.name, isDir: s.isDir })),

@@ -8,6 +8,12 @@ export interface Edge {
   isDir: boolean;
 }
 
+/** Where a page of children ended: the last child's parent and name. */
+export interface ChildCursor {
+  parentId: number;
+  name: string;
+}
+
 /** An inode's newest change (reads aside) whose row still waits in the log table. */
 export interface LoggedChange {
   logicalTime: number;
@@ -37,10 +43,11 @@ export interface MetadataReader {
   datasetNames(datasetIds: number[]): Promise<Map<number, string>>;
   contexts(appIds: string[]): Promise<Map<string, ExecutionContext>>;
   /**
-   * A directory's children in name order, those after `afterName` (null: from the first), at
-   * most `limit`: the key (parent, name) pages a directory of any size.
+   * The children of several directories in one query, ordered by (parent id, name), those after
+   * `after` in that order (null: from the first), at most `limit`: the key (parent, name) pages
+   * any number of directories of any size.
    */
-  children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]>;
+  children(parentIds: readonly number[], after: ChildCursor | null, limit: number): Promise<Edge[]>;
   /** The newest change (reads aside) of each of these inodes whose row is still logged. */
   loggedChanges(inodeIds: number[]): Promise<Map<number, LoggedChange>>;
   /** Values of one xattr (the tag rule's) on these inodes, named as the keys of `states()` name it. */

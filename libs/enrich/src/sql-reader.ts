@@ -1,6 +1,6 @@
 import { type ExecutionContext, type InodeState, Operation, type OperationName } from '@epipe/core';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Edge, LoggedChange, MetadataReader } from './reader';
+import type { ChildCursor, Edge, LoggedChange, MetadataReader } from './reader';
 
 const OPERATION_OF = new Map(
   (Object.entries(Operation) as [OperationName, number][]).map(([name, code]) => [code, name]),
@@ -56,12 +56,26 @@ export class SqlMetadataReader implements MetadataReader {
     }));
   }
 
-  async children(parentId: number, afterName: string | null, limit: number): Promise<Edge[]> {
+  async children(parentIds: readonly number[], after: ChildCursor | null, limit: number): Promise<Edge[]> {
+    const ids = [...new Set(parentIds)].sort((a, b) => a - b);
+    const later = after === null ? ids : ids.filter((id) => id > after.parentId);
+    // Each side of the OR is a range of the (parent_id, name) key: the index serves them in key
+    // order, so ORDER BY ... LIMIT stops after `limit` rows without a sort.
+    const ranges: string[] = [];
+    const params: unknown[] = [];
+    if (after !== null && ids.includes(after.parentId)) {
+      ranges.push('(parent_id = ? AND name > ?)');
+      params.push(after.parentId, after.name);
+    }
+    if (later.length > 0) {
+      ranges.push('parent_id IN (?)');
+      params.push(later);
+    }
+    if (ranges.length === 0) return [];
     const [rows] = await this.pool.query<RowDataPacket[]>(
-      afterName === null
-        ? 'SELECT id, parent_id, name, is_dir FROM inodes WHERE parent_id = ? ORDER BY name LIMIT ?'
-        : 'SELECT id, parent_id, name, is_dir FROM inodes WHERE parent_id = ? AND name > ? ORDER BY name LIMIT ?',
-      afterName === null ? [parentId, limit] : [parentId, afterName, limit],
+      `SELECT id, parent_id, name, is_dir FROM inodes WHERE ${ranges.join(' OR ')}
+        ORDER BY parent_id, name LIMIT ?`,
+      [...params, limit],
     );
     return rows.map((r) => ({
       inodeId: Number(r.id),

@@ -87,6 +87,44 @@ describe('readSubtree', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('reads the children of many small directories in one query each page, holding a page of directories per level', async () => {
+    const db = world();
+    // 40 directories of 3 files each below `f` (16), and one deeper chain.
+    let next = 1000;
+    for (let d = 0; d < 40; d++) {
+      const dir = next++;
+      db.addInode({ inodeId: dir, parentId: 16, name: `d${String(d).padStart(2, '0')}`, isDir: true });
+      for (let f = 0; f < 3; f++) db.addInode({ inodeId: next++, parentId: dir, name: `f${f}` });
+    }
+    const queries: number[][] = [];
+    const children = db.children.bind(db);
+    db.children = (parentIds, after, limit) => {
+      queries.push([...parentIds]);
+      return children(parentIds, after, limit);
+    };
+    const pages = await collect(
+      readSubtree(view('/Projects/p/data/in'), db, filter, { maxXattrBytes: 100, pageSize: 50 }),
+    );
+    const seen = pages.flatMap((p) => [...p.covered.map((d) => d.state.inodeId), ...p.uncovered]);
+    expect(seen).toHaveLength(7 + 40 * 4);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(pages.every((p) => p.covered.length + p.uncovered.length <= 50)).toBe(true);
+    // One directory at a time would be 1 + 4 + 40 queries and more; a group is read together.
+    expect(queries.length).toBeLessThanOrEqual(10);
+    expect(Math.max(...queries.map((q) => q.length))).toBeLessThanOrEqual(50);
+    const byPath = new Map(pages.flatMap((p) => p.covered).map((d) => [d.path, d]));
+    expect(byPath.get('/Projects/p/data/in/f/d07/f2')!.ancestorIds).toEqual([1, 2, 3, 4, 10, 16, 1028]);
+  });
+
+  it('reads a tag whose value is over maxXattrBytes as the events do, not as untagged', async () => {
+    // "off" (3 bytes) fits, "debug" (5) does not: y's own debug tag must still win over d's off.
+    const pages = await collect(
+      readSubtree(view('/Projects/p/data/in'), world(), filter, { maxXattrBytes: 3 }),
+    );
+    expect(pages.flatMap((p) => p.covered).map((d) => d.state.inodeId)).toContain(15);
+    expect(pages.flatMap((p) => p.uncovered)).not.toContain(15);
+  });
+
   it('takes the last change from a row still logged at the same logical time, else none', async () => {
     const db = world();
     const edge = { parentId: 10, name: 'a', isDir: false, deletePending: false };
@@ -115,9 +153,9 @@ describe('readSubtree', () => {
   it('leaves a child that moved away between its page and its state to its own row', async () => {
     const db = world();
     const children = db.children.bind(db);
-    db.children = async (parentId, after, limit) => {
-      const edges = await children(parentId, after, limit);
-      if (parentId === 10) db.inodes.get(11)!.parentId = 4; // moved out under the reader's feet
+    db.children = async (parentIds, after, limit) => {
+      const edges = await children(parentIds, after, limit);
+      if (parentIds.includes(10)) db.inodes.get(11)!.parentId = 4; // moved out under the reader's feet
       return edges;
     };
     const pages = await collect(readSubtree(view('/Projects/p/data/in'), db, filter, { maxXattrBytes: 100 }));

@@ -44,6 +44,9 @@ export class InheritedTags {
     for (const r of rows) {
       wanted.add(r.inodeId);
       for (const id of tree.chain(r.parentId) ?? []) wanted.add(id);
+      // A rename's old place too: whether the move changes what its descendants inherit.
+      const oldParent = r.operation === 'RENAME' ? tree.get(r.inodeId)?.parentId : undefined;
+      for (const id of (oldParent === undefined ? null : tree.chain(oldParent)) ?? []) wanted.add(id);
     }
     await fillNullable(this.tags, [...wanted], async (ids) => {
       const byInode = new Map<number, Record<string, string>>();
@@ -58,6 +61,21 @@ export class InheritedTags {
   /** The tags on the row's inode, or else on its nearest ancestor that has any; null: none. */
   of(row: LogRow, tree: PathTree): Tags | null {
     return this.at(row.inodeId, row.parentId, tree);
+  }
+
+  /**
+   * The tags of the chain's last inode that has any (ids from the root down); null: none has
+   * any; undefined: one of them is not cached, so the answer is unknown.
+   */
+  nearest(chain: readonly number[]): Tags | null | undefined {
+    if (this.tagNames.length === 0) return null;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const id = chain[i]!;
+      if (!this.tags.has(id)) return undefined;
+      const tags = this.tags.get(id);
+      if (tags) return tags;
+    }
+    return null;
   }
 
   /** The tags on the inode, or else on its nearest ancestor that has any; null: none. */

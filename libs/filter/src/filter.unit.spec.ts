@@ -1,5 +1,5 @@
 import type { FileEvent, OperationName } from '@epipe/core';
-import { compileGlob } from './glob';
+import { compileGlob, GlobAutomaton } from './glob';
 import { DEFAULT_FILTER_CONFIG } from './config';
 import { createFilter, parseTagRule } from './rules';
 
@@ -185,5 +185,104 @@ describe('decidePath', () => {
     expect(
       filter.decide({ ...event('/Projects/p/data/f'), operation: 'CREATE' }, { logging: 'off' }).rule,
     ).toBe('tag');
+  });
+});
+
+describe('GlobAutomaton', () => {
+  const globs = [
+    '/Projects/*/Models/**',
+    '/Projects/**/*.csv',
+    '/Projects/*/scratch/**',
+    '/tmp/?',
+    '/**',
+    '/a/**/b',
+    '/a**',
+    '/**b',
+    '/a/*x*/**',
+    '/a/**/**/b',
+    '/a/**/**',
+  ];
+  // Paths over a small alphabet, so globs and paths share characters often.
+  const alphabet = ['/', '/', 'a', 'b', 'x', '.', 'c', 's', 'v', '*', '?'];
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const randomPath = (): string =>
+    '/' +
+    Array.from(
+      { length: Math.floor(random() * 9) },
+      () => alphabet[Math.floor(random() * alphabet.length)],
+    ).join('');
+  const fixed = [
+    '/',
+    '/Projects/p/Models',
+    '/Projects/p/Models/m/1',
+    '/Projects/a.csv',
+    '/a/b',
+    '/a/x/y/b',
+    '/ab',
+    '/xb',
+  ];
+
+  it.each(globs)('matches what compileGlob matches: %s', (glob) => {
+    const automaton = GlobAutomaton.of(glob);
+    const re = compileGlob(glob);
+    for (const path of [...fixed, ...Array.from({ length: 3_000 }, randomPath)])
+      expect([path, automaton.matches(path)]).toEqual([path, re.test(path)]);
+  });
+
+  it('leaves two prefixes in the same states only when every continuation is judged alike', () => {
+    for (const glob of globs) {
+      const automaton = GlobAutomaton.of(glob);
+      const re = compileGlob(glob);
+      for (let i = 0; i < 300; i++) {
+        const [a, b] = [randomPath(), randomPath()];
+        if (automaton.statesAfter(a) !== automaton.statesAfter(b)) continue;
+        for (let j = 0; j < 20; j++) {
+          const rest = randomPath().slice(1);
+          expect([glob, a, b, rest, re.test(a + rest)]).toEqual([glob, a, b, rest, re.test(b + rest)]);
+        }
+      }
+    }
+  });
+});
+
+describe('movesCoverage', () => {
+  const filter = createFilter({
+    ...DEFAULT_FILTER_CONFIG,
+    include: ['/Projects/**'],
+    exclude: ['/Projects/*/scratch/**', '/Projects/**/*.tmp'],
+    tags: [parseTagRule('epipe.log=off:off', 0), parseTagRule('epipe.log=debug:debug', 1)],
+  });
+  const at = (path: string, tags: Record<string, string> | null = null) => ({ path, tags });
+
+  it.each([
+    ['inside a covered dataset', '/Projects/p/data/a', '/Projects/p/data/b/c', false],
+    ['between projects, outside any excluded folder', '/Projects/p/data/a', '/Projects/q/models/a', false],
+    ['a project renamed', '/Projects/p', '/Projects/q', false],
+    ['inside an excluded folder', '/Projects/p/scratch/a', '/Projects/p/scratch/b/c', false],
+    ['into an excluded folder', '/Projects/p/data/a', '/Projects/p/scratch/a', true],
+    ['out of an excluded folder', '/Projects/p/scratch/a', '/Projects/p/data/a', true],
+    ['out of the included tree', '/Projects/p/data/a', '/tmp/a', true],
+    ['from a project folder to where a project would be', '/Projects/p/data', '/Projects/data', true],
+  ])('%s: %s → %s resyncs: %s', (_, from, to, expected) => {
+    expect(filter.movesCoverage(at(from), at(to))).toBe(expected);
+  });
+
+  it('counts a change of the tag rule the descendants inherit, not of a value no rule reads', () => {
+    const p = '/Projects/p/data/a';
+    const q = '/Projects/p/data/b';
+    expect(filter.movesCoverage(at(p), at(q, { 'epipe.log': 'off' }))).toBe(true);
+    expect(filter.movesCoverage(at(p, { 'epipe.log': 'off' }), at(q, { 'epipe.log': 'OFF ' }))).toBe(false);
+    expect(filter.movesCoverage(at(p, { 'epipe.log': 'off' }), at(q, { 'epipe.log': 'debug' }))).toBe(true);
+    // A value no rule matches reads as untagged.
+    expect(filter.movesCoverage(at(p), at(q, { 'epipe.log': 'loud' }))).toBe(false);
+  });
+
+  it('never resyncs when nothing can be left out', () => {
+    const everything = createFilter({ ...DEFAULT_FILTER_CONFIG, operations: ['CREATE'] });
+    expect(everything.movesCoverage(at('/a'), at('/tmp/b'))).toBe(false);
   });
 });

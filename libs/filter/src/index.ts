@@ -1,4 +1,11 @@
-export { createFilter, parseTagRule, type EventFilter, type FilterRule, type Verdict } from './rules';
+export {
+  createFilter,
+  parseTagRule,
+  type DirectoryPlace,
+  type EventFilter,
+  type FilterRule,
+  type Verdict,
+} from './rules';
 export {
   DEFAULT_FILTER_CONFIG,
   FILTER_FIELDS,

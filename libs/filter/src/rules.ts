@@ -1,6 +1,6 @@
 import { type FileEvent, type OperationName, OPERATION_NAMES, EpipeError } from '@epipe/core';
 import type { FilterConfig, TagValueRule } from './config';
-import { compileGlob } from './glob';
+import { compileGlob, GlobAutomaton } from './glob';
 
 /** Why an event was dropped, or which explicit tag published it: the label of the counters. */
 export type FilterRule = 'operation' | 'tag' | 'untagged' | 'include' | 'exclude';
@@ -29,11 +29,25 @@ export interface EventFilter {
    */
   readonly scoped: boolean;
   /**
+   * Whether moving a directory can change what the path and tag rules say of some inode below
+   * it: some glob could judge a path below one place and the same path below the other apart, or
+   * the nearest tags differ as the rules read them. `tags`: those the directory has, or else its
+   * nearest tagged ancestor's, at each place. False only when that is sure (see GlobAutomaton):
+   * a move inside what the same rules cover then needs no subtree read again.
+   */
+  movesCoverage(from: DirectoryPlace, to: DirectoryPlace): boolean;
+  /**
    * The rules that depend on where an inode is and how it is tagged, not on what happened to it
    * (all but `operations`): what a rebuild of the search index from the database's current state
    * can apply. `decide` is `operations`, then this.
    */
   decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict;
+}
+
+/** Where a directory is, as movesCoverage compares two places. */
+export interface DirectoryPlace {
+  path: string;
+  tags: Readonly<Record<string, string>> | null;
 }
 
 /** Fails with CONFIG_INVALID, naming the field, when a glob, an operation or a tag rule is wrong. */
@@ -63,6 +77,8 @@ class RuleFilter implements EventFilter {
   readonly scoped: boolean;
   private readonly include: RegExp[];
   private readonly exclude: RegExp[];
+  /** The include and exclude globs as automata (see movesCoverage). */
+  private readonly automata: GlobAutomaton[];
   private readonly operations: Set<OperationName> | null;
   private readonly rules: TagValueRule[];
   private readonly untagged: 'on' | 'off';
@@ -70,6 +86,7 @@ class RuleFilter implements EventFilter {
   constructor(config: FilterConfig) {
     this.include = config.include.map(compileRule('include'));
     this.exclude = config.exclude.map(compileRule('exclude'));
+    this.automata = [...config.include, ...config.exclude].map((glob) => GlobAutomaton.of(glob));
     for (const op of config.operations ?? []) {
       if (!OPERATION_NAMES.includes(op)) {
         throw new EpipeError('CONFIG_INVALID', `filter.operations: unknown operation ${JSON.stringify(op)}`);
@@ -100,6 +117,18 @@ class RuleFilter implements EventFilter {
     return this.decidePath(path, tags).keep;
   }
 
+  movesCoverage(from: DirectoryPlace, to: DirectoryPlace): boolean {
+    if (!this.scoped) return false;
+    // A descendant with no tag of its own between it and the directory inherits these: the
+    // rule they match (or none) decides alike at both places only if it is the same rule.
+    if (this.rules.length > 0 && this.matchingOrNone(from.tags) !== this.matchingOrNone(to.tags)) return true;
+    // Descendants are at `<place>/<rest>`: the same states after `<place>/` judge every rest alike.
+    const below = (path: string): string => (path.endsWith('/') ? path : `${path}/`);
+    return this.automata.some(
+      (glob) => glob.statesAfter(below(from.path)) !== glob.statesAfter(below(to.path)),
+    );
+  }
+
   /** The path and tag rules: tags first (an explicit tag wins over the globs), then the globs. */
   decidePath(path: string | null, tags: Readonly<Record<string, string>> | null): Verdict {
     if (this.rules.length > 0) {
@@ -113,6 +142,10 @@ class RuleFilter implements EventFilter {
     if (!this.include.some((re) => re.test(path))) return { keep: false, rule: 'include' };
     if (this.exclude.some((re) => re.test(path))) return { keep: false, rule: 'exclude' };
     return KEPT;
+  }
+
+  private matchingOrNone(tags: Readonly<Record<string, string>> | null): TagValueRule | undefined {
+    return tags ? this.matching(tags) : undefined;
   }
 
   private matching(tags: Readonly<Record<string, string>>): TagValueRule | undefined {

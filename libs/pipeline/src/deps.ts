@@ -38,6 +38,10 @@ export interface PipelineMetrics {
   provenanceWindowsOpen: { set(value: number): void };
   /** Provenance events published (Kafka and the provenance index acknowledged them), by op. */
   provenanceEvents: { inc(labels: { op: string }, value: number): void };
+  /** Subtrees read again from the database because they may have crossed the filters' boundary. */
+  resyncs: { inc(): void };
+  /** Their descendants' documents, by what the index did (written, kept, deleted, rejected). */
+  resyncDocuments: { inc(labels: { outcome: string }, value: number): void };
   /** Rows delivered to every sink whose deletion waits for an open provenance window. */
   rowsDeferred: { set(value: number): void };
 }

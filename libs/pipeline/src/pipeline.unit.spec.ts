@@ -461,8 +461,10 @@ describe('runPipeline', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const view = { dirInodeId: 9, logId: 1, epoch: 1, path: '/p/in', ancestorIds: [1, 9], tags: null };
     const controller = new AbortController();
+    const metrics = createMetrics();
     const run = start(
       deps({
+        metrics,
         source: source(chunks(1, 2), true),
         enricher: {
           // Empty epochs (progress only) move nothing.
@@ -480,7 +482,7 @@ describe('runPipeline', () => {
           syncSubtree: async (page) => {
             synced.push(page.absent);
             await gate;
-            return { rejected: [] };
+            return { written: 0, kept: 0, deleted: page.absent.length, rejected: [] };
           },
         },
         acker: recordingAcker(deleted),
@@ -492,8 +494,18 @@ describe('runPipeline', () => {
     expect(deleted).toEqual([]);
     release();
     await until(() => deleted.length === 2, 'the rows to be deleted');
-    expect(synced).toEqual([[20, 21], [22]]);
     controller.abort();
     await run;
+    expect(synced).toEqual([[20, 21], [22]]);
+    // One subtree (the batch that carried rows), its documents counted by what the index did.
+    const counted = async (name: string): Promise<string> =>
+      (await metrics.registry.getSingleMetricAsString(name))
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
+    expect(await counted('epipe_resync_total')).toBe('epipe_resync_total 1');
+    expect(await counted('epipe_resync_documents_total')).toContain(
+      'epipe_resync_documents_total{outcome="deleted"} 3',
+    );
   });
 });

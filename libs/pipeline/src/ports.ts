@@ -1,6 +1,6 @@
 import type { ArtifactState, DeadLetter, FileEvent, LineageEdge, ProvenanceEvent } from '@epipe/core';
 import type { AppHistory, RootSnapshot } from '@epipe/provenance';
-import type { InodeChange, SubtreePage } from '@epipe/sink-elastic';
+import type { InodeChange, SubtreeOutcome, SubtreePage } from '@epipe/sink-elastic';
 
 /** What the pipeline needs of each sink; the real sinks and the test fakes both fit. */
 export interface EventPublisher {
@@ -21,10 +21,7 @@ export interface SearchIndexer {
    * Makes the index hold exactly one page's covered descendants of a directory that crossed the
    * filters' boundary (see resync.ts); without it such subtrees are not read again.
    */
-  syncSubtree?(
-    page: SubtreePage,
-    signal?: AbortSignal,
-  ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  syncSubtree?(page: SubtreePage, signal?: AbortSignal): Promise<SubtreeOutcome>;
   /** Keeps dead letters in a dead-letter index: where they go when Kafka is off or refuses them. */
   recordDeadLetters?(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
 }

@@ -1,5 +1,10 @@
 import type { ResyncView, SubtreeDoc, SubtreePage } from '@epipe/enrich';
-import type { InodeChange, InodeDoc, SubtreePage as IndexPage } from '@epipe/sink-elastic';
+import type {
+  InodeChange,
+  InodeDoc,
+  SubtreePage as IndexPage,
+  SubtreeOutcome as IndexOutcome,
+} from '@epipe/sink-elastic';
 
 /**
  * The operation a document written from the database alone names as its last change: the row of
@@ -15,16 +20,17 @@ export interface SubtreeReader {
 
 /** Makes the index hold exactly one page's covered descendants (the search sink's syncSubtree). */
 export interface SubtreeIndexer {
-  syncSubtree(
-    page: IndexPage,
-    signal?: AbortSignal,
-  ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  syncSubtree(page: IndexPage, signal?: AbortSignal): Promise<IndexOutcome>;
 }
+
+/** What the index did with the documents of a resync, by outcome (the metric's label). */
+export type ResyncDocuments = Record<'written' | 'kept' | 'deleted' | 'rejected', number>;
 
 export interface ResyncOutcome {
   pages: number;
   covered: number;
   uncovered: number;
+  documents: ResyncDocuments;
   rejected: { view: ResyncView; change: InodeChange; reason: string }[];
 }
 
@@ -41,7 +47,8 @@ export async function resyncSubtrees(
   indexer: SubtreeIndexer,
   signal?: AbortSignal,
 ): Promise<ResyncOutcome> {
-  const outcome: ResyncOutcome = { pages: 0, covered: 0, uncovered: 0, rejected: [] };
+  const documents: ResyncDocuments = { written: 0, kept: 0, deleted: 0, rejected: 0 };
+  const outcome: ResyncOutcome = { pages: 0, covered: 0, uncovered: 0, documents, rejected: [] };
   for (const view of views) {
     for await (const page of reader.subtree(view)) {
       signal?.throwIfAborted();
@@ -52,6 +59,10 @@ export async function resyncSubtrees(
       outcome.pages++;
       outcome.covered += page.covered.length;
       outcome.uncovered += page.uncovered.length;
+      documents.written += result.written;
+      documents.kept += result.kept;
+      documents.deleted += result.deleted;
+      documents.rejected += result.rejected.length;
       for (const r of result.rejected) outcome.rejected.push({ view, ...r });
     }
   }

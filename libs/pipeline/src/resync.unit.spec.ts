@@ -57,11 +57,17 @@ describe('resyncSubtrees', () => {
       {
         syncSubtree: (page) => {
           seen.push(page);
-          return Promise.resolve({ rejected: [] });
+          return Promise.resolve({ written: page.docs.length, kept: 0, deleted: 1, rejected: [] });
         },
       },
     );
-    expect(outcome).toMatchObject({ pages: 2, covered: 2, uncovered: 3, rejected: [] });
+    expect(outcome).toMatchObject({
+      pages: 2,
+      covered: 2,
+      uncovered: 3,
+      documents: { written: 2, kept: 0, deleted: 2, rejected: 0 },
+      rejected: [],
+    });
     expect(seen.map((p) => p.absent)).toEqual([[13], [14, 15]]);
     const [unknown, known] = seen[0]!.docs;
     // The row of f11's state is gone: its change is unknown, its commit time the mtime.
@@ -84,11 +90,15 @@ describe('resyncSubtrees', () => {
       {
         syncSubtree: (page) =>
           Promise.resolve({
+            written: 0,
+            kept: 1,
+            deleted: 0,
             rejected: [{ change: { kind: 'upsert', doc: page.docs[0]! }, reason: 'too big' }],
           }),
       },
     );
     expect(outcome.rejected).toEqual([expect.objectContaining({ view, reason: 'too big' })]);
+    expect(outcome.documents).toEqual({ written: 0, kept: 1, deleted: 0, rejected: 1 });
   });
 
   it('stops between pages once aborted', async () => {
@@ -101,7 +111,7 @@ describe('resyncSubtrees', () => {
         syncSubtree: () => {
           calls++;
           controller.abort(new Error('fenced'));
-          return Promise.resolve({ rejected: [] });
+          return Promise.resolve({ written: 0, kept: 0, deleted: 0, rejected: [] });
         },
       },
       controller.signal,

@@ -102,6 +102,11 @@ async function resyncBoundary(ctx: SinkContext, result: EnrichResult): Promise<D
       resyncSubtrees([view], subtrees, indexer, ctx.signal),
     );
     end();
+    // Counted once the whole subtree went through: a retry starts it again, and only the
+    // attempt that succeeded says what the index holds.
+    ctx.metrics.resyncs.inc();
+    for (const [outcomeName, count] of Object.entries(outcome.documents))
+      if (count > 0) ctx.metrics.resyncDocuments.inc({ outcome: outcomeName }, count);
     logger.debug(
       { dirInodeId: view.dirInodeId, path: view.path, ...outcome, rejected: outcome.rejected.length },
       'subtree read again across the filters boundary',

@@ -15,7 +15,7 @@ import { requestWithRetry, toSinkError } from './errors';
 import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
 import { applyMoves, type WrittenDocs } from './move';
-import { syncSubtreePage, type SubtreePage } from './resync';
+import { syncSubtreePage, type SubtreeOutcome, type SubtreePage } from './resync';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
 
 export interface ApplyResult {
@@ -37,7 +37,7 @@ export interface ElasticSink {
    * Makes the index hold exactly the covered inodes of one page of a subtree that crossed the
    * filters' boundary (see resync.ts); after apply() of the batch that moved or tagged it.
    */
-  syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<ApplyResult>;
+  syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<SubtreeOutcome>;
   /** Keeps dead letters in `<index>-dead-letters` (see dead-letters.ts). */
   recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -130,7 +130,7 @@ class ElasticSinkImpl implements ElasticSink {
     return { rejected };
   }
 
-  async syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<ApplyResult> {
+  async syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<SubtreeOutcome> {
     this.assertOpen();
     try {
       // It reads the stored versions by a search, which sees only refreshed documents.
@@ -138,7 +138,7 @@ class ElasticSinkImpl implements ElasticSink {
       this.unrefreshed = true; // until the page is known to have written nothing
       const outcome = await syncSubtreePage(this.ctx, page, signal);
       this.unrefreshed = outcome.written + outcome.deleted > 0 || outcome.rejected.length > 0;
-      return { rejected: outcome.rejected };
+      return outcome;
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
       throw toSinkError(err, 'syncing a subtree');

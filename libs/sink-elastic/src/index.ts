@@ -11,7 +11,7 @@ export {
   type DeadLetterIndexReaderConfig,
   type IndexedDeadLetter,
 } from './dead-letters';
-export type { SubtreePage } from './resync';
+export type { SubtreeOutcome, SubtreePage } from './resync';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
 // The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
 export { buildInodeSource, type InodeDoc } from './doc';

@@ -53,7 +53,7 @@ describe('syncSubtree', () => {
       { kind: 'upsert', doc: docAt(5, '/p/in/gone', { logicalTime: 3 }) },
     ]);
     const resynced = { lastOperation: 'UNKNOWN', pathEpoch: 9 };
-    const { rejected } = await sink.syncSubtree({
+    const outcome = await sink.syncSubtree({
       docs: [
         docAt(1, '/p/in/same', { logicalTime: 4, ...resynced }),
         docAt(2, '/p/in/older', { logicalTime: 6, size: 99, ...resynced }),
@@ -61,7 +61,8 @@ describe('syncSubtree', () => {
       ],
       absent: [5, 6],
     });
-    expect(rejected).toEqual([]);
+    // 5 had a document, 6 none: only 5 counts as deleted.
+    expect(outcome).toEqual({ written: 2, kept: 1, deleted: 1, rejected: [] });
     expect(await get(1)).toMatchObject({ version: 4, source: { last_operation: 'APPEND' } });
     expect(await get(2)).toMatchObject({ version: 6, source: { size: 99, last_operation: 'UNKNOWN' } });
     expect(await get(3)).toMatchObject({ version: 1, source: { path: '/p/in/new', path_epoch: 9 } });

@@ -17,8 +17,13 @@ export interface SubtreePage {
   absent: number[];
 }
 
+/** What one page did to the index: each covered or formerly indexed descendant counts once. */
 export interface SubtreeOutcome {
+  /** Covered descendants written (missing, or older than the state read). */
   written: number;
+  /** Covered descendants whose document was as new already. */
+  kept: number;
+  /** Uncovered descendants whose document was deleted. */
   deleted: number;
   rejected: { change: InodeChange; reason: string }[];
 }
@@ -45,14 +50,17 @@ export async function syncSubtreePage(
   signal?: AbortSignal,
 ): Promise<SubtreeOutcome> {
   const index = ctx.config.index;
-  const outcome: SubtreeOutcome = { written: 0, deleted: 0, rejected: [] };
+  const outcome: SubtreeOutcome = { written: 0, kept: 0, deleted: 0, rejected: [] };
   const ids = [...page.docs.map((d) => d.inodeId), ...page.absent];
   if (ids.length === 0) return outcome;
   const stored = await storedVersions(ctx, ids, signal);
   const ops: BulkOp[] = [];
   for (const doc of page.docs) {
     const version = stored.get(doc.inodeId);
-    if (version !== undefined && version >= doc.logicalTime) continue;
+    if (version !== undefined && version >= doc.logicalTime) {
+      outcome.kept++;
+      continue;
+    }
     const id = inodeDocId(doc.inodeId);
     const action: estypes.BulkOperationContainer = {
       index: { _index: index, _id: id, version: doc.logicalTime, version_type: 'external_gte' },

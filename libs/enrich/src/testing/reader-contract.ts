@@ -140,20 +140,35 @@ export function describeMetadataReaderContract(name: string, open: () => Promise
       expect(await reader.states([], 100)).toEqual([]);
     });
 
-    it('children: those of one directory in name order, paged after a name', async () => {
+    it('children: those of several directories in (parent, name) order, paged after a parent and name', async () => {
       const paged = await world.mkdir('/Projects/demo/ds/paged', USER);
       const b = await world.create('/Projects/demo/ds/paged/b', USER, 0);
       const a = await world.mkdir('/Projects/demo/ds/paged/a', USER);
-      expect(await reader.children(paged, null, 1)).toEqual([
-        { inodeId: a, parentId: paged, name: 'a', isDir: true },
+      const other = await world.mkdir('/Projects/demo/ds/other', USER);
+      const c = await world.create('/Projects/demo/ds/other/c', USER, 0);
+      const edge = (inodeId: number, parentId: number, name: string, isDir: boolean) => ({
+        inodeId,
+        parentId,
+        name,
+        isDir,
+      });
+      // Created after `paged`, so `other` has the higher id and its children come last.
+      expect(other).toBeGreaterThan(paged);
+      expect(await reader.children([other, paged], null, 1)).toEqual([edge(a, paged, 'a', true)]);
+      expect(await reader.children([other, paged], { parentId: paged, name: 'a' }, 5)).toEqual([
+        edge(b, paged, 'b', false),
+        edge(c, other, 'c', false),
       ]);
-      expect(await reader.children(paged, 'a', 5)).toEqual([
-        { inodeId: b, parentId: paged, name: 'b', isDir: false },
+      expect(await reader.children([other, paged], { parentId: paged, name: 'b' }, 1)).toEqual([
+        edge(c, other, 'c', false),
       ]);
-      expect(await reader.children(paged, 'b', 5)).toEqual([]);
-      expect(await reader.children(dir, null, 5)).toEqual([
-        { inodeId: file, parentId: dir, name: 'a.csv', isDir: false },
+      expect(await reader.children([other, paged], { parentId: other, name: 'c' }, 5)).toEqual([]);
+      // A cursor whose parent is not among them starts at the next parent after it.
+      expect(await reader.children([other], { parentId: paged, name: 'zz' }, 5)).toEqual([
+        edge(c, other, 'c', false),
       ]);
+      expect(await reader.children([dir], null, 5)).toEqual([edge(file, dir, 'a.csv', false)]);
+      expect(await reader.children([], null, 5)).toEqual([]);
     });
 
     it('loggedChanges: the newest change of each inode while its row is logged', async () => {
