@@ -5,6 +5,8 @@ export type PauseReason = 'inflight_budget' | 'source_queue';
 
 const DEAD_LETTER_STAGES = ['parse', 'enrich', 'kafka', 'elasticsearch'] as const;
 const SINKS = ['mysql', 'kafka', 'elasticsearch'] as const;
+/** Seconds from a writer's commit: the end-to-end lag and the parts of it measured from the commit. */
+const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
  * Every metric epipe exports, in one place. Stages receive this object (or a fake with the same
@@ -72,6 +74,32 @@ export function createMetrics(registry = new Registry()) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    // Where searchable lag goes, stage by stage: epoch wait, enrich, the bulk (sinkLatency) and
+    // the refresh; each reported by the stage it times, all in seconds.
+    epochWait: new Histogram({
+      name: `${prefix}epoch_wait_seconds`,
+      help: 'Per row: writer commit to its epoch closing and going to the pipeline (a backlog shows here)',
+      buckets: LAG_BUCKETS,
+      registers: [registry],
+    }),
+    enrichLatency: new Histogram({
+      name: `${prefix}enrich_batch_seconds`,
+      help: 'Time to enrich one batch (lookups and retries included)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    searchableLag: new Histogram({
+      name: `${prefix}searchable_lag_seconds`,
+      help: 'Sampled documents (at most about one per second): writer commit to a search finding it',
+      buckets: LAG_BUCKETS,
+      registers: [registry],
+    }),
+    searchRefreshWait: new Histogram({
+      name: `${prefix}search_refresh_wait_seconds`,
+      help: "Sampled documents: the search sink's acknowledgement to a search finding it (the index refresh)",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     inflightBytes: new Gauge({
       name: `${prefix}inflight_bytes`,
       help: 'Bytes held by batches between the source and the ack stage',
@@ -127,7 +155,7 @@ export function createMetrics(registry = new Registry()) {
     lag: new Histogram({
       name: `${prefix}lag_seconds`,
       help: 'Writer commit to acknowledgement by every sink',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      buckets: LAG_BUCKETS,
       registers: [registry],
     }),
     lastAckedCommit: new Gauge({

@@ -25,6 +25,11 @@ export interface SearchIndexer {
     page: SubtreePage,
     signal?: AbortSignal,
   ): Promise<{ rejected: { change: InodeChange; reason: string }[] }>;
+  /**
+   * Whether a search finds the inode's document at this version or newer (see
+   * searchable-probe.ts); without it searchable lag is not measured.
+   */
+  searchable?(inodeId: number, version: number, signal?: AbortSignal): Promise<boolean>;
   /** Keeps dead letters in a dead-letter index: where they go when Kafka is off or refuses them. */
   recordDeadLetters?(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
 }
