@@ -194,14 +194,11 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rate: { type: 'string', default: '200' },
-      seconds: { type: 'string', default: '30' },
-      rounds: { type: 'string', default: '2' },
-      intervals: { type: 'string', default: '1s,500ms,250ms' },
-    },
+  const defaults = { rate: '200', seconds: '30', rounds: '2', intervals: '1s,500ms,250ms' };
+  const { values: given } = parseArgs({
+    options: Object.fromEntries(Object.keys(defaults).map((k) => [k, { type: 'string' as const }])),
   });
+  const values = { ...defaults, ...(given as Partial<typeof defaults>) };
   const stack = stackEnv();
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
