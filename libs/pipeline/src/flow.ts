@@ -5,8 +5,8 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { EpochReport } from './epoch-report';
 import { InOrder } from './in-order';
-import { SearchableProbe } from './searchable-probe';
 import { ProvenanceStage } from './provenance-stage';
+import { SearchableProbe } from './searchable-probe';
 import { type SinkContext, deadLetter, indexChanges, poisonLetters, publishEvents } from './sinks';
 
 /**

@@ -65,7 +65,8 @@ async function applyChanges(ctx: SinkContext, result: EnrichResult): Promise<Dea
     elastic.apply(changes, ctx.signal),
   );
   end();
-  ctx.probe?.acknowledged(changes);
+  // A refused document never shows up: its batch is no sample (the probe would wait in vain).
+  if (outcome.rejected.length === 0) ctx.probe?.acknowledged(changes);
   metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
   // A refused document is the state after the inode's newest row in the batch: the letter names
   // that row, so a reader can tell which change never reached the index.
