@@ -19,11 +19,6 @@ const BATCH_EVERY_MS = 50;
 /** How often the poller searches: the lag's resolution, with one search round trip. */
 const POLL_MS = 20;
 
-interface Written {
-  inodeId: number;
-  writeStartMs: number;
-}
-
 interface Measured {
   interval: string;
   round: number;
@@ -72,7 +67,8 @@ async function measure(
     { logger: silentLogger() },
   );
   await sink.start();
-  const pending = new Map<number, Written>();
+  /** Written and not yet found by a search: inode id → when its write started. */
+  const pending = new Map<number, number>();
   const lags: number[] = [];
   let nextId = 1;
   let docs = 0;
@@ -96,10 +92,10 @@ async function measure(
       );
       const now = Date.now();
       for (const hit of body.hits.hits) {
-        const w = pending.get(hit._source.inode_id);
-        if (!w) continue;
-        lags.push(now - w.writeStartMs);
-        pending.delete(w.inodeId);
+        const writeStartMs = pending.get(hit._source.inode_id);
+        if (writeStartMs === undefined) continue;
+        lags.push(now - writeStartMs);
+        pending.delete(hit._source.inode_id);
       }
     }
   })();
@@ -126,8 +122,7 @@ async function measure(
     docs += changes.length;
     writes.push(
       sink.apply(changes).then(() => {
-        for (const c of changes)
-          if (c.kind === 'upsert') pending.set(c.doc.inodeId, { inodeId: c.doc.inodeId, writeStartMs });
+        for (const c of changes) if (c.kind === 'upsert') pending.set(c.doc.inodeId, writeStartMs);
       }),
     );
   }
