@@ -3,7 +3,7 @@
  * /metrics before and after one offered load and subtracted, so each stage's figures cover only
  * that load. Every `epipe_*_seconds` histogram is read, so per-stage histograms added to the
  * daemon show up here without a change; the known ones get a stage name and their place in the
- * order a row travels (epoch wait, enrich, Kafka, bulk, until searchable, end to end).
+ * order a row travels (epoch wait, enrich, Kafka, bulk, refresh wait, end to end, searchable).
  */
 export interface Histogram {
   /** Upper bounds (seconds) and cumulative counts, ascending; the last bound is +Inf. */
@@ -34,9 +34,35 @@ export const LAG_STAGES: { stage: string; match: RegExp }[] = [
     stage: 'Elasticsearch bulk',
     match: /^epipe_sink_batch_seconds\{sink="elasticsearch"\}|^epipe_\w*bulk\w*_seconds/,
   },
-  { stage: 'until searchable', match: /^epipe_\w*(searchable|refresh)\w*_seconds/ },
+  // Sampled by the daemon's probe: the search sink's ack until a search finds the document.
+  { stage: 'refresh wait', match: /^epipe_search_refresh_wait_seconds|^epipe_\w*refresh\w*_seconds/ },
   { stage: 'commit → every sink acknowledged', match: /^epipe_lag_seconds/ },
+  { stage: 'commit → searchable', match: /^epipe_\w*searchable\w*_seconds/ },
 ];
+
+/** The stages a searchable row passes one after the other; their means add up to about its lag. */
+export const SEARCHABLE_PARTS = ['epoch wait', 'enrich', 'Elasticsearch bulk', 'refresh wait'] as const;
+
+/**
+ * The means of the searchable parts and their sum, beside the sampled commit → searchable mean:
+ * what the sum leaves out is waiting in line (a batch behind the one before it in a stage).
+ */
+export function searchableParts(
+  stages: readonly StageLatency[],
+): { parts: { stage: string; meanMs: number }[]; sumMs: number; searchableMeanMs: number | null } | null {
+  const parts = SEARCHABLE_PARTS.map((stage) => ({
+    stage,
+    meanMs: stages.find((s) => s.stage === stage)?.meanMs,
+  }));
+  if (parts.some((p) => p.meanMs === undefined)) return null;
+  const known = parts as { stage: string; meanMs: number }[];
+  const searchable = stages.find((s) => s.stage === 'commit → searchable');
+  return {
+    parts: known,
+    sumMs: known.reduce((sum, p) => sum + p.meanMs, 0),
+    searchableMeanMs: searchable?.meanMs ?? null,
+  };
+}
 
 function parseLabels(text: string): Map<string, string> {
   const out = new Map<string, string>();

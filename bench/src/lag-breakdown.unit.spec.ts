@@ -1,5 +1,5 @@
 import { parseMetrics } from './daemon';
-import { bucketPercentile, histograms, stageLatencies } from './lag-breakdown';
+import { bucketPercentile, histograms, searchableParts, stageLatencies } from './lag-breakdown';
 
 const scrape = (kafka: number[], epoch: number[], extra = ''): Map<string, number> => {
   const lines = (name: string, labels: string, counts: number[], sum: number): string[] => {
@@ -58,5 +58,42 @@ describe('searchable lag breakdown from the daemon histograms', () => {
     const stages = stageLatencies(new Map(), scrape([0, 0, 0, 0], [0, 0, 0, 0], added));
     expect(stages.map((s) => s.stage)).toEqual(['enrich', 'epipe_other_seconds']);
     expect(stages[0]!.meanMs).toBe(100);
+  });
+
+  it("names the daemon's lag breakdown stages in a row's order and adds up the searchable parts", () => {
+    const one = (name: string, labels: string, sum: number): string => {
+      const l = labels ? `{${labels}}` : '';
+      return [
+        `${name}_bucket{le="+Inf"${labels ? `,${labels}` : ''}} 1`,
+        `${name}_sum${l} ${sum}`,
+        `${name}_count${l} 1`,
+      ].join('\n');
+    };
+    const added = [
+      one('epipe_searchable_lag_seconds', '', 0.9),
+      one('epipe_search_refresh_wait_seconds', '', 0.3),
+      one('epipe_sink_batch_seconds', 'sink="elasticsearch"', 0.2),
+      one('epipe_enrich_batch_seconds', '', 0.1),
+      one('epipe_epoch_wait_seconds', '', 0.05),
+    ].join('\n');
+    const stages = stageLatencies(new Map(), scrape([0, 0, 0, 0], [0, 0, 0, 0], added));
+    expect(stages.map((s) => s.stage)).toEqual([
+      'epoch wait',
+      'enrich',
+      'Elasticsearch bulk',
+      'refresh wait',
+      'commit → searchable',
+    ]);
+    expect(searchableParts(stages)).toEqual({
+      parts: [
+        { stage: 'epoch wait', meanMs: 50 },
+        { stage: 'enrich', meanMs: 100 },
+        { stage: 'Elasticsearch bulk', meanMs: 200 },
+        { stage: 'refresh wait', meanMs: 300 },
+      ],
+      sumMs: 650,
+      searchableMeanMs: 900,
+    });
+    expect(searchableParts(stages.filter((s) => s.stage !== 'enrich'))).toBeNull();
   });
 });

@@ -1,16 +1,18 @@
 import type { BenchResults } from '../results';
+import { SEARCHABLE_PARTS, searchableParts, type StageLatency } from '../lag-breakdown';
 import { ms, num, table } from './facts';
 
 /**
  * Where searchable lag goes, per offered load: the daemon's latency histograms over that load
- * (epoch, enrich, Kafka, bulk, until searchable, end to end) beside the lag the probe measured.
+ * (epoch wait, enrich, Kafka, bulk, refresh wait, end to end, searchable) beside the lag the
+ * probe measured, and the searchable parts' means added up.
  * Stages the daemon does not time yet are named, so the gap is visible.
  */
 export function lagBreakdown(r: BenchResults): string[] {
   const loads = (r.lag?.loads ?? []).filter((l) => l.stages?.length);
   if (!loads.length) return [];
   const timed = new Set(loads.flatMap((l) => l.stages!.map((s) => s.stage)));
-  const missing = ['epoch wait', 'enrich', 'until searchable'].filter((s) => !timed.has(s));
+  const missing = [...SEARCHABLE_PARTS, 'commit → searchable'].filter((s) => !timed.has(s));
   const out = [
     '## Where searchable lag goes',
     '',
@@ -27,6 +29,7 @@ export function lagBreakdown(r: BenchResults): string[] {
       `**${l.label}** (${num(l.achievedOpsPerSec)} ops/s achieved): Kafka lag p50 ${ms(l.kafka.p50)} / p99 ${ms(l.kafka.p99)}, ` +
         `searchable p50 ${ms(l.search.p50)} / p99 ${ms(l.search.p99)}.`,
       '',
+      ...partsLine(l.stages!),
       table(
         ['stage', 'histogram', 'observations', 'mean', 'p50 ≤', 'p99 ≤'],
         l.stages!.map((s) => [
@@ -41,4 +44,16 @@ export function lagBreakdown(r: BenchResults): string[] {
       '',
     );
   return out;
+}
+
+/** Epoch wait + enrich + bulk + refresh wait, beside the daemon's sampled commit → searchable. */
+function partsLine(stages: readonly StageLatency[]): string[] {
+  const p = searchableParts(stages);
+  if (!p) return [];
+  const sum = p.parts.map((x) => `${x.stage} ${ms(x.meanMs)}`).join(' + ');
+  const against =
+    p.searchableMeanMs === null
+      ? ''
+      : ` against a sampled commit → searchable mean of ${ms(p.searchableMeanMs)}`;
+  return [`Means: ${sum} = ${ms(p.sumMs)}${against} (the rest is batches waiting in line).`, ''];
 }

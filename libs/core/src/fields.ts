@@ -17,6 +17,11 @@ export interface FieldDecl {
   min?: number;
   /** The only allowed values of a string. */
   oneOf?: readonly string[];
+  /**
+   * A string's own rule, for values no list can enumerate (a duration): what the value should be
+   * when it is wrong (the error says "expected" that), undefined when it is right.
+   */
+  check?: (value: string) => string | undefined;
   /** Never shown; may also come from a file: `<env>_FILE` or `<secrets.dir>/<path>`. */
   secret?: boolean;
 }
@@ -75,6 +80,8 @@ export function parseField(decl: FieldDecl, raw: unknown, where: string): unknow
       if (typeof raw !== 'string') return fail('a string');
       if (decl.oneOf && !decl.oneOf.includes(raw))
         fail(`one of ${decl.oneOf.map((v) => JSON.stringify(v)).join(', ')}`);
+      const expected = decl.check?.(raw);
+      if (expected !== undefined) fail(expected);
       return raw;
     }
     case 'int': {

@@ -35,6 +35,25 @@ describe('declared configuration fields', () => {
     );
   });
 
+  it("applies a string's own check, naming the field and what it expects", () => {
+    const even = declareFields({
+      len: {
+        type: 'string',
+        env: 'X_LEN',
+        default: 'aa',
+        check: (v: string) => (v.length % 2 === 0 ? undefined : 'an even number of characters'),
+        doc: 'len',
+      },
+    });
+    expect(parseField(even.len, 'abcd', 'x.len')).toBe('abcd');
+    expect(() => parseField(even.len, 'abc', 'x.len (env X_LEN)')).toThrow(
+      'config x.len (env X_LEN): expected an even number of characters, got "abc"',
+    );
+    expect(() => declareFields({ odd: { ...even.len, default: 'a' } })).toThrow(
+      'config odd (default): expected an even number of characters, got "a"',
+    );
+  });
+
   it('picks the declared fields out of a wider section', () => {
     expect(pickFields(fields, { size: 1, mode: 'off', tags: [], key: 'k', other: true } as never)).toEqual({
       size: 1,

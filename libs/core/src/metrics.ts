@@ -6,6 +6,8 @@ export type PauseReason = 'inflight_budget' | 'source_queue';
 const DEAD_LETTER_STAGES = ['parse', 'enrich', 'kafka', 'elasticsearch'] as const;
 const SINKS = ['mysql', 'kafka', 'elasticsearch'] as const;
 const RESYNC_OUTCOMES = ['written', 'kept', 'deleted', 'rejected'] as const;
+/** Seconds from a writer's commit: the end-to-end lag and the parts of it measured from the commit. */
+const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
  * Every metric epipe exports, in one place. Stages receive this object (or a fake with the same
@@ -18,6 +20,9 @@ export function createMetrics(registry = new Registry()) {
   const prefix = 'epipe_';
   let oldestCommitMs: number | null = null;
   const pausedSince = new Map<PauseReason, number>();
+  /** A histogram of seconds; by default the buckets of lags measured from the writer's commit. */
+  const seconds = (name: string, help: string, buckets = LAG_BUCKETS) =>
+    new Histogram({ name, help, buckets, registers: [registry] });
   const m = {
     registry,
     rowsRead: new Counter({
@@ -73,6 +78,12 @@ export function createMetrics(registry = new Registry()) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    // A row's way to search, stage by stage: epoch wait (here), enrich, the bulk (sinkLatency),
+    // the refresh (sampled); each reported by the stage it times.
+    epochWait: seconds(
+      `${prefix}epoch_wait_seconds`,
+      'Per row: writer commit to its epoch closing and going to the pipeline (a backlog shows here)',
+    ),
     inflightBytes: new Gauge({
       name: `${prefix}inflight_bytes`,
       help: 'Bytes held by batches between the source and the ack stage',
@@ -125,12 +136,16 @@ export function createMetrics(registry = new Registry()) {
       help: 'fs_log rows deleted after every sink acknowledged them',
       registers: [registry],
     }),
-    lag: new Histogram({
-      name: `${prefix}lag_seconds`,
-      help: 'Writer commit to acknowledgement by every sink',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
-    }),
+    lag: seconds(`${prefix}lag_seconds`, 'Writer commit to acknowledgement by every sink'),
+    searchableLag: seconds(
+      `${prefix}searchable_lag_seconds`,
+      'Sampled documents (at most about one per second): writer commit to a search finding it',
+    ),
+    searchRefreshWait: seconds(
+      `${prefix}search_refresh_wait_seconds`,
+      "Sampled documents: the search sink's acknowledgement to a search finding it (the index refresh)",
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30],
+    ),
     lastAckedCommit: new Gauge({
       name: `${prefix}last_acked_commit_timestamp_seconds`,
       help: 'Writer commit time (Unix seconds) of the newest acknowledged row',
@@ -188,6 +203,11 @@ export function createMetrics(registry = new Registry()) {
         this.set(oldestCommitMs === null ? 0 : Math.max(0, (Date.now() - oldestCommitMs) / 1000));
       },
     }),
+    enrichLatency: seconds(
+      `${prefix}enrich_batch_seconds`,
+      'Time to enrich one batch (lookups and retries included)',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
     cacheHits: new Counter({
       name: `${prefix}enrich_cache_hits_total`,
       help: 'Enrichment cache hits, by cache',

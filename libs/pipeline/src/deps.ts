@@ -2,6 +2,7 @@ import type { Batch, Logger } from '@epipe/core';
 import type { BatchEnricher } from '@epipe/enrich';
 import type { ChunkLike } from '@epipe/epoch';
 import type { LogAcknowledger } from './ack';
+import type { SearchableProbeOptions } from './searchable-probe';
 import type { EventPublisher, ProvenanceIndexWriter, ProvenancePublisher, SearchIndexer } from './ports';
 
 /** 'mysql' (lookups and the DELETE), 'kafka' or 'elasticsearch'. */
@@ -23,6 +24,13 @@ export interface PipelineMetrics {
   /** Rows of each closed epoch, and seconds between two epochs' closes. */
   epochRows: { observe(value: number): void };
   epochDuration: { observe(value: number): void };
+  /** Per row, seconds from its writer's commit to its epoch going to the pipeline. */
+  epochWait: { observe(value: number): void };
+  /** Seconds to enrich one batch. */
+  enrichLatency: { startTimer(): () => unknown };
+  /** Sampled documents: seconds from the commit, and from the search sink's ack, to being searchable. */
+  searchableLag: { observe(value: number): void };
+  searchRefreshWait: { observe(value: number): void };
   sinkErrors: { inc(labels: { sink: Sink }): void };
   sinkLatency: { startTimer(labels: { sink: Sink }): () => unknown };
   eventsDelivered: { inc(labels: { sink: Sink }, value: number): void };
@@ -72,6 +80,8 @@ export interface PipelineDeps {
    * at once, abandoning in-flight calls, instead of draining as a clean stop would.
    */
   fence?: AbortSignal;
+  /** How the searchable-lag probe samples (tests make it quicker); defaults otherwise. */
+  searchableProbe?: SearchableProbeOptions;
   /**
    * The first epoch id; every later one counts up from it. The caller takes it from a clock
    * every instance shares (the database's), so a failover to a host whose clock is behind

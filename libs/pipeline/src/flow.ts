@@ -6,6 +6,7 @@ import type { PipelineDeps } from './deps';
 import { EpochReport } from './epoch-report';
 import { InOrder } from './in-order';
 import { ProvenanceStage } from './provenance-stage';
+import { SearchableProbe } from './searchable-probe';
 import { type SinkContext, deadLetter, indexChanges, poisonLetters, publishEvents } from './sinks';
 
 /**
@@ -48,7 +49,16 @@ export class BatchFlow {
     const { call, signal } = lifetime;
     const enricher = deps.enricher;
     const subtrees = enricher.subtree ? { subtree: enricher.subtree.bind(enricher) } : null;
-    this.sinks = { kafka: deps.kafka, elastic: deps.elastic, subtrees, call, metrics, logger, signal };
+    const elastic = deps.elastic;
+    const probe = elastic?.searchable
+      ? new SearchableProbe(
+          { searchable: elastic.searchable.bind(elastic) },
+          metrics,
+          logger,
+          deps.searchableProbe,
+        )
+      : null;
+    this.sinks = { kafka: deps.kafka, elastic, subtrees, call, probe, metrics, logger, signal };
     const provenanceKafka = deps.provenanceKafka ?? null;
     const provenanceIndex = deps.provenanceIndex ?? null;
     this.provenance =
@@ -85,9 +95,12 @@ export class BatchFlow {
     deps.metrics.inflightBatches.set(this.pending.size);
     const seq = this.batchSeq++;
 
-    const enriched = this.enrichStage.run(Promise.resolve(), () =>
-      sinks.call('enrich', 'mysql', () => deps.enricher.enrich(batch)),
-    );
+    const enriched = this.enrichStage.run(Promise.resolve(), async () => {
+      const end = deps.metrics.enrichLatency.startTimer();
+      const result = await sinks.call('enrich', 'mysql', () => deps.enricher.enrich(batch));
+      end();
+      return result;
+    });
     const kafkaDead = this.kafkaStage.run(enriched, (result) => publishEvents(sinks, batch, result));
     const searchDead = this.searchStage.run(enriched, (result) => indexChanges(sinks, result));
     // The coalesce stage: the windows this batch closes are published before its ack.
@@ -131,6 +144,11 @@ export class BatchFlow {
     for (const b of this.pending) for (const r of b.rows) ids.add(r.logId);
     for (const id of this.acks.waitingIds()) ids.add(id);
     return ids;
+  }
+
+  /** The lifetime ends (or stops reading for a clean stop): no more searchable-lag samples. */
+  stopProbe(): void {
+    this.sinks.probe?.stop();
   }
 
   /** Runs a step on the coalesce stage, then lets the ack stage delete what it released. */

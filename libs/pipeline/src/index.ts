@@ -17,3 +17,9 @@ export type {
   SearchIndexer,
 } from './ports';
 export { createLogAcknowledger, type LogAcknowledger } from './ack';
+export {
+  DEFAULT_SEARCHABLE_PROBE_OPTIONS,
+  SearchableProbe,
+  type SearchableProbeOptions,
+  type SearchVisibility,
+} from './searchable-probe';

@@ -66,6 +66,7 @@ export async function runPipeline(
     if (!lifetime.reading.signal.aborted) lifetime.fail(err);
   } finally {
     clearInterval(ticker);
+    flow.stopProbe();
     stopMissedRowCheck();
     lifetime.detach();
   }

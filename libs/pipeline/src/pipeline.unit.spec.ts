@@ -334,6 +334,64 @@ describe('runPipeline', () => {
     expect(letters).toEqual(['2:2:elasticsearch:immense term']);
   });
 
+  it("times each batch's enrich and each row's epoch wait, and samples searchable lag after the search sink's ack", async () => {
+    const metrics = createMetrics();
+    const committedAt = Date.now() - 2_000; // rows that waited 2 s before the daemon read them
+    const old = chunks(3, 4).map((c) => ({
+      ...c,
+      rows: c.rows.map((r) => ({ ...r, commitTsMs: committedAt })),
+    }));
+    let enrichCalls = 0;
+    const searched: number[] = [];
+    const controller = new AbortController();
+    const done = start(
+      deps({
+        source: source(old, true),
+        metrics,
+        enricher: {
+          enrich: async (batch) => {
+            enrichCalls++;
+            const result = await enricher.enrich(batch);
+            const docs = batch.rows.map((r) => ({
+              state: { inodeId: r.inodeId, parentId: 1, name: r.name, isDir: false, size: 0, owner: null },
+              path: `/${r.name}`,
+              ancestorIds: [1],
+              last: { logicalTime: r.logicalTime, operation: 'APPEND', commitTsMs: r.commitTsMs, app: null },
+            }));
+            return { ...result, docs: docs as unknown as EnrichResult['docs'] };
+          },
+        },
+        elastic: {
+          apply: () => Promise.resolve({ rejected: [] }),
+          searchable: (inodeId) => {
+            searched.push(inodeId);
+            return Promise.resolve(true);
+          },
+        },
+        searchableProbe: { everyMs: 0, pollMs: 1, giveUpMs: 60_000 },
+      }),
+      controller.signal,
+    );
+    const series = async (h: { get(): Promise<{ values: { metricName?: string; value: number }[] }> }) => {
+      const values = (await h.get()).values;
+      const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0;
+      return { count: pick('_count'), sum: pick('_sum') };
+    };
+    try {
+      await until(async () => (await series(metrics.epochWait)).count === 12, 'every row observed');
+      await until(async () => (await series(metrics.searchableLag)).count > 0, 'a searchable sample');
+    } finally {
+      controller.abort();
+      await done;
+    }
+    expect((await series(metrics.epochWait)).sum).toBeGreaterThanOrEqual(12 * 2);
+    expect((await series(metrics.enrichLatency)).count).toBe(enrichCalls);
+    expect(enrichCalls).toBeGreaterThan(0);
+    expect((await series(metrics.searchRefreshWait)).count).toBe((await series(metrics.searchableLag)).count);
+    expect((await series(metrics.searchableLag)).sum).toBeGreaterThanOrEqual(2);
+    expect(searched.length).toBeGreaterThan(0);
+  });
+
   it('does not queue empty epochs behind a slow sink', async () => {
     const metrics = createMetrics();
     const controller = new AbortController();

@@ -22,6 +22,11 @@ export interface SearchIndexer {
    * filters' boundary (see resync.ts); without it such subtrees are not read again.
    */
   syncSubtree?(page: SubtreePage, signal?: AbortSignal): Promise<SubtreeOutcome>;
+  /**
+   * Whether a search finds the inode's document at this version or newer (see
+   * searchable-probe.ts); without it searchable lag is not measured.
+   */
+  searchable?(inodeId: number, version: number, signal?: AbortSignal): Promise<boolean>;
   /** Keeps dead letters in a dead-letter index: where they go when Kafka is off or refuses them. */
   recordDeadLetters?(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { PipelineMetrics } from './deps';
 import type { EventPublisher, SearchIndexer } from './ports';
 import { resyncSubtrees, type SubtreeReader } from './resync';
 import { searchChanges } from './search-changes';
+import type { SearchableProbe } from './searchable-probe';
 
 /** What the sink stages use: the sinks (null: off), the retrying call, where they report. */
 export interface SinkContext {
@@ -13,6 +14,8 @@ export interface SinkContext {
   /** Reads subtrees that crossed the filters' boundary again (the enricher), if it can. */
   subtrees: SubtreeReader | null;
   call: Call;
+  /** Samples documents the search sink acknowledged until a search finds them (null: not measured). */
+  probe: SearchableProbe | null;
   metrics: PipelineMetrics;
   logger: Logger;
   /** Aborts calls in flight when the lifetime ends. */
@@ -62,6 +65,8 @@ async function applyChanges(ctx: SinkContext, result: EnrichResult): Promise<Dea
     elastic.apply(changes, ctx.signal),
   );
   end();
+  // A refused document never shows up: its batch is no sample (the probe would wait in vain).
+  if (outcome.rejected.length === 0) ctx.probe?.acknowledged(changes);
   metrics.eventsDelivered.inc({ sink: 'elasticsearch' }, changes.length - outcome.rejected.length);
   // A refused document is the state after the inode's newest row in the batch: the letter names
   // that row, so a reader can tell which change never reached the index.

@@ -120,6 +120,21 @@ describe('start', () => {
     expect(props.xattrs).toMatchObject({ type: 'object', enabled: false });
   });
 
+  it('applies a changed refresh interval to the existing index at start, not only to the template', async () => {
+    const concrete = versionedIndexName(index, 1);
+    const interval = async (): Promise<unknown> =>
+      (await client.indices.getSettings({ index }))[concrete]!.settings!.index!.refresh_interval;
+    try {
+      await newSink({ refreshInterval: '250ms' }).start();
+      expect(await interval()).toBe('250ms');
+      const { index_templates } = await client.indices.getIndexTemplate({ name: indexTemplateName(index) });
+      expect(index_templates[0]!.index_template.template!.settings!.index!.refresh_interval).toBe('250ms');
+    } finally {
+      await newSink().start(); // back to this file's interval
+    }
+    expect(await interval()).toBe('1s');
+  });
+
   it('fails with a retriable SINK_ELASTIC error when the cluster cannot be reached', async () => {
     const unreachable = newSink({ url: 'http://127.0.0.1:1', maxRetries: 1, requestTimeoutMs: 2_000 });
     await expect(unreachable.start()).rejects.toMatchObject({

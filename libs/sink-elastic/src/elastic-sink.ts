@@ -14,6 +14,7 @@ import { sendBulk, type SinkContext } from './context';
 import { requestWithRetry, toSinkError } from './errors';
 import { createAliasedIndexIfMissing } from './alias';
 import { writeDeadLetters } from './dead-letters';
+import { INODE_FIELDS } from './fields';
 import { applyMoves, type WrittenDocs } from './move';
 import { syncSubtreePage, type SubtreeOutcome, type SubtreePage } from './resync';
 import { buildIndexTemplate, indexTemplateName, INODE_MAPPINGS } from './template';
@@ -24,7 +25,10 @@ export interface ApplyResult {
 }
 
 export interface ElasticSink {
-  /** Checks the cluster, puts the index template, creates the index if missing (idempotent). */
+  /**
+   * Checks the cluster, puts the index template, creates the index if missing and sets its
+   * refresh interval (idempotent).
+   */
   start(signal?: AbortSignal): Promise<void>;
   /**
    * Applies changes with in-order semantics: the index ends as if they were applied one at a
@@ -38,6 +42,12 @@ export interface ElasticSink {
    * filters' boundary (see resync.ts); after apply() of the batch that moved or tagged it.
    */
   syncSubtree(page: SubtreePage, signal?: AbortSignal): Promise<SubtreeOutcome>;
+  /**
+   * Whether a search finds the inode's document at this version or a newer one: what a user's
+   * search sees, which is only what the index refreshed (a GET is realtime and would not tell).
+   * One request, not retried: its caller polls.
+   */
+  searchable(inodeId: number, version: number, signal?: AbortSignal): Promise<boolean>;
   /** Keeps dead letters in `<index>-dead-letters` (see dead-letters.ts). */
   recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +113,17 @@ class ElasticSinkImpl implements ElasticSink {
       signal,
     );
     await this.request('creating the index', (s) => this.createIndexIfMissing(s), signal);
+    // The template shapes only indices created from now on: an existing index (behind the alias,
+    // or an older epipe's) takes the configured refresh interval here, so a change applies on restart.
+    await this.request(
+      'setting the refresh interval',
+      (s) =>
+        client.indices.putSettings(
+          { index, settings: { index: { refresh_interval: this.config.refreshInterval } } },
+          { signal: s },
+        ),
+      signal,
+    );
     // An index created by an older epipe gets the fields added since; a conflicting change fails
     // here, at start, with the server's reason, instead of on every document.
     await this.request(
@@ -143,6 +164,28 @@ class ElasticSinkImpl implements ElasticSink {
       if (signal?.aborted) throw signal.reason ?? err;
       throw toSinkError(err, 'syncing a subtree');
     }
+  }
+
+  async searchable(inodeId: number, version: number, signal?: AbortSignal): Promise<boolean> {
+    this.assertOpen();
+    const res = await this.ctx.client.search(
+      {
+        index: this.config.index,
+        size: 0,
+        track_total_hits: 1,
+        query: {
+          bool: {
+            filter: [
+              { term: { [INODE_FIELDS.inodeId]: inodeId } },
+              { range: { [INODE_FIELDS.logicalTime]: { gte: version } } },
+            ],
+          },
+        },
+      },
+      { signal },
+    );
+    const total = res.hits.total;
+    return (typeof total === 'number' ? total : (total?.value ?? 0)) > 0;
   }
 
   async recordDeadLetters(letters: DeadLetter[], signal?: AbortSignal): Promise<void> {

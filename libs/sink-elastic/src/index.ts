@@ -2,6 +2,7 @@ export {
   DEFAULT_ELASTIC_SINK_CONFIG,
   ELASTIC_ACCESS_FIELDS,
   ELASTIC_SINK_FIELDS,
+  parseRefreshInterval,
   type ElasticSinkConfig,
 } from './config';
 export { createElasticSink, type ApplyResult, type ElasticSink, type ElasticSinkDeps } from './elastic-sink';

@@ -53,6 +53,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { EPIPE_LOG_LEVEL: 'loud' } })).toThrow(/log\.level.*one of/);
     expect(() => loadConfig({ env: { EPIPE_MYSQL_DATABASE: 'x; drop' } })).toThrow(/mysql\.database/);
     expect(() => loadConfig({ env: { EPIPE_ES_URL: 'not a url' } })).toThrow(/elastic\.url/);
+    expect(() => loadConfig({ file: file({ elastic: { refreshInterval: '-1' } }), env: {} })).toThrow(
+      /elastic\.refreshInterval \(config file\): expected a refresh interval/,
+    );
+    expect(loadConfig({ env: { EPIPE_ES_REFRESH: '2m' } }).elastic.refreshInterval).toBe('2m');
   });
 
   it('refuses bad filter rules when the configuration loads, naming the field', () => {

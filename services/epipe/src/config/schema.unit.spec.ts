@@ -16,7 +16,7 @@ function refused(f: FieldSpec): string | undefined {
     case 'bool':
       return 'maybe';
     case 'string':
-      return f.oneOf ? 'none-of-these' : undefined;
+      return f.oneOf || f.check ? 'none-of-these' : undefined;
     case 'list':
       return undefined; // any string is a list; bad entries are the stage's check (filter rules)
   }
