@@ -5,6 +5,7 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { EpochReport } from './epoch-report';
 import { InOrder } from './in-order';
+import { Lookahead } from './lookahead';
 import { ProvenanceStage } from './provenance-stage';
 import { type SinkContext, deadLetter, indexChanges, poisonLetters, publishEvents } from './sinks';
 
@@ -22,6 +23,11 @@ export class BatchFlow {
   private readonly searchStage = new InOrder();
   private readonly coalesceStage = new InOrder();
   private readonly ackStage = new InOrder();
+  /**
+   * Enrichment at most three batches ahead of delivery (see Lookahead): memory bounded whatever
+   * the backlog, and the faster sink may still run a batch ahead of the slower one.
+   */
+  private readonly lookahead = new Lookahead(3);
   private readonly sinks: SinkContext;
   private readonly provenance: ProvenanceStage | null;
   private readonly acks: AckStage;
@@ -85,7 +91,7 @@ export class BatchFlow {
     deps.metrics.inflightBatches.set(this.pending.size);
     const seq = this.batchSeq++;
 
-    const enriched = this.enrichStage.run(Promise.resolve(), () =>
+    const enriched = this.enrichStage.run(this.lookahead.next(), () =>
       sinks.call('enrich', 'mysql', () => deps.enricher.enrich(batch)),
     );
     const kafkaDead = this.kafkaStage.run(enriched, (result) => publishEvents(sinks, batch, result));
@@ -96,6 +102,7 @@ export class BatchFlow {
       ? this.coalesceStage.run(enriched, (result) => provenance.add(seq, batch, result))
       : Promise.resolve();
     const delivered = Promise.all([enriched, kafkaDead, searchDead, coalesced]);
+    this.lookahead.dispatched(delivered);
     const acked = this.ackStage.run(delivered, async ([result, kafka, search]) => {
       const dead = [...poisonLetters(batch), ...result.dead, ...kafka, ...search];
       if (dead.length > 0) await deadLetter(sinks, dead);

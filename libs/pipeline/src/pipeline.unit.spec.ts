@@ -394,6 +394,50 @@ describe('runPipeline', () => {
     expect(most).toBe(1);
   });
 
+  it('enriches at most three batches ahead of delivery, whatever the byte budget admits', async () => {
+    const metrics = createMetrics();
+    const controller = new AbortController();
+    const src = source(chunks(10, 10), true); // ten batches, all admitted at once
+    let enriched = 0;
+    let published = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const done = start(
+      deps({
+        source: src,
+        metrics,
+        enricher: {
+          enrich: (batch) => {
+            enriched++;
+            return enricher.enrich(batch);
+          },
+        },
+        kafka: {
+          publish: async (events) => {
+            await released; // the sink hangs on the first batch
+            published += events.length;
+            return { rejected: [] };
+          },
+          publishDeadLetters: () => Promise.resolve(),
+        },
+      }),
+      controller.signal,
+    );
+    await until(
+      async () => (await metrics.inflightBatches.get()).values[0]?.value === 10 && enriched >= 3,
+      'ten batches dispatched, three enriched',
+    );
+    // Unbounded, the other seven would be enriched within a turn of the event loop.
+    await new Promise((r) => setImmediate(r));
+    // Batch 1 is in the sink; batches 2 and 3 wait enriched; the other seven wait as rows.
+    expect(enriched).toBe(3);
+    release();
+    await until(() => published === 100, 'every event published');
+    controller.abort();
+    await done;
+    expect(enriched).toBeGreaterThanOrEqual(10);
+  });
+
   it('stops reading when the byte budget is spent and resumes as batches are acknowledged', async () => {
     const metrics = createMetrics();
     let maxInflight = 0;
