@@ -2,15 +2,15 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { round } from '@epipe/harness';
 import { numberFlag, parseArgs } from './args';
-import type { BenchContext } from './context';
-import { REPO_ROOT } from './daemon';
+import { toolContext } from './context';
 import { measureOverhead } from './phases/overhead';
 import { drainBacklog, type DrainRun, type Sinks } from './phases/saturation';
 import { loadAverage } from './proc';
 import { summarizeProfile } from './profile';
 import { log } from './progress';
 import { spread, type Spread } from './repeats';
-import { bestEffort, dropDatabase, stackEnv } from './stack';
+import { table } from './report/facts';
+import { bestEffort, dropDatabase } from './stack';
 
 const USAGE = `usage: node bench/dist/cpu-bench.js [--before <main.js>] [--rows 50000] [--rounds 2]
                                    [--sinks kafka,elastic,both] [--profile] [--node-options='...']
@@ -63,17 +63,8 @@ async function main(): Promise<void> {
   const sinks = (flags.get('sinks') ?? SINKS.join(',')).split(',') as Sinks[];
   const unknown = sinks.filter((s) => !SINKS.includes(s));
   if (unknown.length) throw new Error(`--sinks: unknown ${unknown.join(', ')} (one of ${SINKS.join(', ')})`);
-  const outDir = join(REPO_ROOT, 'bench', 'results');
-  const rawDir = join(outDir, 'raw');
-  mkdirSync(rawDir, { recursive: true });
-  const ctx: BenchContext = {
-    stack: stackEnv(),
-    mode: 'quick',
-    run: `cp${Date.now().toString(36).slice(-4)}`,
-    outDir,
-    rawDir,
-    notes: [],
-  };
+  const ctx = toolContext('cp');
+  const rawDir = ctx.rawDir;
   log(`CPU per 1,000 rows and peak RSS, run ${ctx.run}; load average ${loadAverage()}`);
   const drains: Drain[] = [];
   try {
@@ -107,17 +98,19 @@ async function main(): Promise<void> {
   } finally {
     if (ctx.template) await bestEffort(() => dropDatabase(ctx.stack, ctx.template!));
   }
-  console.log(
-    '\n| round | build | sinks | rows | CPU s / 1,000 rows | active CPU s | peak RSS MiB | rows/s | load average |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const d of drains) {
-    const r = d.run;
-    console.log(
-      `| ${d.round} | ${d.build} | ${d.sinks} | ${r.rows} | ${d.cpuPer1000} | ${r.activeCpuSeconds} | ` +
-        `${r.peakRssMiB} | ${r.completed ? r.rowsPerSec : 'NOT COMPLETED'} | ${r.loadAverage.join(' → ')} |`,
-    );
-  }
+  const cells = (d: Drain): string[] => [
+    String(d.round),
+    d.build,
+    d.sinks,
+    String(d.run.rows),
+    String(d.cpuPer1000),
+    String(d.run.activeCpuSeconds),
+    String(d.run.peakRssMiB),
+    d.run.completed ? String(d.run.rowsPerSec) : 'NOT COMPLETED',
+    d.run.loadAverage.join(' → '),
+  ];
+  const header = ['round', 'build', 'sinks', 'rows', 'CPU s / 1,000 rows', 'active CPU s', 'peak RSS MiB'];
+  console.log(`\n${table([...header, 'rows/s', 'load average'], drains.map(cells))}`);
   const summary = sinks.flatMap((sink) =>
     builds.map((build) => {
       const of = drains.filter((d) => d.sinks === sink && d.build === build && d.run.completed);
@@ -130,12 +123,15 @@ async function main(): Promise<void> {
       };
     }),
   );
-  console.log('\n| sinks | build | CPU s / 1,000 rows (median, range) | peak RSS MiB | rows/s |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const s of summary)
-    console.log(
-      `| ${s.sinks} | ${s.build} | ${show(s.cpuPer1000, 4)} | ${show(s.peakRssMiB)} | ${show(s.rowsPerSec)} |`,
-    );
+  const summaryRows = summary.map((s) => [
+    s.sinks,
+    s.build,
+    show(s.cpuPer1000, 4),
+    show(s.peakRssMiB),
+    show(s.rowsPerSec),
+  ]);
+  const summaryHeader = ['sinks', 'build', 'CPU s / 1,000 rows (median, range)', 'peak RSS MiB', 'rows/s'];
+  console.log(`\n${table(summaryHeader, summaryRows)}`);
   const file = join(rawDir, `cpu-${ctx.run}.json`);
   writeFileSync(
     file,
