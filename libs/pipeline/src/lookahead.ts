@@ -27,6 +27,7 @@ export class Lookahead {
         () => undefined,
       ),
     );
-    if (this.recent.length > this.depth) this.recent.splice(0, 1);
+    // The oldest is no longer waited on here; it never rejects (see above), so dropping it is safe.
+    if (this.recent.length > this.depth) void this.recent.shift();
   }
 }
