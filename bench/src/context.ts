@@ -1,4 +1,7 @@
-import type { StackEnv } from './stack';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './daemon';
+import { type StackEnv, stackEnv } from './stack';
 
 export type Mode = 'quick' | 'full';
 
@@ -24,4 +27,19 @@ export function dbName(ctx: BenchContext, what: string): string {
 
 export function topicName(ctx: BenchContext, what: string): string {
   return `bench-${ctx.run}-${what}`;
+}
+
+/** The context of a stand-alone tool (moves-bench, cpu-bench): its run id starts with `prefix`. */
+export function toolContext(prefix: string): BenchContext {
+  const outDir = join(REPO_ROOT, 'bench', 'results');
+  const rawDir = join(outDir, 'raw');
+  mkdirSync(rawDir, { recursive: true });
+  return {
+    stack: stackEnv(),
+    mode: 'quick',
+    run: `${prefix}${Date.now().toString(36).slice(-4)}`,
+    outDir,
+    rawDir,
+    notes: [],
+  };
 }

@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { round } from '@epipe/harness';
 import { numberFlag, parseArgs } from './args';
-import type { BenchContext } from './context';
-import { REPO_ROOT } from './daemon';
+import { toolContext } from './context';
 import { measureOverhead } from './phases/overhead';
 import { drainBacklog, type DrainRun } from './phases/saturation';
 import { loadAverage } from './proc';
 import { log } from './progress';
-import { bestEffort, dropDatabase, stackEnv } from './stack';
+import { bestEffort, dropDatabase } from './stack';
 
 const USAGE = `usage: node bench/dist/moves-bench.js --before <main.js> [--rows 200000] [--rounds 3] [--provenance]
   What directory moves cost the search sink, for this tree's daemon and another build of it
@@ -44,17 +43,8 @@ async function main(): Promise<void> {
   const daemonEnv: Record<string, string> = flags.has('provenance')
     ? {}
     : { EPIPE_PROVENANCE_ENABLED: 'false' };
-  const outDir = join(REPO_ROOT, 'bench', 'results');
-  const rawDir = join(outDir, 'raw');
-  mkdirSync(rawDir, { recursive: true });
-  const ctx: BenchContext = {
-    stack: stackEnv(),
-    mode: 'quick',
-    run: `mv${Date.now().toString(36).slice(-4)}`,
-    outDir,
-    rawDir,
-    notes: [],
-  };
+  const ctx = toolContext('mv');
+  const rawDir = ctx.rawDir;
   log(`directory moves, before vs after, run ${ctx.run}; load average ${loadAverage()}`);
   const drains: Drain[] = [];
   try {

@@ -71,6 +71,8 @@ export interface DrainOptions {
   daemonEnv?: Record<string, string>;
   /** More of the daemon's settings (e.g. the coalesce stage off). */
   env?: Record<string, string>;
+  /** Called with every sample of the daemon's /metrics (about every 250 ms), e.g. to trace its heap. */
+  onMetrics?: (metrics: Map<string, number>) => void;
 }
 
 /**
@@ -146,7 +148,10 @@ export async function drainBacklog(
       await new Promise((r) => setTimeout(r, 250));
       if (daemon.child.exitCode !== null) break;
       const metrics = await daemon.metrics();
-      if (metrics.size > 0) last = metrics;
+      if (metrics.size > 0) {
+        last = metrics;
+        options.onMetrics?.(metrics);
+      }
       const acked = last.get('epipe_ack_rows_deleted_total') ?? prevAcked;
       const now = Date.now();
       if (!at10 && acked >= backlog.rows * 0.1) at10 = now;

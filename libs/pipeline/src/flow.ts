@@ -5,6 +5,7 @@ import type { PipelineConfig } from './config';
 import type { PipelineDeps } from './deps';
 import { EpochReport } from './epoch-report';
 import { InOrder } from './in-order';
+import { Lookahead } from './lookahead';
 import { ProvenanceStage } from './provenance-stage';
 import { SearchableProbe } from './searchable-probe';
 import { type SinkContext, deadLetter, indexChanges, poisonLetters, publishEvents } from './sinks';
@@ -23,6 +24,11 @@ export class BatchFlow {
   private readonly searchStage = new InOrder();
   private readonly coalesceStage = new InOrder();
   private readonly ackStage = new InOrder();
+  /**
+   * Enrichment at most three batches ahead of delivery (see Lookahead): memory bounded whatever
+   * the backlog, and the faster sink may still run a batch ahead of the slower one.
+   */
+  private readonly lookahead = new Lookahead(3);
   private readonly sinks: SinkContext;
   private readonly provenance: ProvenanceStage | null;
   private readonly acks: AckStage;
@@ -95,7 +101,7 @@ export class BatchFlow {
     deps.metrics.inflightBatches.set(this.pending.size);
     const seq = this.batchSeq++;
 
-    const enriched = this.enrichStage.run(Promise.resolve(), async () => {
+    const enriched = this.enrichStage.run(this.lookahead.next(), async () => {
       const end = deps.metrics.enrichLatency.startTimer();
       const result = await sinks.call('enrich', 'mysql', () => deps.enricher.enrich(batch));
       end();
@@ -109,6 +115,7 @@ export class BatchFlow {
       ? this.coalesceStage.run(enriched, (result) => provenance.add(seq, batch, result))
       : Promise.resolve();
     const delivered = Promise.all([enriched, kafkaDead, searchDead, coalesced]);
+    this.lookahead.dispatched(delivered);
     const acked = this.ackStage.run(delivered, async ([result, kafka, search]) => {
       const dead = [...poisonLetters(batch), ...result.dead, ...kafka, ...search];
       if (dead.length > 0) await deadLetter(sinks, dead);

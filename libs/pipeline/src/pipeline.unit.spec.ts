@@ -53,6 +53,13 @@ const enricher = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A promise a hanging fake awaits, and what ends the hang. */
+function hold(): { released: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  return { released, release };
+}
 const noRows = (): Promise<{ logId: number; commitTsMs: number }[]> => Promise.resolve([]);
 
 /** An acknowledger that remembers what it deleted. */
@@ -397,8 +404,7 @@ describe('runPipeline', () => {
     const controller = new AbortController();
     let calls = 0;
     let most = 0;
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((r) => (release = r));
+    const { released, release } = hold();
     const done = start(
       deps({
         source: source(chunks(1, 2), true),
@@ -426,14 +432,55 @@ describe('runPipeline', () => {
     expect(most).toBe(1);
   });
 
+  it('enriches at most three batches ahead of delivery, whatever the byte budget admits', async () => {
+    const metrics = createMetrics();
+    const counts = { enriched: 0, published: 0 };
+    const { released, release } = hold();
+    const controller = new AbortController();
+    const src = source(chunks(10, 10), true); // ten batches, all admitted at once
+    const done = start(
+      deps({
+        enricher: {
+          enrich: (batch) => {
+            counts.enriched++;
+            return enricher.enrich(batch);
+          },
+        },
+        kafka: {
+          publish: async (events) => {
+            await released; // the sink hangs on the first batch
+            counts.published += events.length;
+            return { rejected: [] };
+          },
+          publishDeadLetters: () => Promise.resolve(),
+        },
+        source: src,
+        metrics,
+      }),
+      controller.signal,
+    );
+    await until(
+      async () => (await metrics.inflightBatches.get()).values[0]?.value === 10 && counts.enriched >= 3,
+      'ten batches dispatched, three enriched',
+    );
+    // Unbounded, the other seven would be enriched within a turn of the event loop.
+    await new Promise((r) => setImmediate(r));
+    // Batch 1 is in the sink; batches 2 and 3 wait enriched; the other seven wait as rows.
+    expect(counts.enriched).toBe(3);
+    release();
+    await until(() => counts.published === 100, 'every event published');
+    controller.abort();
+    await done;
+    expect(counts.enriched).toBeGreaterThanOrEqual(10);
+  });
+
   it('stops reading when the byte budget is spent and resumes as batches are acknowledged', async () => {
     const metrics = createMetrics();
     let maxInflight = 0;
     const src = source(chunks(40, 5), true); // 500 bytes per chunk
     const controller = new AbortController();
     let acked = 0;
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((r) => (release = r));
+    const { released, release } = hold();
     const done = start(
       deps({
         source: src,

@@ -9,6 +9,11 @@ export interface BulkOp {
   id: string;
   action: estypes.BulkOperationContainer;
   doc?: InodeSource;
+  /**
+   * Its NDJSON lines, serialized once: counting the bytes needs them, and the bulk body is built
+   * from them (a retried item is sent again as it is). Action and doc are never changed after.
+   */
+  json: string;
   /** NDJSON bytes of both lines. */
   bytes: number;
 }
@@ -19,9 +24,9 @@ export function bulkOp(
   id: string,
   doc?: InodeSource,
 ): BulkOp {
-  let bytes = Buffer.byteLength(JSON.stringify(action)) + 1;
-  if (doc) bytes += Buffer.byteLength(JSON.stringify(doc)) + 1;
-  return doc ? { change, id, action, doc, bytes } : { change, id, action, bytes };
+  const json = doc ? `${JSON.stringify(action)}\n${JSON.stringify(doc)}` : JSON.stringify(action);
+  const bytes = Buffer.byteLength(json) + 1;
+  return doc ? { change, id, action, doc, json, bytes } : { change, id, action, json, bytes };
 }
 
 /**
@@ -60,13 +65,12 @@ export function moveWriteOp(
   );
 }
 
-export function ndjsonLines(ops: readonly BulkOp[]): object[] {
-  const lines: object[] = [];
-  for (const op of ops) {
-    lines.push(op.action);
-    if (op.doc) lines.push(op.doc);
-  }
-  return lines;
+/**
+ * The bulk body's lines, already serialized: the client joins strings with newlines as they are,
+ * so the body is byte for byte what serializing the action and doc objects would give.
+ */
+export function ndjsonLines(ops: readonly BulkOp[]): string[] {
+  return ops.map((op) => op.json);
 }
 
 /** Splits ops, in order, into bulks within both bounds; an op larger than maxBytes goes alone. */

@@ -1,7 +1,10 @@
-import type { estypes } from '@elastic/elasticsearch';
+import { Client, type estypes } from '@elastic/elasticsearch';
 import { bulkOp, classifyItem, moveWriteOp, ndjsonLines, splitBulks, writeOp, type BulkOp } from './bulk';
 import { buildInodeSource } from './doc';
 import { docAt } from './fixtures.spec';
+
+/** The client's own serializer: what it sends is what the tests compare (no request is made). */
+const serializer = new Client({ node: 'http://127.0.0.1:9' }).serializer;
 
 const opOfBytes = (id: number, bytes: number): BulkOp => ({
   ...bulkOp({ kind: 'delete', inodeId: id, logicalTime: 1 }, {}, String(id)),
@@ -36,10 +39,27 @@ describe('splitBulks', () => {
 
   it('counts the exact NDJSON bytes, multi-byte characters included', () => {
     const op = writeOp('idx', { kind: 'upsert', doc: docAt(1, '/Projects/é/ü.csv') });
-    const ndjson = ndjsonLines([op])
-      .map((line) => `${JSON.stringify(line)}\n`)
-      .join('');
-    expect(op.bytes).toBe(Buffer.byteLength(ndjson));
+    expect(op.bytes).toBe(Buffer.byteLength(serializer.ndserialize(ndjsonLines([op]))));
+  });
+});
+
+describe('ndjsonLines', () => {
+  it("gives the body byte for byte as the client serializes the ops' action and doc objects", () => {
+    const ops = [
+      writeOp('idx', { kind: 'upsert', doc: docAt(1, '/Projects/é/ü "q".csv', { logicalTime: 3 }) }),
+      writeOp('idx', { kind: 'delete', inodeId: 2, logicalTime: 4 }),
+      moveWriteOp(
+        'idx',
+        { kind: 'delete', inodeId: 5, logicalTime: 1 },
+        '5',
+        9,
+        buildInodeSource(docAt(5, '/a/b\\c')),
+      ),
+    ];
+    const objects = ops.flatMap((op) => (op.doc ? [op.action, op.doc] : [op.action]));
+    const body = serializer.ndserialize(ndjsonLines(ops));
+    expect(Buffer.from(body)).toEqual(Buffer.from(serializer.ndserialize(objects)));
+    expect(Buffer.byteLength(body)).toBe(ops.reduce((sum, op) => sum + op.bytes, 0));
   });
 });
 
@@ -55,7 +75,7 @@ describe('writeOp and moveWriteOp', () => {
       delete: { _index: 'idx', _id: '7', version: 13, version_type: 'external' },
     });
     expect(del.doc).toBeUndefined();
-    expect(ndjsonLines([upsert, del])).toHaveLength(3);
+    expect(ndjsonLines([upsert, del]).join('\n').split('\n')).toHaveLength(3);
   });
 
   it('writes moved descendants back at their read version with external_gte', () => {

@@ -3,14 +3,15 @@ import { EpipeError, type DeadLetter, type FileEvent, type Logger, type Provenan
 import {
   ConfigResourceTypes,
   Kafka,
-  Partitioners,
   type Admin,
+  type ICustomPartitioner,
   type PartitionMetadata,
   type Producer,
 } from 'kafkajs';
 import type { KafkaSinkConfig } from './config';
 import { classifyKafkaError, protocolErrorType, toSinkError } from './errors';
 import { kafkaLogCreator, kafkaLogLevel } from './log-creator';
+import { partitionOfKey } from './partition';
 import { groupByTopic, provenanceRecord } from './provenance';
 import {
   chunkByBytes,
@@ -77,6 +78,11 @@ interface Rejected<T> {
 /** How long partition counts are trusted before they are read again (kafkajs' own default). */
 const METADATA_MAX_AGE_MS = 300_000;
 
+const PARTITION_AS_GIVEN: ICustomPartitioner =
+  () =>
+  ({ message }) =>
+    message.partition!;
+
 /** Room for the record batch header and rounding under a topic's max.message.bytes. */
 const BATCH_HEADROOM_BYTES = 1024;
 
@@ -104,7 +110,6 @@ export function createKafkaSink(config: KafkaSinkConfig, deps: KafkaSinkDeps): K
 class KafkaSinkImpl implements KafkaSink {
   private readonly logger: Logger;
   private readonly kafka: Kafka;
-  private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly metadata = new Map<string, { partitions: PartitionMetadata[]; fetchedAtMs: number }>();
   /** Per topic: the largest produce request it accepts (its max.message.bytes, less headroom). */
   private readonly requestLimit = new Map<string, number>();
@@ -288,8 +293,7 @@ class KafkaSinkImpl implements KafkaSink {
       const partitions = await this.partitionsOf(topic, signal);
       const byPartition = new Map<number, Pending<T>[]>();
       for (const p of items) {
-        const message = { key: p.record.key, value: p.record.value };
-        const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
+        const partition = partitionOfKey(p.record.key, partitions.length);
         const list = byPartition.get(partition);
         if (list) list.push(p);
         else byPartition.set(partition, [p]);
@@ -374,7 +378,9 @@ class KafkaSinkImpl implements KafkaSink {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Every message names its partition (chosen above, by key): kafkajs' default partitioner
+      // would only return it, after copying the partition list once per message.
+      createPartitioner: PARTITION_AS_GIVEN,
       retry: { retries: this.config.retries ?? 5, initialRetryTime: 100, maxRetryTime: 10_000 },
     });
     await producer.connect();
