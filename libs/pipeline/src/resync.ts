@@ -1,9 +1,10 @@
 import type { ResyncView, SubtreeDoc, SubtreePage } from '@epipe/enrich';
-import type {
-  InodeChange,
-  InodeDoc,
-  SubtreePage as IndexPage,
-  SubtreeOutcome as IndexOutcome,
+import {
+  inodeDoc,
+  type InodeChange,
+  type InodeDoc,
+  type SubtreePage as IndexPage,
+  type SubtreeOutcome as IndexOutcome,
 } from '@epipe/sink-elastic';
 
 /**
@@ -75,24 +76,10 @@ export async function resyncSubtrees(
  * then finds the same document, a 409), else the unknown change.
  */
 export function subtreeDoc(view: ResyncView, d: SubtreeDoc): InodeDoc {
-  const s = d.state;
-  return {
-    inodeId: s.inodeId,
-    parentId: s.parentId,
-    name: s.name,
-    path: d.path,
-    ancestorIds: d.ancestorIds,
-    isDir: s.isDir,
-    size: s.size,
-    owner: s.owner,
-    group: s.group,
-    permission: s.permission,
-    mtimeMs: s.mtimeMs,
-    logicalTime: s.logicalTime,
-    xattrs: s.xattrs,
+  return inodeDoc(d.state, d, {
     lastOperation: d.last?.operation ?? UNKNOWN_OPERATION,
     lastAppId: d.last?.appId ?? null,
-    lastCommitTsMs: d.last?.commitTsMs ?? s.mtimeMs,
+    lastCommitTsMs: d.last?.commitTsMs ?? d.state.mtimeMs,
     pathEpoch: view.epoch,
-  };
+  });
 }

@@ -1,5 +1,5 @@
 import type { EnrichResult } from '@epipe/enrich';
-import type { InodeChange } from '@epipe/sink-elastic';
+import { inodeDoc, type InodeChange } from '@epipe/sink-elastic';
 
 /**
  * What the search index must do for one batch: deletes and whole-document upserts first (each
@@ -16,29 +16,20 @@ export function searchChanges(result: EnrichResult): InodeChange[] {
     changes.push({ kind: 'delete', inodeId: u.inodeId, logicalTime: u.logicalTime });
   for (const doc of result.docs) {
     if (doc.path === null) continue; // unknown ancestors: a later event or move will write it
-    const s = doc.state;
     changes.push({
       kind: 'upsert',
-      doc: {
-        inodeId: s.inodeId,
-        parentId: s.parentId,
-        name: s.name,
-        path: doc.path,
-        ancestorIds: doc.ancestorIds,
-        isDir: s.isDir,
-        size: s.size,
-        owner: s.owner,
-        group: s.group,
-        permission: s.permission,
-        mtimeMs: s.mtimeMs,
-        // The version of the change the last_* fields describe (see DocView.last).
-        logicalTime: doc.last.logicalTime,
-        xattrs: s.xattrs,
-        lastOperation: doc.last.operation,
-        lastAppId: doc.last.app?.appId ?? null,
-        lastCommitTsMs: doc.last.commitTsMs,
-        pathEpoch: doc.last.epoch,
-      },
+      doc: inodeDoc(
+        doc.state,
+        { path: doc.path, ancestorIds: doc.ancestorIds },
+        {
+          // The version of the change the last_* fields describe (see DocView.last).
+          logicalTime: doc.last.logicalTime,
+          lastOperation: doc.last.operation,
+          lastAppId: doc.last.app?.appId ?? null,
+          lastCommitTsMs: doc.last.commitTsMs,
+          pathEpoch: doc.last.epoch,
+        },
+      ),
     });
   }
   for (const m of result.moves) {

@@ -17,6 +17,47 @@ export interface InodeDoc extends Omit<InodeState, 'oversizedXattrs'> {
   pathEpoch?: number;
 }
 
+/** What a document says of the change that made it, beside the inode's state. */
+export interface DocOrigin {
+  lastOperation: string;
+  lastAppId: string | null;
+  lastCommitTsMs: number;
+  /** The version the last_* fields describe, when it is not the state's own (see DocView.last). */
+  logicalTime?: number;
+  pathEpoch?: number;
+}
+
+/**
+ * The document of an inode's state at a place: every field of the state (oversized xattrs are
+ * left out, as the events leave them out), the place, and what it says of its last change.
+ */
+export function inodeDoc(
+  s: InodeState,
+  place: { path: string; ancestorIds: number[] },
+  origin: DocOrigin,
+): InodeDoc {
+  const doc: InodeDoc = {
+    inodeId: s.inodeId,
+    parentId: s.parentId,
+    name: s.name,
+    path: place.path,
+    ancestorIds: place.ancestorIds,
+    isDir: s.isDir,
+    size: s.size,
+    owner: s.owner,
+    group: s.group,
+    permission: s.permission,
+    mtimeMs: s.mtimeMs,
+    logicalTime: origin.logicalTime ?? s.logicalTime,
+    xattrs: s.xattrs,
+    lastOperation: origin.lastOperation,
+    lastAppId: origin.lastAppId,
+    lastCommitTsMs: origin.lastCommitTsMs,
+  };
+  if (origin.pathEpoch !== undefined) doc.pathEpoch = origin.pathEpoch;
+  return doc;
+}
+
 /** The document id of an inode: its id, so a write for the inode always lands on the same doc. */
 export function inodeDocId(inodeId: number): string {
   return String(inodeId);

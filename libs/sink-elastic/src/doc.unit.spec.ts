@@ -1,6 +1,7 @@
 import {
   ancestorPaths,
   buildInodeSource,
+  inodeDoc,
   inodeDocId,
   moveSource,
   moveSourceThrough,
@@ -196,5 +197,57 @@ describe('moveSourceThrough', () => {
       source: { path: '/c/file.txt', path_epoch: 6 },
       lastMove: 1,
     });
+  });
+});
+
+describe('inodeDoc', () => {
+  const state = {
+    inodeId: 7,
+    parentId: 3,
+    name: 'f.csv',
+    isDir: false,
+    size: 10,
+    owner: 'alice',
+    group: 'p__alice',
+    permission: 0o644,
+    mtimeMs: 1_000,
+    logicalTime: 5,
+    xattrs: { a: '1' },
+    oversizedXattrs: { big: 99_999 },
+  };
+  const place = { path: '/Projects/p/f.csv', ancestorIds: [1, 2, 3] };
+
+  it("takes the state's fields but its oversized xattrs, the place, and the origin's last change", () => {
+    expect(
+      inodeDoc(state, place, { lastOperation: 'CREATE', lastAppId: null, lastCommitTsMs: 900 }),
+    ).toStrictEqual({
+      inodeId: 7,
+      parentId: 3,
+      name: 'f.csv',
+      path: '/Projects/p/f.csv',
+      ancestorIds: [1, 2, 3],
+      isDir: false,
+      size: 10,
+      owner: 'alice',
+      group: 'p__alice',
+      permission: 0o644,
+      mtimeMs: 1_000,
+      logicalTime: 5,
+      xattrs: { a: '1' },
+      lastOperation: 'CREATE',
+      lastAppId: null,
+      lastCommitTsMs: 900,
+    });
+  });
+
+  it('is versioned by the change its last_* fields describe, and carries the path epoch when given', () => {
+    const doc = inodeDoc(state, place, {
+      lastOperation: 'APPEND',
+      lastAppId: 'app_1',
+      lastCommitTsMs: 950,
+      logicalTime: 4,
+      pathEpoch: 12,
+    });
+    expect(doc).toMatchObject({ logicalTime: 4, pathEpoch: 12, lastAppId: 'app_1' });
   });
 });

@@ -14,8 +14,9 @@ export {
 } from './dead-letters';
 export type { SubtreeOutcome, SubtreePage } from './resync';
 export type { DeleteChange, InodeChange, MoveChange, UpsertChange, WriteChange } from './changes';
-// The document a search sees, for tools that write it without the sink (the benchmark's ceilings).
-export { buildInodeSource, type InodeDoc } from './doc';
+// The document a search sees, for tools that write it without the sink (the benchmark's ceilings),
+// and built from an inode's state by the pipeline's resync and the reindex.
+export { buildInodeSource, inodeDoc, type DocOrigin, type InodeDoc } from './doc';
 export {
   createProvenanceIndex,
   type ProvenanceIndex,

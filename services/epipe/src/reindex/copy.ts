@@ -1,7 +1,7 @@
 import { Operation, type InodeState } from '@epipe/core';
 import type { Edge, MetadataReader } from '@epipe/enrich';
 import type { EventFilter } from '@epipe/filter';
-import type { IndexRebuilder, InodeDoc } from '@epipe/sink-elastic';
+import { inodeDoc, type IndexRebuilder, type InodeDoc } from '@epipe/sink-elastic';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
 const ROOT_ID = 1;
@@ -174,24 +174,15 @@ function toDoc(
   chain: { ids: number[]; names: string[] },
   last: Pick<InodeDoc, 'lastOperation' | 'lastAppId' | 'lastCommitTsMs'> | undefined,
 ): InodeDoc {
-  return {
-    inodeId: s.inodeId,
-    parentId: s.parentId,
-    name: s.name,
-    path: `/${[...chain.names, s.name].join('/')}`,
-    ancestorIds: chain.ids,
-    isDir: s.isDir,
-    size: s.size,
-    owner: s.owner,
-    group: s.group,
-    permission: s.permission,
-    mtimeMs: s.mtimeMs,
-    logicalTime: s.logicalTime,
-    xattrs: s.xattrs,
-    lastOperation: last?.lastOperation ?? 'UNKNOWN',
-    lastAppId: last?.lastAppId ?? null,
-    lastCommitTsMs: last?.lastCommitTsMs ?? s.mtimeMs,
-  };
+  return inodeDoc(
+    s,
+    { path: `/${[...chain.names, s.name].join('/')}`, ancestorIds: chain.ids },
+    {
+      lastOperation: last?.lastOperation ?? 'UNKNOWN',
+      lastAppId: last?.lastAppId ?? null,
+      lastCommitTsMs: last?.lastCommitTsMs ?? s.mtimeMs,
+    },
+  );
 }
 
 /**
