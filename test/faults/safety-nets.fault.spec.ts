@@ -61,6 +61,10 @@ describe('fault: safety nets', () => {
       const ctx = { user: 'alice' };
       await createProjectDirs(s.nameNode, 'ack', ['data']);
       await s.daemon.startReady();
+      // A lifetime's start checks the grants too (and names the same GRANT): revoke only once this
+      // one has acknowledged and deleted the project's rows, so the refusal must come from an
+      // acknowledgement. Ready means serving, not past that check: revoking at once raced it.
+      await waitFor('the project rows to be deleted', async () => (await logRowsLeft(s.pool)) === 0, 60_000);
       const table = `\`${s.names.database}\`.\`fs_log\``;
       const account = `'${s.names.user}'@'%'`;
       await s.pool.query(`REVOKE DELETE ON ${table} FROM ${account}`);
