@@ -6,6 +6,7 @@ import { makeRow, prng, shuffle } from './testing';
 
 const config: EpochConfig = {
   maxEpochMs: 50,
+  maxBusyEpochMs: 400,
   maxEpochRows: 100,
   maxEpochBytes: 1e9,
   maxBatchRows: 250,
@@ -190,5 +191,40 @@ describe('reorderByInode (P4/P5)', () => {
       [10, 2],
       [30, 1],
     ]);
+  });
+
+  it('while the pipeline is busy, holds the epoch open up to maxBusyEpochMs; its size budget still closes it', () => {
+    const c = clock();
+    const builder = new EpochBuilder(config, c.now);
+    const rows = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => makeRow({ logId: from + i, inodeId: from + i, logicalTime: 1 }));
+    builder.add(tx(rows(1, 3)));
+    c.advance(60);
+    expect(builder.tick(false, true)).toEqual([]);
+    expect([...builder.openLogIds()]).toEqual([1, 2, 3]);
+    builder.add(tx(rows(4, 3)));
+    c.advance(300);
+    expect(builder.tick(false, true)).toEqual([]);
+    // The queue drained: the ordinary budget (long spent) closes it, with every held row.
+    const [held] = builder.tick(false, false);
+    expect(held!.rows.map((r) => r.logId)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...builder.openLogIds()]).toEqual([]);
+    // Busy for longer than maxBusyEpochMs: it closes anyway.
+    builder.add(tx(rows(7, 1)));
+    c.advance(399);
+    expect(builder.tick(false, true)).toEqual([]);
+    c.advance(1);
+    expect(builder.tick(false, true)).toHaveLength(1);
+    // The size budget closes a held epoch at once.
+    const closed = builder.add(tx(rows(100, config.maxEpochRows)));
+    expect(closed).toHaveLength(1);
+  });
+
+  it('never holds when maxBusyEpochMs is at most maxEpochMs', () => {
+    const c = clock();
+    const builder = new EpochBuilder({ ...config, maxBusyEpochMs: 10 }, c.now);
+    builder.add(tx([makeRow({ logId: 1, inodeId: 1, logicalTime: 1 })]));
+    c.advance(50);
+    expect(builder.tick(false, true)).toHaveLength(1);
   });
 });

@@ -10,6 +10,9 @@ import { ProvenanceStage } from './provenance-stage';
 import { SearchableProbe } from './searchable-probe';
 import { type SinkContext, deadLetter, indexChanges, poisonLetters, publishEvents } from './sinks';
 
+/** How many batches the enrich stage may run ahead of delivery (see Lookahead). */
+const LOOKAHEAD_DEPTH = 3;
+
 /**
  * The stages a batch goes through after the epoch stage, each handling one batch at a time in
  * (epoch, part) order, different stages working on different batches at once:
@@ -28,7 +31,7 @@ export class BatchFlow {
    * Enrichment at most three batches ahead of delivery (see Lookahead): memory bounded whatever
    * the backlog, and the faster sink may still run a batch ahead of the slower one.
    */
-  private readonly lookahead = new Lookahead(3);
+  private readonly lookahead = new Lookahead(LOOKAHEAD_DEPTH);
   private readonly sinks: SinkContext;
   private readonly provenance: ProvenanceStage | null;
   private readonly acks: AckStage;
@@ -125,6 +128,16 @@ export class BatchFlow {
       () => this.done(batch),
       (err: unknown) => this.lifetime.fail(err),
     );
+  }
+
+  /**
+   * Batches queue behind a stage: as many are in flight as the lookahead lets the enrich stage
+   * work on. Each stage pays about one round trip per batch whatever its size, so a batch closed
+   * now would only wait in line; the epoch stage holds its open epoch instead (see
+   * `EpochBuilder.tick`), and the queue drains in fewer, bigger batches.
+   */
+  get busy(): boolean {
+    return this.pending.size >= LOOKAHEAD_DEPTH;
   }
 
   /** Publishes the provenance windows that are due, at most every quarter of the grace (≤ 1 s). */

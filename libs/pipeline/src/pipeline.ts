@@ -43,13 +43,19 @@ export async function runPipeline(
     config,
     deps,
     source,
-    () => flow.inFlightIds(),
+    () => {
+      // Rows held in the open epoch (see busy below) are in flight too.
+      const ids = flow.inFlightIds();
+      for (const id of epochs.openLogIds()) ids.add(id);
+      return ids;
+    },
     lifetime.fail,
   );
   const ticker = setInterval(
     () => {
       try {
-        for (const batch of epochs.tick()) flow.dispatch(batch);
+        // Behind a busy stage the open epoch stays open longer: fewer, bigger batches.
+        for (const batch of epochs.tick(false, flow.busy)) flow.dispatch(batch);
         flow.tickProvenance();
       } catch (err) {
         lifetime.fail(err);

@@ -84,7 +84,14 @@ function deps(overrides: Partial<TestDeps>): TestDeps {
     acker: { deleteRows: (ids) => Promise.resolve(ids.length), oldestRows: noRows },
     metrics: createMetrics(),
     logger: silentLogger(),
-    epoch: { maxEpochMs: 5, maxEpochRows: 10, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+    epoch: {
+      maxEpochMs: 5,
+      maxBusyEpochMs: 5,
+      maxEpochRows: 10,
+      maxEpochBytes: 1e9,
+      maxBatchRows: 25,
+      maxBatchBytes: 1e9,
+    },
     maxInflightBytes: 1e9,
     shutdownTimeoutMs: 10_000,
     missedRowAgeMs: 0,
@@ -187,7 +194,14 @@ describe('runPipeline', () => {
     const done = start(
       deps({
         source: source(chunks(4, 2), true, table),
-        epoch: { maxEpochMs: 5, maxEpochRows: 2, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+        epoch: {
+          maxEpochMs: 5,
+          maxBusyEpochMs: 5,
+          maxEpochRows: 2,
+          maxEpochBytes: 1e9,
+          maxBatchRows: 25,
+          maxBatchBytes: 1e9,
+        },
         elastic: { apply: () => Promise.resolve({ rejected: [] }) },
         kafka: {
           publish: () =>
@@ -219,7 +233,14 @@ describe('runPipeline', () => {
     const run = start(
       deps({
         source: source(chunks(2, 2), true),
-        epoch: { maxEpochMs: 5, maxEpochRows: 2, maxEpochBytes: 1e9, maxBatchRows: 25, maxBatchBytes: 1e9 },
+        epoch: {
+          maxEpochMs: 5,
+          maxBusyEpochMs: 5,
+          maxEpochRows: 2,
+          maxEpochBytes: 1e9,
+          maxBatchRows: 25,
+          maxBatchBytes: 1e9,
+        },
         // The first batch's publish hangs; the second batch cannot be enriched at all.
         enricher: {
           enrich: (batch) =>
@@ -612,5 +633,51 @@ describe('runPipeline', () => {
     expect(await counted('epipe_resync_documents_total')).toContain(
       'epipe_resync_documents_total{outcome="deleted"} 3',
     );
+  });
+
+  it('behind a slow sink, holds epochs open: fewer, bigger batches, every row delivered in order', async () => {
+    /** One transaction every 10 ms (twice the epoch budget), into a sink that takes 40 ms a call. */
+    async function run(maxBusyEpochMs: number): Promise<{ calls: number; published: number[] }> {
+      const published: number[] = [];
+      let calls = 0;
+      const total = 40;
+      const paced = {
+        async *read(signal: AbortSignal): AsyncIterable<ChunkLike> {
+          for (const chunk of chunks(total, 2)) {
+            if (signal.aborted) return;
+            yield chunk;
+            await sleep(10);
+          }
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        },
+      };
+      const base = deps({});
+      await runUntil(
+        {
+          source: paced,
+          epoch: { ...base.epoch, maxBusyEpochMs },
+          kafka: {
+            publish: async (events) => {
+              calls++;
+              await sleep(40);
+              published.push(...events.map((e) => e.logId));
+              return { rejected: [] };
+            },
+            publishDeadLetters: () => Promise.resolve(),
+          },
+        },
+        () => published.length === total * 2,
+        'every row published',
+      );
+      return { calls, published };
+    }
+    const eager = await run(5);
+    const held = await run(1_000);
+    const inOrder = Array.from({ length: 80 }, (_, i) => i + 1);
+    expect(eager.published).toEqual(inOrder);
+    expect(held.published).toEqual(inOrder);
+    // Without holding, about one batch per transaction; holding, about one per sink call's time.
+    expect(eager.calls).toBeGreaterThan(25);
+    expect(held.calls * 2).toBeLessThan(eager.calls);
   });
 });
