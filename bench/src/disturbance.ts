@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './daemon';
 import { disturbedReasons, type PhaseConditions } from './conditions';
-import { loadAverage, machineFacts } from './proc';
+import { ForeignCpu, loadAverage, machineFacts } from './proc';
 import { settleElasticsearch } from './settle';
 import type { StackEnv } from './stack';
 import { log } from './progress';
@@ -61,11 +61,14 @@ function message(err: unknown): string {
 }
 
 /**
- * Samples the 1-minute load average every second and notes the services' processes, from
+ * Samples the 1-minute load average and the CPU of other processes every second and notes the services' processes, from
  * start() to end(): what a phase, or a part of one (one offered load), ran under.
  */
 export class ConditionsWatch {
   private readonly before = servicePids();
+  private readonly foreign = new ForeignCpu(
+    () => new Set(Object.values(this.before).filter((g): g is number => g !== null)),
+  );
   private readonly start = loadAverage();
   private max = this.start;
   private readonly timer = setInterval(() => (this.max = Math.max(this.max, loadAverage())), 1_000);
@@ -81,6 +84,7 @@ export class ConditionsWatch {
     return {
       load: { start: this.start, max: Math.max(this.max, end), end },
       restarted: SERVICES.filter((s) => this.before[s] !== after[s]),
+      foreign: this.foreign.end(),
       ...(this.elastic ? { elastic: this.elastic } : {}),
     };
   }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from './args';
 import type { BenchContext, Mode } from './context';
 import { REPO_ROOT } from './daemon';
-import { Disturbances } from './disturbance';
+import { FOREIGN_CPU_LIMIT_CORES } from './conditions';
+import { Disturbances, servicePids } from './disturbance';
 import { measureLag } from './phases/lag';
 import { measureLineage } from './phases/lineage';
 import { measureOverhead } from './phases/overhead';
@@ -12,7 +13,7 @@ import { measureRounds } from './phases/rounds';
 import { DebeziumSession } from './phases/debezium';
 import { drainBacklog } from './phases/saturation';
 import { type Plan, PLANS, planLoads } from './plan';
-import { loadAverage, machineFacts } from './proc';
+import { ForeignCpu, loadAverage, machineFacts } from './proc';
 import { log } from './progress';
 import { bothSinksRate } from './report/facts';
 import { summaryTable, updateReadme, writeReport } from './report/markdown';
@@ -199,9 +200,15 @@ async function main(): Promise<void> {
   results.phases = guard.phases;
   const state: RunState = { ctx, plan: PLANS[mode], results, guard, only, debezium: null };
   log(`epipe benchmark (${mode}), run ${ctx.run}; raw logs in ${rawDir}`);
-  if (results.loadAverage.start > results.machine.nproc)
+  // The load average at the start still holds the stack's start and the build: judge the
+  // machine by what other processes take over a few seconds instead.
+  const groups = new Set(Object.values(servicePids()).filter((g): g is number => g !== null));
+  const atStart = new ForeignCpu(() => groups);
+  await new Promise((r) => setTimeout(r, 3_000));
+  const foreign = atStart.end();
+  if (foreign.meanCores > FOREIGN_CPU_LIMIT_CORES)
     ctx.notes.push(
-      `load average ${results.loadAverage.start} at the start, above the ${results.machine.nproc} cores: other work shared the machine`,
+      `other processes took ${foreign.meanCores.toFixed(2)} cores at the start (load average ${results.loadAverage.start}): other work shared the machine`,
     );
   const chosen = PHASES.filter((p) => p.name === 'overhead' || p.name.split(',').some((n) => only.has(n)));
   try {

@@ -42,6 +42,16 @@ describe('disturbance marking', () => {
     expect(disturbedReasons({ ...quiet, elastic: { settleMs: 800, mergesRunning: 0 } }, 2)).toEqual([]);
   });
 
+  it('judges other work by the CPU other processes took, not by the load the bench makes itself', () => {
+    const busy = { start: 3, max: 6, end: 4 };
+    expect(
+      disturbedReasons({ ...quiet, load: busy, foreign: { meanCores: 0.05, maxCores: 0.3 } }, 2),
+    ).toEqual([]);
+    expect(disturbedReasons({ ...quiet, load: busy, foreign: { meanCores: 0.6, maxCores: 1.1 } }, 2)).toEqual(
+      ['other processes took 0.60 cores (> 0.25)'],
+    );
+  });
+
   it('withholds the verdict when any input was disturbed, and says why once', () => {
     const reasons = disturbedInputs([
       { disturbed: [] },

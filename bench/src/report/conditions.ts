@@ -1,23 +1,27 @@
 import type { BenchResults } from '../results';
+import { FOREIGN_CPU_LIMIT_CORES } from '../conditions';
 import { ms, num, table } from './facts';
 
-/** Load average and restarts by others, per phase. */
+/** Load average, other processes' CPU and restarts by others, per phase. */
 export function conditions(r: BenchResults): string[] {
   if (!r.phases?.length) return [];
   const out: string[] = [];
   out.push(
     '## Run conditions',
     '',
-    `The 1-minute load average is sampled every second during each phase; a phase is disturbed when it went above ` +
-      `the ${r.machine.nproc} cores, a service's process changed (a restart by someone else), or Elasticsearch was still ` +
-      'merging after 30 s of waiting. On 2 cores the bench alone (daemon, writers, MariaDB, Kafka, Elasticsearch) can take ' +
-      'the load near or above 2, so read "disturbed" with the load figures beside it.',
+    'Every second during each phase the bench samples the 1-minute load average and the CPU that processes ' +
+      "other than its own took (its own: the bench, its children — writers, daemons, Kafka Connect — and the stack's " +
+      `services). A phase is disturbed when other processes took more than ${FOREIGN_CPU_LIMIT_CORES} cores on average, ` +
+      "a service's process changed (a restart by someone else), or Elasticsearch was still merging after 30 s of " +
+      `waiting. The load average is shown, not judged: on ${r.machine.nproc} cores the bench alone keeps it near or ` +
+      'above the core count (older results without the CPU figure were judged by it).',
     '',
     table(
       [
         'phase',
         'seconds',
         'load average start → max → end',
+        'other processes, cores (mean / busiest second)',
         'services restarted meanwhile',
         'Elasticsearch settle',
         'disturbed',
@@ -28,6 +32,9 @@ export function conditions(r: BenchResults): string[] {
         p.conditions
           ? `${num(p.conditions.load.start, 1)} → ${num(p.conditions.load.max, 1)} → ${num(p.conditions.load.end, 1)}`
           : `${num(p.loadAverage[0], 1)} → ${num(p.loadAverage[1], 1)}`,
+        p.conditions?.foreign
+          ? `${num(p.conditions.foreign.meanCores, 2)} / ${num(p.conditions.foreign.maxCores, 2)}`
+          : 'not measured',
         p.restarted.join(', ') || 'none',
         p.conditions?.elastic
           ? `${ms(p.conditions.elastic.settleMs)}${p.conditions.elastic.mergesRunning ? `, ${p.conditions.elastic.mergesRunning} merges still running` : ''}`

@@ -40,7 +40,7 @@ function header(r: BenchResults): string[] {
     `# epipe benchmark report (${r.mode})`,
     '',
     `Run \`${r.run}\`, started ${r.startedAt}, took ${num(r.durationS)} s. Machine: ${machineLine(r)}. ` +
-      `Load average ${num(r.loadAverage.start, 1)} at the start, ${num(r.loadAverage.end, 1)} at the end: the machine is shared, so ` +
+      `Load average ${num(r.loadAverage.start, 1)} at the start, ${num(r.loadAverage.end, 1)} at the end (the bench's own processes included): the machine is shared, so ` +
       'every comparison below is between things measured in this same run.',
     '',
     `Versions: ${versionsLine(r)}.`,
@@ -50,7 +50,7 @@ function header(r: BenchResults): string[] {
     (r.repeats ?? 1) > 1
       ? `Each ceiling, each end-to-end drain and Debezium's snapshot ran ${r.repeats} times, interleaved (ceilings, drains, ` +
         'Debezium, ceilings, …); every figure below is the median, with min–max in parentheses, and every ratio is of medians. ' +
-        '"disturbed": a run it comes from ran with the load average above the core count, a service restarted, or ' +
+        '"disturbed": a run it comes from ran while other processes took CPU, a service restarted, or ' +
         'Elasticsearch still merging (see Run conditions); the measured value is shown, the verdict is withheld.'
       : 'Each figure comes from one run.',
     '',
