@@ -1,3 +1,4 @@
+import { ELASTIC_SINK_FIELDS } from '@epipe/sink-elastic';
 import { join } from 'node:path';
 import { HOPSFS_MIX } from '@epipe/workload';
 import type { BenchContext } from '../context';
@@ -327,7 +328,8 @@ export async function measureLag(
       kafkaOnly,
       restart,
       searchPollMs: probe.pollMs,
-      refreshInterval: '1s',
+      // The daemon runs with the default (no EPIPE_ES_REFRESH is set).
+      refreshInterval: ELASTIC_SINK_FIELDS.refreshInterval.default,
       writerProcesses: options.processes,
       writersPerProcess: options.writersPerProcess,
       peakRssMiB: round(peakRss, 0),

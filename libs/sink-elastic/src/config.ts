@@ -20,7 +20,7 @@ export interface ElasticSinkConfig {
   bulkMaxDocs: number;
   /** Bulk requests in flight at once within one apply(). */
   concurrency: number;
-  /** Index refresh interval, e.g. '500ms' (see parseRefreshInterval). */
+  /** Index refresh interval, e.g. '300ms' (see parseRefreshInterval). */
   refreshInterval: string;
   replicas: number;
 }
@@ -110,13 +110,14 @@ export const ELASTIC_SINK_FIELDS = declareFields({
     min: 1,
     doc: 'Bulk requests in flight',
   },
-  // 500 ms takes ~40% off the searchable lag of 1 s (p50 597 → 362 ms at 200 docs/s) for ~50 ms
-  // more refresh work per second; 250 ms takes another ~140 ms off for another ~65 ms/s and falls
-  // behind under load (measured: README, "Refresh interval").
+  // The searchable-lag target (end to end p50 < 330 ms at 200/s) leaves about 250 ms for the
+  // refresh wait: 300 ms gives write → searchable p50 187 ms at 200 docs/s for ~36 ms of refresh
+  // work per second on a quiet node (500 ms: 287 ms for ~23 ms/s); under load refreshes cost 2-3×
+  // that, and below 250 ms they fall behind (measured: README, "Refresh interval").
   refreshInterval: {
     type: 'string',
     env: 'EPIPE_ES_REFRESH',
-    default: '500ms',
+    default: '300ms',
     check: (value: string) => (parseRefreshInterval(value) === undefined ? REFRESH_EXPECTED : undefined),
     doc: 'How often the inode index (and provenance indices created from now on) make new writes searchable, e.g. 250ms, 1s, 2m (at least 100ms): shorter is fresher search for more Elasticsearch CPU; applied to the inode index at start',
   },

@@ -8,7 +8,7 @@ describe('the refresh interval', () => {
     expect(parseRefreshInterval('2m')).toBe(120_000);
     expect(parseRefreshInterval('1h')).toBe(3_600_000);
     expect(parseRefreshInterval('100ms')).toBe(100);
-    expect(parseRefreshInterval(DEFAULT_ELASTIC_SINK_CONFIG.refreshInterval)).toBe(500);
+    expect(parseRefreshInterval(DEFAULT_ELASTIC_SINK_CONFIG.refreshInterval)).toBe(300);
   });
 
   it('refuses never (-1), too short, fractions, other units and junk', () => {
