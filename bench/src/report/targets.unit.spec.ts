@@ -145,6 +145,13 @@ describe('the targets table', () => {
     expect(t.get('both sinks vs Elasticsearch bulk ceiling ≥ 80%')!.verdict).toBe('met');
   });
 
+  it('judges flatness only from the full run: a quick drain is too few batches to cut into tenths', () => {
+    const quick = byTarget(results()).get('last 10% of the catch-up within 10% of the first 10% (rows/s)')!;
+    expect(quick.verdict).toBe('not measured');
+    expect(quick.ratio).toBeUndefined();
+    expect(quick.measured).toMatch(/only in the full run.*0\.95/);
+  });
+
   it('compares the 1M-row catch-up with the 100k-row drains in the full run', () => {
     const r = { ...results(), mode: 'full' as const };
     r.catchup = drain('both', 7_000, {

@@ -27,7 +27,7 @@ export const EPOCH_FIELDS = declareFields({
   busyMaxMs: {
     type: 'int',
     env: 'EPIPE_EPOCH_BUSY_MS',
-    default: 1_000,
+    default: 500,
     min: 1,
     doc: 'Epoch time budget while batches queue behind a busy stage (at most maxMs: never longer)',
   },

@@ -38,6 +38,8 @@ export class BatchFlow {
   private readonly report: EpochReport;
   /** Batches dispatched and not yet acknowledged. */
   private readonly pending = new Set<Batch>();
+  /** Batches dispatched whose sinks and coalesce stage are not done with them yet. */
+  private undelivered = 0;
   /** Dispatch order: the coalescer's batch numbers. */
   private batchSeq = 0;
   private lastTickAtMs = 0;
@@ -119,6 +121,9 @@ export class BatchFlow {
       : Promise.resolve();
     const delivered = Promise.all([enriched, kafkaDead, searchDead, coalesced]);
     this.lookahead.dispatched(delivered);
+    this.undelivered++;
+    const settled = (): void => void this.undelivered--;
+    delivered.then(settled, settled);
     const acked = this.ackStage.run(delivered, async ([result, kafka, search]) => {
       const dead = [...poisonLetters(batch), ...result.dead, ...kafka, ...search];
       if (dead.length > 0) await deadLetter(sinks, dead);
@@ -131,13 +136,13 @@ export class BatchFlow {
   }
 
   /**
-   * Batches queue behind a stage: as many are in flight as the lookahead lets the enrich stage
-   * work on. Each stage pays about one round trip per batch whatever its size, so a batch closed
+   * Batches queue behind a stage: as many are undelivered as the lookahead lets the enrich stage
+   * work on (the next would wait to be enriched), or as many delivered wait for their DELETE. Each stage pays about one round trip per batch whatever its size, so a batch closed
    * now would only wait in line; the epoch stage holds its open epoch instead (see
    * `EpochBuilder.tick`), and the queue drains in fewer, bigger batches.
    */
   get busy(): boolean {
-    return this.pending.size >= LOOKAHEAD_DEPTH;
+    return this.undelivered >= LOOKAHEAD_DEPTH || this.pending.size - this.undelivered >= LOOKAHEAD_DEPTH;
   }
 
   /** Publishes the provenance windows that are due, at most every quarter of the grace (≤ 1 s). */
