@@ -102,6 +102,39 @@ export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
+/** One process as /proc/<pid>/stat gives it. */
+export interface ProcTicks {
+  ppid: number;
+  pgrp: number;
+  /** utime + stime: its own CPU. */
+  ownTicks: number;
+  /** ownTicks + cutime + cstime: also the CPU of the children it reaped. */
+  ticks: number;
+}
+
+/** Every process's parent, group and CPU ticks, at one instant. */
+function readAllProcs(): Map<number, ProcTicks> {
+  const out = new Map<number, ProcTicks>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at ") ".
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ownTicks = Number(f[11]) + Number(f[12]);
+      out.set(Number(entry), {
+        ppid: Number(f[1]),
+        pgrp: Number(f[2]),
+        ownTicks,
+        ticks: ownTicks + Number(f[13]) + Number(f[14]),
+      });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU ticks of the whole machine and of every process group, at one instant. */
 export interface CpuSnapshot {
   atMs: number;
@@ -117,18 +150,9 @@ export function cpuSnapshot(): CpuSnapshot {
   const total = line.slice(0, 8).reduce((s, v) => s + v, 0);
   const byGroup = new Map<number, number>();
   const byPid = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(f[11]) + Number(f[12]);
-      const group = Number(f[2]);
-      byGroup.set(group, (byGroup.get(group) ?? 0) + ticks);
-      byPid.set(Number(entry), ticks);
-    } catch {
-      // gone meanwhile
-    }
+  for (const [pid, p] of readAllProcs()) {
+    byGroup.set(p.pgrp, (byGroup.get(p.pgrp) ?? 0) + p.ownTicks);
+    byPid.set(pid, p.ownTicks);
   }
   return { atMs: Date.now(), busyTicks: total - idle, totalTicks: total, byGroup, byPid };
 }
@@ -151,33 +175,6 @@ export function cpuBetween(
     if (g !== null) out[name] = pct((b.byGroup.get(g) ?? 0) - (a.byGroup.get(g) ?? 0));
   for (const [name, p] of Object.entries(pids))
     if (p !== undefined) out[name] = pct((b.byPid.get(p) ?? 0) - (a.byPid.get(p) ?? 0));
-  return out;
-}
-
-/** One process as the foreign-CPU sampler sees it. */
-export interface ProcTicks {
-  ppid: number;
-  pgrp: number;
-  /** utime + stime + cutime + cstime: its own CPU and that of the children it reaped. */
-  ticks: number;
-}
-
-function readAllProcs(): Map<number, ProcTicks> {
-  const out = new Map<number, ProcTicks>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(entry), {
-        ppid: Number(f[1]),
-        pgrp: Number(f[2]),
-        ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
-      });
-    } catch {
-      // gone meanwhile
-    }
-  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { ownProcesses, type ProcTicks } from './proc';
 
 describe('ownProcesses', () => {
-  const proc = (ppid: number, pgrp: number): ProcTicks => ({ ppid, pgrp, ticks: 0 });
+  const proc = (ppid: number, pgrp: number): ProcTicks => ({ ppid, pgrp, ownTicks: 0, ticks: 0 });
 
   it("counts the bench, its descendants and the services' groups as its own; kernel threads as nobody's", () => {
     const procs = new Map<number, ProcTicks>([

@@ -29,7 +29,7 @@ export const EPOCH_FIELDS = declareFields({
     env: 'EPIPE_EPOCH_BUSY_MS',
     default: 500,
     min: 1,
-    doc: 'Epoch time budget while batches queue behind a busy stage (at most maxMs: never longer)',
+    doc: 'Epoch time budget while batches queue behind a busy stage (at or below maxMs: epochs are never held)',
   },
   maxRows: { type: 'int', env: 'EPIPE_EPOCH_ROWS', default: 5_000, min: 1, doc: 'Epoch size budget (rows)' },
   maxBytes: {

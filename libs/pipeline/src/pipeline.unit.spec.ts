@@ -75,6 +75,16 @@ function recordingAcker(deleted: number[]): PipelineDeps['acker'] {
 
 type TestDeps = PipelineDeps & PipelineConfig;
 
+/** Epochs of 5 ms or 10 rows, never held open (the test of holding sets its own budget). */
+const EPOCH: PipelineConfig['epoch'] = {
+  maxEpochMs: 5,
+  maxBusyEpochMs: 5,
+  maxEpochRows: 10,
+  maxEpochBytes: 1e9,
+  maxBatchRows: 25,
+  maxBatchBytes: 1e9,
+};
+
 function deps(overrides: Partial<TestDeps>): TestDeps {
   return {
     source: source([]),
@@ -84,14 +94,7 @@ function deps(overrides: Partial<TestDeps>): TestDeps {
     acker: { deleteRows: (ids) => Promise.resolve(ids.length), oldestRows: noRows },
     metrics: createMetrics(),
     logger: silentLogger(),
-    epoch: {
-      maxEpochMs: 5,
-      maxBusyEpochMs: 5,
-      maxEpochRows: 10,
-      maxEpochBytes: 1e9,
-      maxBatchRows: 25,
-      maxBatchBytes: 1e9,
-    },
+    epoch: EPOCH,
     maxInflightBytes: 1e9,
     shutdownTimeoutMs: 10_000,
     missedRowAgeMs: 0,
@@ -194,14 +197,7 @@ describe('runPipeline', () => {
     const done = start(
       deps({
         source: source(chunks(4, 2), true, table),
-        epoch: {
-          maxEpochMs: 5,
-          maxBusyEpochMs: 5,
-          maxEpochRows: 2,
-          maxEpochBytes: 1e9,
-          maxBatchRows: 25,
-          maxBatchBytes: 1e9,
-        },
+        epoch: { ...EPOCH, maxEpochRows: 2 },
         elastic: { apply: () => Promise.resolve({ rejected: [] }) },
         kafka: {
           publish: () =>
@@ -233,14 +229,7 @@ describe('runPipeline', () => {
     const run = start(
       deps({
         source: source(chunks(2, 2), true),
-        epoch: {
-          maxEpochMs: 5,
-          maxBusyEpochMs: 5,
-          maxEpochRows: 2,
-          maxEpochBytes: 1e9,
-          maxBatchRows: 25,
-          maxBatchBytes: 1e9,
-        },
+        epoch: { ...EPOCH, maxEpochRows: 2 },
         // The first batch's publish hangs; the second batch cannot be enriched at all.
         enricher: {
           enrich: (batch) =>
@@ -651,11 +640,10 @@ describe('runPipeline', () => {
           await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         },
       };
-      const base = deps({});
       await runUntil(
         {
           source: paced,
-          epoch: { ...base.epoch, maxBusyEpochMs },
+          epoch: { ...EPOCH, maxBusyEpochMs },
           kafka: {
             publish: async (events) => {
               calls++;
